@@ -1,0 +1,29 @@
+// Typed errors. Every failure a user can cause names the model node, its op type and the reason.
+
+export type ErrorCode =
+  | 'INVALID_MODEL' // bytes are not a well-formed ONNX model
+  | 'UNSUPPORTED_OP' // op or domain tensorc cannot lower
+  | 'UNSUPPORTED_ATTRIBUTE' // op known, attribute value not supported
+  | 'TYPE_ERROR' // dtype mismatch
+  | 'SHAPE_ERROR' // impossible, negative or inconsistent shapes
+  | 'LIMIT_EXCEEDED' // tensor too large, recursion too deep
+  | 'IO_ERROR' // files, external data
+  | 'INVALID_INPUT' // wrong feed name, dtype or shape at run time
+  | 'VERIFY_ERROR' // IR broke an invariant (a compiler bug when it follows a pass)
+  | 'PARSE_ERROR' // IR text does not parse
+  | 'RUNTIME_ERROR' // evaluation failed (index out of range, ...)
+  | 'INTERNAL';
+
+export class CompileError extends Error {
+  readonly code: ErrorCode;
+  readonly node: string | undefined;
+  readonly opType: string | undefined;
+  constructor(code: ErrorCode, message: string, where: { node?: string | undefined; opType?: string | undefined } = {}) {
+    const loc = where.opType || where.node ? `${where.opType ?? '?'} node "${where.node ?? ''}": ` : '';
+    super(`${loc}${message}`);
+    this.name = 'CompileError';
+    this.code = code;
+    this.node = where.node;
+    this.opType = where.opType;
+  }
+}

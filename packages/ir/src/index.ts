@@ -1,0 +1,9 @@
+// @tensorc/ir: the tensor-contraction IR, its verifier, text form, reference interpreter and passes.
+export * from './dtype.js';
+export * from './types.js';
+export * from './scalar.js';
+export * from './affine.js';
+export * from './ops.js';
+export * from './graph.js';
+export * from './tensor.js';
+export * from './errors.js';
