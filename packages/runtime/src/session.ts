@@ -1,0 +1,154 @@
+// InferenceSession: onnxruntime-web's shape of API over a tensorc artifact. create() loads the artifact, picks
+// the best wasm variant this host supports, owns the memory and (optionally) a worker pool; run() checks feeds,
+// writes them, runs the model and returns outputs in fresh arrays; release() drops everything.
+
+import { openArtifact } from './artifact-source.js';
+import { TensorcRuntimeError } from './errors.js';
+import { detectHostFeatures, hasFeature, isNode, nodeImport } from './features.js';
+import type { HostFeatures } from './features.js';
+import { checkFeeds, readOutput, resolveFetches, writeInput } from './io.js';
+import type { Feeds, Fetches } from './io.js';
+import type { ArtifactManifest, InMemoryArtifact } from './manifest.js';
+import { callModel, compileVariant, createMemory, instantiate } from './module-link.js';
+import type { LinkedModel } from './module-link.js';
+import type { Tensor } from './tensor.js';
+import { ThreadPool } from './thread-pool.js';
+
+export interface SessionOptions {
+  /**
+   * Worker threads to run on (default 1: the calling thread). More than 1 needs a threaded variant in the
+   * artifact and shared memory in the host (Node, or a cross-origin isolated page); otherwise the session
+   * warns and runs single-threaded. 0 means one per hardware thread.
+   */
+  readonly numThreads?: number;
+  /** Use a relaxed-SIMD variant when the engine supports it (default true). false keeps results bit-exact across machines. */
+  readonly relaxedSimd?: boolean;
+  /** Receives warnings such as the single-threaded fallback (default console.warn). */
+  readonly onWarning?: (message: string) => void;
+}
+
+export type InferenceSessionOutputs = Record<string, Tensor>;
+
+interface Live {
+  readonly model: LinkedModel;
+  readonly pool: ThreadPool | undefined;
+}
+
+export class InferenceSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** File of the wasm variant in use, e.g. "model.wasm" or "model.relaxed.wasm". */
+  readonly variant: string;
+  /** Threads actually running the model (1 after a fallback). */
+  readonly numThreads: number;
+  readonly manifest: ArtifactManifest;
+  private live: Live | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(manifest: ArtifactManifest, variant: string, live: Live) {
+    this.manifest = manifest;
+    this.inputNames = Object.freeze(manifest.inputs.map((s) => s.name));
+    this.outputNames = Object.freeze(manifest.outputs.map((s) => s.name));
+    this.variant = variant;
+    this.numThreads = live.pool?.threads ?? 1;
+    this.live = live;
+  }
+
+  /** Loads an artifact from a directory path (Node), a URL base (fetched), or memory. */
+  static async create(source: string | URL | InMemoryArtifact, options: SessionOptions = {}): Promise<InferenceSession> {
+    const warn = options.onWarning ?? ((m: string) => console.warn(`tensorc: ${m}`));
+    const artifact = await openArtifact(source);
+    const { manifest } = artifact;
+    for (const slot of [...manifest.inputs, ...manifest.outputs]) {
+      const sym = slot.shape.find((d) => typeof d === 'string');
+      if (sym !== undefined) {
+        throw new TensorcRuntimeError('UNSUPPORTED', `"${slot.name}" has the symbolic dim "${sym}"; this runtime runs static shapes only (compile with inputShapes to pin it)`);
+      }
+    }
+    const host = detectHostFeatures();
+    const requested = requestedThreads(options.numThreads, manifest, options.numThreads === 0 ? await hardwareThreads() : 1);
+    const threadsBlocked = requested > 1 ? whyNoThreads(host, manifest) : undefined;
+    const allow = { relaxedSimd: options.relaxedSimd ?? true, threads: requested > 1 && threadsBlocked === undefined };
+    // Variants are listed best first: take the first this host (and the caller's choices) can run.
+    const variant = manifest.variants.find((v) => artifact.has(v.file) && v.requires.every((f) => hasFeature(f, host, allow)));
+    if (variant === undefined) {
+      const base = manifest.variants[manifest.variants.length - 1]!;
+      throw new TensorcRuntimeError('UNSUPPORTED', `this engine cannot run ${base.file}: it lacks ${base.requires.join(', ')}`);
+    }
+    const threaded = variant.requires.includes('threads');
+    if (requested > 1 && !threaded) {
+      warn(`numThreads=${requested} was requested, but ${threadsBlocked ?? 'no threaded variant could be used'}; running single-threaded`);
+    }
+
+    const module = await compileVariant(await artifact.read(variant.file), variant.file, threaded);
+    const memory = createMemory(manifest, threaded);
+    const model = await instantiate(module, memory, variant.file);
+    const weights = await artifact.readWeights();
+    new Uint8Array(memory.buffer, manifest.weights.offset, weights.byteLength).set(weights);
+    if (model.exports.init) callModel('init()', model.exports.init);
+
+    let pool: ThreadPool | undefined;
+    if (threaded) {
+      try {
+        const steps = manifest.parallel!.steps.map((s) => s.iterations);
+        pool = await ThreadPool.create({ host: host.workers!, module, memory, threads: requested, steps });
+      } catch (e) {
+        warn(`could not start ${requested} worker threads (${(e as Error).message}); running single-threaded`);
+      }
+    }
+    return new InferenceSession(manifest, variant.file, { model, pool });
+  }
+
+  /**
+   * Runs the model. `feeds` maps every input name to a Tensor of exactly the declared type and dims;
+   * `fetches` (output names, or an object keyed by them) limits which outputs are returned (default: all).
+   * The returned tensors own fresh arrays: later runs never change them. Runs on one session are serialised.
+   */
+  run(feeds: Feeds, fetches?: Fetches): Promise<InferenceSessionOutputs> {
+    const result = this.queue.then(() => this.runNow(feeds, fetches));
+    // The queue keeps only ordering, never the outputs (a released session must not hold them).
+    this.queue = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  /** Frees the memory and stops the workers; the session cannot run afterwards. Safe to call twice. */
+  async release(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    live?.pool?.terminate();
+  }
+
+  private async runNow(feeds: Feeds, fetches: Fetches | undefined): Promise<InferenceSessionOutputs> {
+    const live = this.live;
+    if (!live) throw new TensorcRuntimeError('INVALID_STATE', 'run() on a released InferenceSession');
+    const { inputs, outputs } = this.manifest;
+    const data = checkFeeds(feeds, inputs);
+    const wanted = resolveFetches(fetches, outputs);
+    const { memory, exports } = live.model;
+    inputs.forEach((slot, i) => writeInput(memory, slot, data[i]!));
+    if (live.pool) await live.pool.run();
+    else callModel('run()', exports.run);
+    const result: InferenceSessionOutputs = {};
+    for (const slot of wanted) result[slot.name] = readOutput(memory, slot);
+    return result;
+  }
+}
+
+async function hardwareThreads(): Promise<number> {
+  if (isNode()) return (await nodeImport<{ availableParallelism(): number }>('node:os')).availableParallelism();
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
+function requestedThreads(n: number | undefined, manifest: ArtifactManifest, hardware: number): number {
+  if (n === undefined) return 1;
+  if (!Number.isInteger(n) || n < 0) throw new TensorcRuntimeError('INVALID_INPUT', `numThreads must be a non-negative integer, got ${n}`);
+  const want = n === 0 ? hardware : n;
+  return Math.max(1, Math.min(want, manifest.parallel?.maxThreads ?? want));
+}
+
+function whyNoThreads(host: HostFeatures, manifest: ArtifactManifest): string | undefined {
+  if (host.threadsUnavailableBecause !== undefined) return host.threadsUnavailableBecause;
+  if (!manifest.variants.some((v) => v.requires.includes('threads'))) return 'the artifact has no threaded variant (compile with --threads)';
+  return undefined;
+}
+
