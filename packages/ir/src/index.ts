@@ -7,3 +7,4 @@ export * from './ops.js';
 export * from './graph.js';
 export * from './tensor.js';
 export * from './errors.js';
+export * from './numeric/index.js';
