@@ -14,3 +14,4 @@ export {
   toHostTensor, fromHostTensor, packSubByte, unpackSubByte, userArrayName, type UserTensor, type UserTensorData,
 } from './host-data.js';
 export { allocData, readScalar, writeScalar, normalizeScalar } from './scalar-data.js';
+export { erf } from './erf.js';

@@ -1,0 +1,119 @@
+// Quantization ops: QuantizeLinear / DequantizeLinear (per-tensor, per-axis, blocked; fp8/int4/fp4 codes),
+// DynamicQuantizeLinear, MatMulInteger and QLinearMatMul. Integer matmuls are int32 contracts whose combiner
+// subtracts the zero points, exactly as ONNX's reference computes them.
+
+import {
+  type AffineMap, type DType, type QuantScheme, type ScalarExpr, type ValueId, arg, bin, cast, dtypeFromOnnx, lit, un, tensorType,
+} from '@tensorc/ir';
+import type { ConvertContext } from './context.js';
+import { normAxis } from './dim-utils.js';
+import type { ConverterTable } from './registry-types.js';
+
+function scheme(ctx: ConvertContext, x: ValueId, scale: ValueId): QuantScheme {
+  const rank = ctx.rankOf(x);
+  const ss = ctx.shapeOf(scale);
+  const blockSize = ctx.opset >= 21 ? ctx.attrs.int('block_size', 0) : 0;
+  const saturate = ctx.attrs.int('saturate', 1) === 1;
+  const perTensor = ss.length === 0 || (ss.length === 1 && ss[0] === 1 && blockSize === 0);
+  if (perTensor) return { axis: null, blockSize: null, saturate };
+  const axis = normAxis(ctx, ctx.attrs.int('axis', 1), rank);
+  if (blockSize > 0) return { axis, blockSize, saturate };
+  if (ss.length !== 1) ctx.fail('SHAPE_ERROR', `per-axis scale must be 1-D, got rank ${ss.length}`);
+  return { axis, blockSize: null, saturate };
+}
+
+function codeDtype(ctx: ConvertContext): DType {
+  const zp = ctx.optInput(2);
+  if (zp !== undefined) return ctx.tensorTypeOf(zp).dtype;
+  const od = ctx.opset >= 21 ? ctx.attrs.int('output_dtype', 0) : 0;
+  if (od !== 0) return dtypeFromOnnx(od) ?? ctx.attrs.unsupported('output_dtype', `unknown dtype code ${od}`);
+  return 'uint8';
+}
+
+/** A rank-0 operand read at every loop point (zero points) has an empty index map. */
+const scalarMap: AffineMap = [];
+const idx = (i: number) => ({ terms: [{ idx: i, coeff: 1 }], offset: 0 });
+
+/** int32 (A - a_zp) @ (B - b_zp) for 2-D A[M,K], B[K,N]; zero points scalar or per-row(A)/per-column(B). */
+function integerMatmul(ctx: ConvertContext, a: ValueId, b: ValueId, azp: ValueId | undefined, bzp: ValueId | undefined): ValueId {
+  const as = ctx.shapeOf(a);
+  const bs = ctx.shapeOf(b);
+  if (as.length !== 2 || bs.length !== 2) ctx.fail('UNSUPPORTED_OP', `integer matmul supports 2-D operands, got ranks ${as.length} and ${bs.length}`);
+  const inputs: ValueId[] = [a, b];
+  const maps: AffineMap[] = [[idx(0), idx(2)], [idx(2), idx(1)]];
+  const i32 = (e: ScalarExpr) => cast('int32', e);
+  let ea: ScalarExpr = i32(arg(0));
+  let eb: ScalarExpr = i32(arg(1));
+  const zpOperand = (zp: ValueId, perIdx: number): ScalarExpr => {
+    const s = ctx.shapeOf(zp);
+    const n = s.reduce<number>((p, d) => p * (typeof d === 'number' ? d : NaN), 1);
+    inputs.push(zp);
+    maps.push(s.length === 0 ? scalarMap : n === 1 ? s.map(() => ({ terms: [], offset: 0 })) : [idx(perIdx)]);
+    return i32(arg(inputs.length - 1));
+  };
+  if (azp !== undefined) ea = bin('sub', ea, zpOperand(azp, 0));
+  if (bzp !== undefined) eb = bin('sub', eb, zpOperand(bzp, 1));
+  return ctx.emit1({
+    kind: 'contract', reductionExtents: [as[1]!], maps, padValues: maps.map(() => null), combiner: bin('mul', ea, eb),
+    reducer: 'add', accDtype: 'int32', epilogue: null,
+  }, inputs, [tensorType('int32', [as[0]!, bs[1]!])]);
+}
+
+export const QUANT: ConverterTable = {
+  QuantizeLinear: {
+    since: 10,
+    convert: (ctx) => {
+      const x = ctx.input(0);
+      const scale = ctx.input(1);
+      const out = codeDtype(ctx);
+      const ins = ctx.optInput(2) === undefined ? [x, scale] : [x, scale, ctx.input(2)];
+      return [ctx.emit1({ kind: 'quantize', scheme: scheme(ctx, x, scale) }, ins, [tensorType(out, ctx.shapeOf(x))])];
+    },
+  },
+  DequantizeLinear: {
+    since: 10,
+    convert: (ctx) => {
+      const x = ctx.input(0);
+      const scale = ctx.input(1);
+      let out = ctx.tensorTypeOf(scale).dtype;
+      const od = ctx.opset >= 23 ? ctx.attrs.int('output_dtype', 0) : 0;
+      if (od !== 0) out = dtypeFromOnnx(od) ?? ctx.attrs.unsupported('output_dtype', `unknown dtype code ${od}`);
+      const ins = ctx.optInput(2) === undefined ? [x, scale] : [x, scale, ctx.input(2)];
+      return [ctx.emit1({ kind: 'dequantize', scheme: scheme(ctx, x, scale) }, ins, [tensorType(out, ctx.shapeOf(x))])];
+    },
+  },
+  DynamicQuantizeLinear: {
+    since: 11,
+    convert: (ctx) => {
+      // scale = (max(0, max x) - min(0, min x)) / 255; zp = saturate(round(-min/scale)); y = quantize(x).
+      const x = ctx.input(0);
+      const axes = ctx.shapeOf(x).map((_, i) => i);
+      const mx = ctx.emit1({ kind: 'reduce', reducer: 'max', axes, keepDims: false }, [x]);
+      const mn = ctx.emit1({ kind: 'reduce', reducer: 'min', axes, keepDims: false }, [x]);
+      const f = lit(0, 'float32');
+      const scale = ctx.emit1({ kind: 'map', expr: bin('div', bin('sub', bin('max', arg(0), f), bin('min', arg(1), f)), lit(255, 'float32')) }, [mx, mn]);
+      const zpF = bin('min', lit(255, 'float32'), bin('max', lit(0, 'float32'), un('round', bin('sub', f, bin('div', bin('min', arg(0), f), arg(1))))));
+      const zp = ctx.emit1({ kind: 'map', expr: cast('uint8', zpF) }, [mn, scale]);
+      const y = ctx.emit1({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [x, scale, zp],
+        [tensorType('uint8', ctx.shapeOf(x))]);
+      return [y, scale, zp];
+    },
+  },
+  MatMulInteger: {
+    since: 10,
+    convert: (ctx) => [integerMatmul(ctx, ctx.input(0), ctx.input(1), ctx.optInput(2), ctx.optInput(3))],
+  },
+  QLinearMatMul: {
+    since: 10,
+    convert: (ctx) => {
+      // y = saturate(round((A - a_zp) @ (B - b_zp) * (a_scale * b_scale / y_scale)) + y_zp)
+      const [a, as, azp, b, bs, bzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ctx.input(i));
+      const acc = integerMatmul(ctx, a!, b!, azp, bzp);
+      const sdt = ctx.tensorTypeOf(as!).dtype;
+      const real = ctx.emit1({ kind: 'map', expr: bin('mul', cast(sdt, arg(0)), bin('mul', arg(1), arg(2))) }, [acc, as!, bs!]);
+      const out = ctx.tensorTypeOf(yzp!).dtype;
+      return [ctx.emit1({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [real, ys!, yzp!],
+        [tensorType(out, ctx.shapeOf(acc))])];
+    },
+  },
+};

@@ -1,0 +1,31 @@
+// The type-rule table: one rule per op kind (a missing kind is a compile error). `inferTypes` is what the
+// builder calls to type a new node and what the verifier calls to re-check an existing one.
+
+import type { Op, OpKind, OpOf } from '../ops.js';
+import type { ValueType } from '../types.js';
+import type { InferRule } from './common.js';
+import * as C from './rules-compute.js';
+import { type TypeLookup, expertsRule, ifRule, loopRule, optionalRule, scanRule, sequenceRule } from './rules-control.js';
+import * as M from './rules-movement.js';
+
+type RuleWithLookup<K extends OpKind> = (op: OpOf<K>, ins: readonly ValueType[], declared: readonly ValueType[] | undefined, lookup?: TypeLookup) => readonly ValueType[];
+
+const RULES: { readonly [K in OpKind]: InferRule<K> | RuleWithLookup<K> } = {
+  constant: C.constantRule, contract: C.contractRule, map: C.mapRule, reduce: C.reduceRule, argreduce: C.argreduceRule,
+  softmax: C.softmaxRule, cumulative: C.cumulativeRule, quantize: C.quantizeRule, dequantize: C.dequantizeRule, topk: C.topkRule,
+  reshape: M.reshapeRule, transpose: M.transposeRule, slice: M.sliceRule, pad: M.padRule, concat: M.concatRule,
+  expand: M.expandRule, gather: M.gatherRule, gather_elements: M.gatherElementsRule, gather_nd: M.gatherNdRule,
+  scatter_elements: M.scatterElementsRule, scatter_nd: M.scatterNdRule, iota: M.iotaRule, shape_of: M.shapeOfRule,
+  nonzero: M.nonzeroRule, bitcast: M.bitcastRule,
+  experts: expertsRule, if: ifRule, loop: loopRule, scan: scanRule, sequence: sequenceRule, optional: optionalRule,
+};
+
+/** Result types of `op` applied to inputs of types `ins`; throws CompileError (TYPE_ERROR / SHAPE_ERROR) without a location. */
+export function inferTypes(op: Op, ins: readonly ValueType[], declared?: readonly ValueType[], lookup?: TypeLookup): readonly ValueType[] {
+  const rule = RULES[op.kind] as RuleWithLookup<OpKind>;
+  return rule(op as never, ins, declared, lookup);
+}
+
+export type { TypeLookup } from './rules-control.js';
+export { broadcastShapes, typesEqual, printTypeBrief } from './common.js';
+export { scalarDType, scalarArity, ScalarTypeError } from './scalar-dtype.js';

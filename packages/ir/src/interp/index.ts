@@ -1,0 +1,4 @@
+// Reference interpreter entry points.
+export { interpret } from './interpret.js';
+export { compileScalar, type Scalar, type ScalarFn } from './scalar-eval.js';
+export type { InterpContext, Kernel } from './kernel-types.js';

@@ -1,0 +1,10 @@
+// The kernel table: one reference kernel per op kind (a missing kind is a compile error).
+
+import type { OpKind } from '../ops.js';
+import { COMPUTE_KERNELS } from './kernels-compute.js';
+import { CONTROL_KERNELS } from './kernels-control.js';
+import type { KernelTable } from './kernel-types.js';
+import { MOVEMENT_KERNELS } from './kernels-movement.js';
+import { QUANT_KERNELS } from './kernels-quant.js';
+
+export const KERNELS: KernelTable<OpKind> = { ...COMPUTE_KERNELS, ...MOVEMENT_KERNELS, ...QUANT_KERNELS, ...CONTROL_KERNELS };

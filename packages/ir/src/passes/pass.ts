@@ -1,0 +1,19 @@
+// What a pass is: a value with a name, a one-line description and a pure `run` from graph to graph.
+// Passes report what they did through PassStats so the CLI can print per-pass statistics.
+
+import type { Graph } from '../graph.js';
+
+export interface PassStats {
+  /** Free-form counters, e.g. { removed: 3 } or { folded: 12, rulesFired: 4 }. */
+  readonly counters: Record<string, number>;
+}
+
+export interface Pass {
+  readonly name: string;
+  readonly description: string;
+  run(g: Graph, stats: PassStats): Graph;
+}
+
+export function bump(stats: PassStats, key: string, by = 1): void {
+  stats.counters[key] = (stats.counters[key] ?? 0) + by;
+}

@@ -1,0 +1,16 @@
+// Every pass, in one explicit registry (no registration by import side effect), and the named pipelines.
+
+import { canonicalizePass } from './canonicalize.js';
+import { constFoldPass } from './constfold.js';
+import { csePass } from './cse.js';
+import { dcePass } from './dce.js';
+import type { Pass } from './pass.js';
+
+export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass];
+
+export function passByName(name: string): Pass | undefined {
+  return PASSES.find((p) => p.name === name);
+}
+
+/** The default simplification pipeline: simplify, fold, then clean up. */
+export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPass, canonicalizePass, csePass, dcePass];

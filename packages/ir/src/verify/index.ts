@@ -1,0 +1,1 @@
+export { INVARIANTS, verify } from './verify.js';
