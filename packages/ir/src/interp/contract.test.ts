@@ -69,8 +69,9 @@ describe('contract: einsum', () => {
   it('handles implicit outputs, batch matmul and broadcast "..."', () => {
     const a = ints([2, 3, 4], 1);
     const b = ints([2, 4, 5], 2);
+    // Implicit output: letters used once, in alphabetical order (numpy's rule), so b is summed too.
     const got = runEinsum('bij,bjk', [a, b]);
-    const want = naiveEinsum(['bij', 'bjk'], 'bik', [a, b]);
+    const want = naiveEinsum(['bij', 'bjk'], 'ik', [a, b]);
     expect(got.shape).toEqual(want.shape);
     expect(Array.from(got.data as Float64Array)).toEqual(want.data);
     const c = ints([1, 3, 4], 3);
@@ -156,5 +157,28 @@ describe('contract: convolution', () => {
     b.output('y', b.conv({ x: xi, w: wi, strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 4 }));
     const got = interpret(b.build(), { x, w })['y'] as HostTensor;
     expect(Array.from(got.data as Float64Array)).toEqual(naiveConv(c, x, w).data);
+  });
+});
+
+describe('contract: fast path equals the general loop', () => {
+  it('on random convolutions and matmuls with float32 rounding', async () => {
+    const { setContractFastPath } = await import('./kernels-compute.js');
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 2 }), (g, hw, pad, stride) => {
+      const x = tensor([1, 2 * g, hw + 2, hw + 1], (i) => Math.fround(Math.sin(i) * 3.7));
+      const w = tensor([2 * g, 2, 3, 2], (i) => Math.fround(Math.cos(i * 1.3) / 7));
+      const b = new GraphBuilder();
+      const xi = b.input('x', tensorType('float32', x.shape));
+      const wi = b.input('w', tensorType('float32', w.shape));
+      b.output('y', b.conv({ x: xi, w: wi, strides: [stride, stride], dilations: [1, 1], pads: [pad, pad, pad, pad], group: g }));
+      const graph = b.build();
+      const fast = interpret(graph, { x, w })['y'] as HostTensor;
+      setContractFastPath(false);
+      try {
+        const slow = interpret(graph, { x, w })['y'] as HostTensor;
+        expect(Array.from(fast.data as Float64Array)).toEqual(Array.from(slow.data as Float64Array));
+      } finally {
+        setContractFastPath(true);
+      }
+    }), { numRuns: 40, seed: 3 });
   });
 });

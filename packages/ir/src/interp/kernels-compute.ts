@@ -9,6 +9,7 @@ import { type FloatDType, castScalar, intRange, roundToDType, wrapInt } from '..
 import type { ScalarExpr } from '../scalar.js';
 import type { HostTensor, RuntimeValue } from '../tensor.js';
 import type { TensorType } from '../types.js';
+import { productOperands, sumOfProducts } from './contract-fast.js';
 import type { KernelTable } from './kernel-types.js';
 import { type Scalar, compileScalar } from './scalar-eval.js';
 import { broadcastStrides, makeTensor, num, runtimeError, sizeOf, strides, tensorArg, unravel } from './tensor-utils.js';
@@ -65,6 +66,12 @@ function store(t: HostTensor, i: number, v: Scalar): void {
 
 const one = (t: HostTensor): RuntimeValue[] => [t];
 
+let fastPathEnabled = true;
+/** Tests turn the fast contraction path off to compare it with the general loop. */
+export function setContractFastPath(enabled: boolean): void {
+  fastPathEnabled = enabled;
+}
+
 export const COMPUTE_KERNELS: KernelTable<'constant' | 'contract' | 'map' | 'reduce' | 'argreduce' | 'softmax' | 'cumulative'> = {
   constant: (op) => [op.value],
 
@@ -103,21 +110,35 @@ export const COMPUTE_KERNELS: KernelTable<'constant' | 'contract' | 'map' | 'red
       }
       return t.data[off] as Scalar;
     };
-    const acc = new Accumulator(op.reducer, op.accDtype);
     const n = sizeOf(outShape);
     const outIdx = new Array<number>(r).fill(0);
+    // Reduced values, from the fast sum-of-products path when it applies, else the general loop.
+    const prod = productOperands(op.combiner, op.accDtype, argTypes);
+    let reduced: (o: number) => Scalar;
+    if (fastPathEnabled && op.reducer === 'add' && (op.accDtype === 'float32' || op.accDtype === 'float64') && prod && prod.length <= 2) {
+      const round = op.accDtype === 'float32' ? Math.fround : (x: number) => x;
+      const sums = sumOfProducts(op, ins, prod, outShape, red, round);
+      reduced = (o) => round(sums[o]!);
+    } else {
+      const acc = new Accumulator(op.reducer, op.accDtype);
+      reduced = (o) => {
+        unravel(o, outShape, outIdx);
+        for (let d = 0; d < r; d++) point[d] = outIdx[d]!;
+        acc.reset();
+        for (let k = 0; k < nRed; k++) {
+          unravel(k, red, redIdx);
+          for (let d = 0; d < red.length; d++) point[r + d] = redIdx[d]!;
+          for (let j = 0; j < ins.length; j++) args[j] = read(j);
+          acc.push(comb(args, 0));
+        }
+        return acc.result();
+      };
+    }
     for (let o = 0; o < n; o++) {
-      unravel(o, outShape, outIdx);
-      for (let d = 0; d < r; d++) point[d] = outIdx[d]!;
-      acc.reset();
-      for (let k = 0; k < nRed; k++) {
-        unravel(k, red, redIdx);
-        for (let d = 0; d < red.length; d++) point[r + d] = redIdx[d]!;
-        for (let j = 0; j < ins.length; j++) args[j] = read(j);
-        acc.push(comb(args, 0));
-      }
-      const a = acc.result();
+      const a = reduced(o);
       if (epi) {
+        unravel(o, outShape, outIdx);
+        for (let d = 0; d < r; d++) point[d] = outIdx[d]!;
         for (let d = 0; d < red.length; d++) point[r + d] = 0;
         for (const j of epiArgs) args[j] = read(j);
         store(out, o, epi(args, a));

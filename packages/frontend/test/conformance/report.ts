@@ -1,0 +1,45 @@
+// Writes CONFORMANCE.md from conformance outcomes: totals per suite, pass/total per op (node suite), and
+// every failure with its stage and reason. Nothing is skipped: unsupported ops count as failures.
+
+import type { Outcome } from './run-case.js';
+import type { SuiteCase } from './suite.js';
+
+export interface CaseResult { readonly c: SuiteCase; readonly outcome: Outcome; readonly ms: number }
+
+const pct = (a: number, b: number) => (b === 0 ? '-' : `${((100 * a) / b).toFixed(1)}%`);
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 300);
+
+export function renderReport(results: readonly CaseResult[], command: string, column = 'importOnnx + interpret'): string {
+  const suites = [...new Set(results.map((r) => r.c.suite))];
+  const lines: string[] = [];
+  lines.push('# Conformance', '');
+  lines.push(`ONNX backend test suite (onnx/onnx @ 6be0677, see ../shared/onnx-backend-tests/README.md), run through **${column}** and compared by ONNX's rule (rtol 1e-3, atol 1e-7, exact shape and dtype, NaN where NaN is expected).`, '');
+  lines.push(`Produced by: \`${command}\``, '');
+  lines.push('| suite | pass | total | rate |', '| --- | ---: | ---: | ---: |');
+  for (const s of suites) {
+    const rs = results.filter((r) => r.c.suite === s);
+    const p = rs.filter((r) => r.outcome.ok).length;
+    lines.push(`| ${s} | ${p} | ${rs.length} | ${pct(p, rs.length)} |`);
+  }
+  const p = results.filter((r) => r.outcome.ok).length;
+  lines.push(`| **all** | ${p} | ${results.length} | ${pct(p, results.length)} |`, '');
+
+  lines.push('## Per op (node suite; a test counts for every op it uses)', '', '| op | pass | total |', '| --- | ---: | ---: |');
+  const byOp = new Map<string, { pass: number; total: number }>();
+  for (const r of results.filter((x) => x.c.suite === 'node')) {
+    for (const op of r.c.ops) {
+      const e = byOp.get(op) ?? { pass: 0, total: 0 };
+      e.total++;
+      if (r.outcome.ok) e.pass++;
+      byOp.set(op, e);
+    }
+  }
+  for (const [op, e] of [...byOp.entries()].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`| ${op} | ${e.pass} | ${e.total} |`);
+  lines.push('', '## Failures', '', '| suite | test | stage | reason |', '| --- | --- | --- | --- |');
+  for (const r of results) {
+    if (r.outcome.ok) continue;
+    lines.push(`| ${r.c.suite} | ${r.c.name} | ${r.outcome.stage} | ${esc(r.outcome.reason)} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

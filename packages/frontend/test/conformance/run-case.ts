@@ -1,0 +1,65 @@
+// Runs one backend test through importOnnx + the reference interpreter and compares by ONNX's rule.
+// Failures are classified (import / run / mismatch) with the reason, for CONFORMANCE.md.
+
+import { CompileError, type Graph, interpret, regionsOf, type Node } from '@tensorc/ir';
+import { lowerModel } from '../../src/import-onnx.js';
+import { compareValues } from './compare.js';
+import { type SuiteCase, loadCase } from './suite.js';
+
+export type Outcome = { readonly ok: true } | { readonly ok: false; readonly stage: 'load' | 'import' | 'run' | 'mismatch'; readonly reason: string };
+
+/** Multiply-adds of the graph's contractions (static shapes): the interpreter's cost, to refuse hopeless cases. */
+export function contractWork(g: Graph): number {
+  let w = 0;
+  const walk = (nodes: readonly Node[]) => {
+    for (const n of nodes) {
+      if (n.op.kind === 'contract') {
+        const t = n.outputs[0]!.type;
+        const dims = t.kind === 'tensor' ? [...t.shape, ...n.op.reductionExtents] : [];
+        w += dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
+      }
+      regionsOf(n.op).forEach((r) => walk(r.nodes));
+    }
+  };
+  walk(g.nodes);
+  return w;
+}
+
+export const WORK_LIMIT = 2e10;
+
+function message(e: unknown): string {
+  if (e instanceof CompileError) return `${e.code}: ${e.message}`;
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+export function runCase(dir: string, c: SuiteCase): Outcome {
+  let loaded;
+  try {
+    loaded = loadCase(dir, c);
+  } catch (e) {
+    return { ok: false, stage: 'load', reason: message(e) };
+  }
+  let graph: Graph;
+  try {
+    graph = lowerModel(loaded.model);
+  } catch (e) {
+    return { ok: false, stage: 'import', reason: message(e) };
+  }
+  const work = contractWork(graph);
+  if (work > WORK_LIMIT) return { ok: false, stage: 'run', reason: `too much work for the reference interpreter (${work.toExponential(1)} multiply-adds)` };
+  for (const ds of loaded.dataSets) {
+    let out: Record<string, unknown>;
+    try {
+      out = interpret(graph, ds.feeds);
+    } catch (e) {
+      return { ok: false, stage: 'run', reason: message(e) };
+    }
+    const outputs = graph.outputs.map((o) => out[o.name]);
+    if (outputs.length !== ds.expected.length) return { ok: false, stage: 'mismatch', reason: `${outputs.length} outputs, expected ${ds.expected.length}` };
+    for (let i = 0; i < outputs.length; i++) {
+      const d = compareValues(ds.expected[i]!, outputs[i] as never);
+      if (d) return { ok: false, stage: 'mismatch', reason: `output ${i} (${graph.outputs[i]!.name}): ${d}` };
+    }
+  }
+  return { ok: true };
+}
