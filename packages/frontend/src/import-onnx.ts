@@ -3,7 +3,8 @@
 // the converter registry. Every failure is a CompileError naming the ONNX node and op.
 
 import {
-  CompileError, type Dim, GraphBuilder, type Graph, type HostTensor, type TensorType, type ValueId, type ValueType, tensorType,
+  CompileError, type Dim, GraphBuilder, type Graph, type HostTensor, type Node, type TensorType, type ValueId, type ValueType,
+  interpret, isStaticShape, numElements, regionsOf, tensorType,
 } from '@tensorc/ir';
 import { Attributes } from './convert/attributes.js';
 import { ConvertContext } from './convert/context.js';
@@ -16,6 +17,12 @@ export interface ImportOptions {
   readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
   /** Folder that external-data locations are relative to (required for models with external data). */
   readonly baseDir?: string;
+  /**
+   * Values for graph inputs to specialize on: each named input becomes a constant and is no longer an input
+   * of the compiled graph. Use it for inputs that set shapes or axes (a Reshape target, Reduce axes, a
+   * Range limit) when the model takes them as data: an ahead-of-time compiler needs them at compile time.
+   */
+  readonly constantInputs?: Readonly<Record<string, HostTensor>>;
 }
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
@@ -37,8 +44,14 @@ export function lowerModel(model: LoweringModel, opts: ImportOptions = {}): Grap
     known.setConstant(id, init.value);
     env.set(init.name, id);
   }
+  for (const [name, value] of Object.entries(opts.constantInputs ?? {})) {
+    if (!g.inputs.some((i) => i.name === name)) throw new CompileError('INVALID_INPUT', `constantInputs names "${name}", which is not a graph input`);
+    const id = b.constant(value);
+    known.setConstant(id, value);
+    env.set(name, id);
+  }
   for (const input of g.inputs) {
-    if (env.has(input.name)) continue; // IR < 4: initializers are also listed as inputs
+    if (env.has(input.name)) continue; // IR < 4: initializers are also listed as inputs; or specialized
     const pinned = opts.inputShapes?.[input.name];
     const type = lowering.valueType(input.type, `graph input "${input.name}"`, pinned);
     env.set(input.name, b.input(input.name, type));
@@ -176,8 +189,10 @@ export class Lowering {
           scope: env,
         });
         b.origin = { opType: where.opType, node: where.node };
+        const mark = b.mark();
         try {
           outs = conv.convert(ctx);
+          foldKnown(b.nodesSince(mark), outs, this.known);
         } catch (e) {
           throw withLocation(e, where);
         } finally {
@@ -194,6 +209,42 @@ export class Lowering {
       });
     }
   }
+}
+
+/** Largest result the importer evaluates eagerly so that later converters see it as a constant. */
+const EAGER_FOLD_LIMIT = 1 << 16;
+
+/**
+ * When every value the new nodes read from outside is a known constant, evaluates them with the reference
+ * interpreter and records the results as known: shape arithmetic spelled with ordinary ops (Cast, Add,
+ * Concat, Range, ...) then feeds Reshape/Expand/ConstantOfShape targets at compile time.
+ */
+function foldKnown(nodes: readonly Node[], outs: readonly ValueId[], known: KnownValues): void {
+  if (nodes.length === 0 || outs.every((id) => known.constant(id) !== undefined)) return;
+  const defined = new Set<ValueId>();
+  const external = new Set<ValueId>();
+  for (const n of nodes) {
+    if (regionsOf(n.op).length > 0) return;
+    for (const id of n.inputs) if (!defined.has(id)) external.add(id);
+    for (const o of n.outputs) {
+      if (o.type.kind !== 'tensor' || !isStaticShape(o.type.shape) || numElements(o.type.shape) > EAGER_FOLD_LIMIT) return;
+      defined.add(o.id);
+    }
+  }
+  const consts: Node[] = [];
+  for (const id of external) {
+    const t = known.constant(id);
+    if (!t) return;
+    consts.push({ op: { kind: 'constant', value: t }, inputs: [], outputs: [{ id, type: tensorType(t.dtype, t.shape) }] });
+  }
+  const wanted = outs.filter((id) => defined.has(id));
+  let values: Record<string, unknown>;
+  try {
+    values = interpret({ inputs: [], nodes: [...consts, ...nodes], outputs: wanted.map((id) => ({ name: String(id), value: id })) }, {});
+  } catch {
+    return; // leave it to run time, where the same error will be reported with the data
+  }
+  for (const id of wanted) known.setConstant(id, values[String(id)] as HostTensor);
 }
 
 /** Errors raised deep in the builder know no ONNX node; add it. */

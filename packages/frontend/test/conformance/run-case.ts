@@ -1,12 +1,16 @@
 // Runs one backend test through importOnnx + the reference interpreter and compares by ONNX's rule.
 // Failures are classified (import / run / mismatch) with the reason, for CONFORMANCE.md.
 
-import { CompileError, type Graph, interpret, regionsOf, type Node } from '@tensorc/ir';
+import { CompileError, type Graph, type HostTensor, interpret, regionsOf, type Node } from '@tensorc/ir';
 import { lowerModel } from '../../src/import-onnx.js';
 import { compareValues } from './compare.js';
 import { type SuiteCase, loadCase } from './suite.js';
 
-export type Outcome = { readonly ok: true } | { readonly ok: false; readonly stage: 'load' | 'import' | 'run' | 'mismatch'; readonly reason: string };
+/** `specialized`: passed only with the test's integer inputs given at compile time (constantInputs). */
+export type Outcome = { readonly ok: true; readonly specialized: boolean } | { readonly ok: false; readonly stage: 'load' | 'import' | 'run' | 'mismatch'; readonly reason: string };
+
+/** Import errors that say a value the compiler needs at compile time arrives as run-time data. */
+const NEEDS_COMPILE_TIME = /known at compile time|computed at run time|run-time (start|shape|value)/;
 
 /** Multiply-adds of the graph's contractions (static shapes): the interpreter's cost, to refuse hopeless cases. */
 export function contractWork(g: Graph): number {
@@ -39,18 +43,31 @@ export function runCase(dir: string, c: SuiteCase): Outcome {
   } catch (e) {
     return { ok: false, stage: 'load', reason: message(e) };
   }
-  let graph: Graph;
-  try {
-    graph = lowerModel(loaded.model);
-  } catch (e) {
-    return { ok: false, stage: 'import', reason: message(e) };
-  }
-  const work = contractWork(graph);
-  if (work > WORK_LIMIT) return { ok: false, stage: 'run', reason: `too much work for the reference interpreter (${work.toExponential(1)} multiply-adds)` };
+  let specialized = false;
   for (const ds of loaded.dataSets) {
+    let graph: Graph;
+    let feeds = ds.feeds;
+    try {
+      graph = lowerModel(loaded.model);
+    } catch (e) {
+      const reason = message(e);
+      if (!NEEDS_COMPILE_TIME.test(reason)) return { ok: false, stage: 'import', reason };
+      // Specialize on the integer inputs (axes, shapes, counts), as an AOT user would with constantInputs.
+      const constantInputs = Object.fromEntries(Object.entries(ds.feeds).filter(([, v]) => v !== null && !Array.isArray(v) && /int/.test((v as HostTensor).dtype))) as Record<string, HostTensor>;
+      if (Object.keys(constantInputs).length === 0) return { ok: false, stage: 'import', reason };
+      try {
+        graph = lowerModel(loaded.model, { constantInputs });
+      } catch (e2) {
+        return { ok: false, stage: 'import', reason: `${message(e2)} (also with integer inputs given at compile time; first error: ${reason})` };
+      }
+      feeds = Object.fromEntries(Object.entries(ds.feeds).filter(([k]) => !(k in constantInputs)));
+      specialized = true;
+    }
+    const work = contractWork(graph);
+    if (work > WORK_LIMIT) return { ok: false, stage: 'run', reason: `too much work for the reference interpreter (${work.toExponential(1)} multiply-adds)` };
     let out: Record<string, unknown>;
     try {
-      out = interpret(graph, ds.feeds);
+      out = interpret(graph, feeds);
     } catch (e) {
       return { ok: false, stage: 'run', reason: message(e) };
     }
@@ -61,5 +78,5 @@ export function runCase(dir: string, c: SuiteCase): Outcome {
       if (d) return { ok: false, stage: 'mismatch', reason: `output ${i} (${graph.outputs[i]!.name}): ${d}` };
     }
   }
-  return { ok: true };
+  return { ok: true, specialized };
 }

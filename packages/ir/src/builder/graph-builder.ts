@@ -122,6 +122,16 @@ export class GraphBuilder {
     return { params, nodes, results: [...results] };
   }
 
+  /** Position in the current scope, for nodesSince (the importer folds what one ONNX node produced). */
+  mark(): number {
+    return this.scopes[this.scopes.length - 1]!.length;
+  }
+
+  /** Nodes added to the current scope since `mark`. */
+  nodesSince(mark: number): readonly Node[] {
+    return this.scopes[this.scopes.length - 1]!.slice(mark);
+  }
+
   output(name: string, id: ValueId): void {
     if (this.outputs.some((o) => o.name === name)) throw new CompileError('INVALID_MODEL', `graph output "${name}" is declared twice`);
     this.typeOf(id);

@@ -30,84 +30,160 @@ export function productOperands(e: ScalarExpr, acc: ContractOp['accDtype'], dtyp
 }
 
 interface Operand {
-  readonly data: ArrayLike<number>;
+  readonly data: Float64Array;
   /** Per loop index: how much the flat offset moves per unit step. */
   readonly weights: Float64Array;
   readonly base: number;
-  /** Present when reads may fall outside: per dim, coefficients and offset, plus the dim sizes. */
-  readonly bounds?: { readonly map: AffineMap; readonly shape: readonly number[] };
   readonly pad: number;
+  /** Present when reads may fall outside: per dim, coefficients on the loops and the offset. */
+  readonly bounds?: { readonly coeffs: Float64Array[]; readonly offsets: number[]; readonly shape: readonly number[] };
 }
 
 function operand(t: HostTensor, map: AffineMap, nLoops: number, pad: number | null): Operand {
   const st = strides(t.shape);
   const weights = new Float64Array(nLoops);
   let base = 0;
+  const coeffs: Float64Array[] = [];
+  const offsets: number[] = [];
   map.forEach((e, d) => {
     base += e.offset * st[d]!;
-    for (const term of e.terms) weights[term.idx]! += term.coeff * st[d]!;
+    const c = new Float64Array(nLoops);
+    for (const term of e.terms) {
+      weights[term.idx]! += term.coeff * st[d]!;
+      c[term.idx] = term.coeff;
+    }
+    coeffs.push(c);
+    offsets.push(e.offset);
   });
-  return { data: t.data as ArrayLike<number>, weights, base, pad: pad ?? 0, ...(pad === null ? {} : { bounds: { map, shape: t.shape } }) };
+  const data = t.data as Float64Array;
+  return { data, weights, base, pad: pad ?? 0, ...(pad === null ? {} : { bounds: { coeffs, offsets, shape: t.shape } }) };
 }
 
-function inBounds(b: NonNullable<Operand['bounds']>, point: Int32Array): boolean {
-  for (let d = 0; d < b.map.length; d++) {
-    const e = b.map[d]!;
-    let v = e.offset;
-    for (const t of e.terms) v += t.coeff * point[t.idx]!;
-    if (v < 0 || v >= b.shape[d]!) return false;
+/** For each reduction point k (row-major over `red`), sum_l w[r + l] * idx_l. */
+function reductionTable(w: Float64Array, r: number, red: readonly number[], nRed: number): Int32Array {
+  const t = new Int32Array(nRed);
+  const idx = new Array<number>(red.length).fill(0);
+  for (let k = 0; k < nRed; k++) {
+    let v = 0;
+    for (let d = 0; d < red.length; d++) v += w[r + d]! * idx[d]!;
+    t[k] = v;
+    for (let d = red.length - 1; d >= 0; d--) { if (++idx[d]! < red[d]!) break; idx[d] = 0; }
   }
-  return true;
+  return t;
 }
 
-/** Sum over reduction loops of the product of the listed operands, for every output point; results unrounded (float64). */
-export function sumOfProducts(op: ContractOp, ins: readonly HostTensor[], operandIdx: readonly number[], outShape: readonly number[], red: readonly number[], round: (x: number) => number): Float64Array {
+/**
+ * Reduces (add, max or min) over the reduction loops the product of the listed operands (one or two), for
+ * every output point; products of two are rounded with `round` as the combiner would. Results are float64,
+ * not yet rounded to the accumulator dtype.
+ */
+export function reduceProducts(op: ContractOp, ins: readonly HostTensor[], operandIdx: readonly number[], outShape: readonly number[], red: readonly number[], round: (x: number) => number): Float64Array {
   const r = outShape.length;
   const nLoops = r + red.length;
   const ops = operandIdx.map((j) => operand(ins[j]!, op.maps[j]!, nLoops, op.padValues[j] ?? null));
   const nOut = outShape.reduce((a, b) => a * b, 1);
   const nRed = red.reduce((a, b) => a * b, 1);
-  // Offset contribution of every reduction point, per operand.
-  const redOff = ops.map((o) => {
-    const t = new Float64Array(nRed);
-    const idx = new Array<number>(red.length).fill(0);
-    for (let k = 0; k < nRed; k++) {
-      let v = 0;
-      for (let d = 0; d < red.length; d++) v += o.weights[r + d]! * idx[d]!;
-      t[k] = v;
-      for (let d = red.length - 1; d >= 0; d--) { if (++idx[d]! < red[d]!) break; idx[d] = 0; }
-    }
-    return t;
-  });
+  const redOff = ops.map((o) => reductionTable(o.weights, r, red, nRed));
+  // Per bounded operand and dim: the reduction part of the index at every reduction point, and its range.
+  const redDim = ops.map((o) => o.bounds?.coeffs.map((c) => reductionTable(c, r, red, nRed)));
+  const redMin = redDim.map((ds) => ds?.map((t) => t.reduce((a, b) => Math.min(a, b), t.length ? Infinity : 0)));
+  const redMax = redDim.map((ds) => ds?.map((t) => t.reduce((a, b) => Math.max(a, b), t.length ? -Infinity : 0)));
   const out = new Float64Array(nOut);
-  const point = new Int32Array(nLoops);
-  const redIdx = new Int32Array(red.length);
-  const anyBounds = ops.some((o) => o.bounds);
+  const point = new Float64Array(r);
+  const reducer = op.reducer;
+  const init = reducer === 'add' ? 0 : reducer === 'max' ? -Infinity : Infinity;
+  const two = ops.length === 2;
+  const A = ops[0]!;
+  const B = ops[1];
+  const ra = redOff[0]!;
+  const rb = redOff[1];
+  const bases = new Float64Array(ops.length);
+  const outParts = ops.map((x) => (x.bounds ? new Float64Array(x.bounds.coeffs.length) : null));
+  const checks: (Float64Array | null)[] = ops.map(() => null);
   for (let o = 0; o < nOut; o++) {
     let rem = o;
     for (let d = r - 1; d >= 0; d--) { const n = outShape[d]!; point[d] = rem % n; rem = Math.floor(rem / n); }
-    const bases = ops.map((x) => { let v = x.base; for (let d = 0; d < r; d++) v += x.weights[d]! * point[d]!; return v; });
-    let sum = 0;
-    if (!anyBounds) {
-      for (let k = 0; k < nRed; k++) {
-        let p = 1;
-        for (let j = 0; j < ops.length; j++) p *= ops[j]!.data[bases[j]! + redOff[j]![k]!]!;
-        sum += ops.length > 1 ? round(p) : p;
+    // Flat bases, and which operands need bounds checks at this output point (only near padded borders).
+    let anyCheck = false;
+    for (let j = 0; j < ops.length; j++) {
+      const x = ops[j]!;
+      let v = x.base;
+      for (let d = 0; d < r; d++) v += x.weights[d]! * point[d]!;
+      bases[j] = v;
+      checks[j] = null;
+      const b = x.bounds;
+      if (!b) continue;
+      const part = outParts[j]!;
+      let inside = true;
+      for (let d = 0; d < part.length; d++) {
+        const c = b.coeffs[d]!;
+        let s2 = b.offsets[d]!;
+        for (let l = 0; l < r; l++) s2 += c[l]! * point[l]!;
+        part[d] = s2;
+        if (s2 + redMin[j]![d]! < 0 || s2 + redMax[j]![d]! >= b.shape[d]!) inside = false;
+      }
+      if (!inside) { checks[j] = part; anyCheck = true; }
+    }
+    let acc = init;
+    const a0 = bases[0]!;
+    if (!anyCheck) {
+      const da = A.data;
+      if (two && reducer === 'add') {
+        acc = round === Math.fround ? dotF32(da, a0, ra, B!.data, bases[1]!, rb!, nRed) : dotF64(da, a0, ra, B!.data, bases[1]!, rb!, nRed);
+      } else if (two) {
+        const db = B!.data;
+        const b0 = bases[1]!;
+        for (let k = 0; k < nRed; k++) {
+          const p = round(da[a0 + ra[k]!]! * db[b0 + rb![k]!]!);
+          acc = combine(reducer, acc, p);
+        }
+      } else {
+        for (let k = 0; k < nRed; k++) {
+          const p = da[a0 + ra[k]!]!;
+          acc = reducer === 'add' ? acc + p : combine(reducer, acc, p);
+        }
       }
     } else {
-      redIdx.fill(0);
+      const chk = checks;
       for (let k = 0; k < nRed; k++) {
-        for (let d = 0; d < red.length; d++) point[r + d] = redIdx[d]!;
         let p = 1;
         for (let j = 0; j < ops.length; j++) {
           const x = ops[j]!;
-          p *= x.bounds && !inBounds(x.bounds, point) ? x.pad : x.data[bases[j]! + redOff[j]![k]!]!;
+          const c = chk[j];
+          let inside = true;
+          if (c) {
+            const dims = redDim[j]!;
+            for (let d = 0; d < c.length; d++) {
+              const v = c[d]! + dims[d]![k]!;
+              if (v < 0 || v >= x.bounds!.shape[d]!) { inside = false; break; }
+            }
+          }
+          p *= inside ? x.data[bases[j]! + redOff[j]![k]!]! : x.pad;
         }
-        sum += ops.length > 1 ? round(p) : p;
-        for (let d = red.length - 1; d >= 0; d--) { if (++redIdx[d]! < red[d]!) break; redIdx[d] = 0; }
+        if (two) p = round(p);
+        acc = reducer === 'add' ? acc + p : combine(reducer, acc, p);
       }
     }
-    out[o] = sum;
+    out[o] = acc;
   }
   return out;
+}
+
+/** Sum of float32-rounded products (monomorphic on purpose: this loop is where CNN references spend their time). */
+function dotF32(a: Float64Array, a0: number, ra: Int32Array, b: Float64Array, b0: number, rb: Int32Array, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += Math.fround(a[a0 + ra[k]!]! * b[b0 + rb[k]!]!);
+  return s;
+}
+
+function dotF64(a: Float64Array, a0: number, ra: Int32Array, b: Float64Array, b0: number, rb: Int32Array, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += a[a0 + ra[k]!]! * b[b0 + rb[k]!]!;
+  return s;
+}
+
+/** max/min as the general accumulator does them: NaN wins. */
+function combine(reducer: string, a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return NaN;
+  return reducer === 'max' ? (b > a ? b : a) : b < a ? b : a;
 }

@@ -9,7 +9,7 @@ import { type FloatDType, castScalar, intRange, roundToDType, wrapInt } from '..
 import type { ScalarExpr } from '../scalar.js';
 import type { HostTensor, RuntimeValue } from '../tensor.js';
 import type { TensorType } from '../types.js';
-import { productOperands, sumOfProducts } from './contract-fast.js';
+import { productOperands, reduceProducts } from './contract-fast.js';
 import type { KernelTable } from './kernel-types.js';
 import { type Scalar, compileScalar } from './scalar-eval.js';
 import { broadcastStrides, makeTensor, num, runtimeError, sizeOf, strides, tensorArg, unravel } from './tensor-utils.js';
@@ -115,9 +115,10 @@ export const COMPUTE_KERNELS: KernelTable<'constant' | 'contract' | 'map' | 'red
     // Reduced values, from the fast sum-of-products path when it applies, else the general loop.
     const prod = productOperands(op.combiner, op.accDtype, argTypes);
     let reduced: (o: number) => Scalar;
-    if (fastPathEnabled && op.reducer === 'add' && (op.accDtype === 'float32' || op.accDtype === 'float64') && prod && prod.length <= 2) {
+    const fastReducer = op.reducer === 'add' || (op.reducer !== 'mul' && prod?.length === 1);
+    if (fastPathEnabled && fastReducer && (op.accDtype === 'float32' || op.accDtype === 'float64') && prod && prod.length <= 2) {
       const round = op.accDtype === 'float32' ? Math.fround : (x: number) => x;
-      const sums = sumOfProducts(op, ins, prod, outShape, red, round);
+      const sums = reduceProducts(op, ins, prod, outShape, red, round);
       reduced = (o) => round(sums[o]!);
     } else {
       const acc = new Accumulator(op.reducer, op.accDtype);
@@ -156,18 +157,31 @@ export const COMPUTE_KERNELS: KernelTable<'constant' | 'contract' | 'map' | 'red
     const out = makeTensor(outT.dtype, shape);
     const fn = compileScalar(op.expr, ins.map((t) => t.dtype)).fn;
     const bst = ins.map((t) => broadcastStrides(t.shape, shape));
-    const idx = new Array<number>(shape.length).fill(0);
     const args: Scalar[] = new Array(ins.length);
     const n = sizeOf(shape);
-    for (let o = 0; o < n; o++) {
-      unravel(o, shape, idx);
-      for (let j = 0; j < ins.length; j++) {
-        let off = 0;
-        const s = bst[j]!;
-        for (let d = 0; d < idx.length; d++) off += idx[d]! * s[d]!;
-        args[j] = ins[j]!.data[off] as Scalar;
+    const datas = ins.map((t) => t.data);
+    if (ins.every((t) => t.data.length === n)) {
+      // No broadcasting: element o of every input.
+      for (let o = 0; o < n; o++) {
+        for (let j = 0; j < ins.length; j++) args[j] = datas[j]![o] as Scalar;
+        store(out, o, fn(args, 0));
       }
+      return one(out);
+    }
+    // Broadcasting: walk the output in row-major order, keeping each input's offset incrementally.
+    const r = shape.length;
+    const idx = new Array<number>(r).fill(0);
+    const offs = new Array<number>(ins.length).fill(0);
+    for (let o = 0; o < n; o++) {
+      for (let j = 0; j < ins.length; j++) args[j] = datas[j]![offs[j]!] as Scalar;
       store(out, o, fn(args, 0));
+      for (let d = r - 1; d >= 0; d--) {
+        idx[d]!++;
+        for (let j = 0; j < ins.length; j++) offs[j]! += bst[j]![d]!;
+        if (idx[d]! < shape[d]!) break;
+        for (let j = 0; j < ins.length; j++) offs[j]! -= bst[j]![d]! * shape[d]!;
+        idx[d] = 0;
+      }
     }
     return one(out);
   },
