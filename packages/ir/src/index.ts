@@ -14,3 +14,4 @@ export * from './builder/index.js';
 export * from './verify/index.js';
 export * from './interp/index.js';
 export * from './passes/index.js';
+export * from './text/index.js';
