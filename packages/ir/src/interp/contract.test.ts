@@ -182,3 +182,15 @@ describe('contract: fast path equals the general loop', () => {
     }), { numRuns: 40, seed: 3 });
   });
 });
+
+describe('interpreter: every op kind', () => {
+  it('evaluates the every-op fixture', async () => {
+    const { everyOpGraph } = await import('../__tests__/every-op.js');
+    const x: HostTensor = { dtype: 'float32', shape: [2, 3], data: Float64Array.from([1, -2, 3, 0, 5, -6]) };
+    const n: HostTensor = { dtype: 'float32', shape: [3, 4], data: new Float64Array(12) };
+    const out = interpret(everyOpGraph(), { 'input:0': x, 'x.1 "quoted"': n });
+    expect((out['y "out"'] as HostTensor).data).toEqual(Float64Array.from([10, 12, 0, 0]));
+    expect((out['n'] as HostTensor).shape).toEqual([3, 4]);
+    expect((out['conv'] as HostTensor).dtype).toBe('float16');
+  });
+});
