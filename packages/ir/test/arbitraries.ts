@@ -1,0 +1,90 @@
+// fast-check arbitraries for well-typed random graphs: a random program of steps applied through the
+// GraphBuilder to a pool of values (float32, float16, int32; static dims and a symbolic batch dim N),
+// covering contract (matmul/einsum), map (unary, binary with broadcasting, casts, selects), reduce,
+// softmax, argreduce, cumulative, reshape, transpose, slice, pad, concat, expand, gather, iota, shape_of,
+// topk and constants. Every graph verifies; its feeds are generated alongside.
+
+import fc from 'fast-check';
+import {
+  type DType, GraphBuilder, type Graph, type HostTensor, type ValueId, arg, bin, cast, lit, select, tensorType, un, type UnaryOp,
+} from '../src/index.js';
+
+export interface RandomCase {
+  readonly graph: Graph;
+  readonly feeds: Record<string, HostTensor>;
+  /** The seed program, printed on failure. */
+  readonly steps: readonly number[][];
+}
+
+const UNARY: UnaryOp[] = ['neg', 'abs', 'exp', 'tanh', 'sigmoid', 'sqrt', 'floor', 'erf', 'recip'];
+
+function data(shape: number[], seed: number, dtype: DType = 'float32'): HostTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const vals = Array.from({ length: n }, (_, i) => Math.sin((i + 1) * 1.7 + seed * 3.1) * 3);
+  return { dtype, shape, data: Float64Array.from(vals, (v) => (dtype === 'int32' ? Math.round(v) : Math.fround(v))) };
+}
+
+/** Builds a graph from a step list; each step is [choice, a, b, c] of small integers. */
+export function buildRandom(steps: readonly number[][], batch: number): RandomCase {
+  const b = new GraphBuilder();
+  const feeds: Record<string, HostTensor> = {};
+  const x = b.input('x', tensorType('float32', ['N', 4]));
+  feeds['x'] = data([batch, 4], 1);
+  const y = b.input('y', tensorType('float32', [3, 4]));
+  feeds['y'] = data([3, 4], 2);
+  const pool: ValueId[] = [x, y];
+  const t = (id: ValueId) => b.tensorTypeOf(id);
+  const pick = (k: number, pred: (id: ValueId) => boolean = () => true) => {
+    const c = pool.filter(pred);
+    return c.length ? c[k % c.length]! : undefined;
+  };
+  const isF32 = (id: ValueId) => t(id).dtype === 'float32';
+  const rank2 = (id: ValueId) => t(id).shape.length === 2;
+  let seed = 10;
+  for (const [choice = 0, a = 0, c = 0] of steps) {
+    let out: ValueId | undefined;
+    switch (choice % 16) {
+      case 0: { const v = pick(a, isF32); if (v !== undefined) out = b.map(un(UNARY[c % UNARY.length]!, arg(0)), [v]); break; }
+      case 1: { // binary with a same-shaped value or a row vector (broadcast)
+        const v = pick(a, isF32);
+        if (v === undefined) break;
+        const s = t(v).shape;
+        const other = pick(c, (id) => isF32(id) && t(id).shape.join() === s.join()) ?? b.constant(data([s[s.length - 1] as number], seed++));
+        out = b.map(bin((['add', 'mul', 'sub', 'max', 'div'] as const)[c % 5], arg(0), arg(1)), [v, other]);
+        break;
+      }
+      case 2: { const v = pick(a, (id) => isF32(id) && rank2(id) && typeof t(id).shape[1] === 'number'); if (v !== undefined) out = b.matmul(v, b.constant(data([t(v).shape[1] as number, 1 + (c % 5)], seed++))); break; }
+      case 3: { const v = pick(a, (id) => t(id).shape.length >= 1 && t(id).dtype !== 'float16'); if (v !== undefined) out = b.add1({ kind: 'reduce', reducer: (['add', 'max', 'min', 'mul'] as const)[c % 4], axes: [t(v).shape.length - 1], keepDims: c % 2 === 0 }, [v]); break; }
+      case 4: { const v = pick(a, (id) => isF32(id) && t(id).shape.length >= 1); if (v !== undefined) out = b.add1({ kind: 'softmax', axis: t(v).shape.length - 1, log: c % 2 === 1 }, [v]); break; }
+      case 5: { const v = pick(a, rank2); if (v !== undefined) out = b.add1({ kind: 'transpose', perm: [1, 0] }, [v]); break; }
+      case 6: { const v = pick(a, (id) => rank2(id) && t(id).shape.every((d) => typeof d === 'number')); if (v !== undefined) { const s = t(v).shape as number[]; out = b.add1({ kind: 'reshape' }, [v], [tensorType(t(v).dtype, [s[0]! * s[1]!])]); } break; }
+      case 7: { const v = pick(a, (id) => isF32(id) && rank2(id)); if (v !== undefined) out = b.add1({ kind: 'pad', mode: (['constant', 'edge', 'reflect', 'wrap'] as const)[c % 4], low: [0, 1], high: [0, c % 2], interior: [0, 0], value: 1.5 }, [v]); break; }
+      case 8: { const v = pick(a, (id) => rank2(id) && typeof t(id).shape[1] === 'number' && (t(id).shape[1] as number) >= 2); if (v !== undefined) { const s = t(v).shape; out = b.add1({ kind: 'slice', starts: [0, 1], steps: [1, 1] }, [v], [tensorType(t(v).dtype, [s[0]!, (s[1] as number) - 1])]); } break; }
+      case 9: { const v = pick(a, rank2); if (v !== undefined) out = b.add1({ kind: 'concat', axis: 1 }, [v, v]); break; }
+      case 10: { const v = pick(a, isF32); if (v !== undefined) out = b.map(cast('float32', cast('float16', arg(0))), [v]); break; }
+      case 11: { const v = pick(a, isF32); if (v !== undefined) out = b.map(cast('int32', arg(0)), [v]); break; }
+      case 12: { // integer arithmetic, exact and wrapping
+        const v = pick(a, (id) => t(id).dtype === 'int32');
+        if (v !== undefined) out = b.map(bin((['add', 'mul', 'max', 'bitxor'] as const)[c % 4], arg(0), lit(c + 1, 'int32')), [v]);
+        break;
+      }
+      case 13: { const v = pick(a, isF32); if (v !== undefined) out = b.map(select(bin('gt', arg(0), lit(0, 'float32')), arg(0), bin('mul', arg(0), lit(0.25, 'float32'))), [v]); break; }
+      case 14: { const v = pick(a, (id) => rank2(id) && typeof t(id).shape[1] === 'number'); if (v !== undefined) out = b.add1({ kind: 'gather', axis: 1 }, [v, b.constant({ dtype: 'int64', shape: [2], data: BigInt64Array.of(0n, -1n) })]); break; }
+      case 15: { const v = pick(a, (id) => isF32(id) && rank2(id) && t(id).shape[1] === 4); if (v !== undefined) out = b.add({ kind: 'topk', axis: 1, k: 1 + (c % 3), largest: c % 2 === 0, sorted: true }, [v])[0]; break; }
+    }
+    if (out !== undefined) pool.push(out);
+  }
+  // Also some constant-only arithmetic, so constant folding has work.
+  const k1 = b.constant(data([2, 3], 5));
+  const k2 = b.map(bin('mul', arg(0), lit(2, 'float32')), [k1]);
+  pool.push(b.map(bin('add', arg(0), arg(1)), [k2, b.add1({ kind: 'transpose', perm: [0, 1] }, [k2])]));
+  const outs = pool.slice(2);
+  outs.slice(-4).forEach((id, i) => b.output(`out${i}`, id));
+  if (outs.length === 0) b.output('out0', x);
+  return { graph: b.build(), feeds, steps };
+}
+
+export const randomCase: fc.Arbitrary<RandomCase> = fc.tuple(
+  fc.array(fc.array(fc.nat({ max: 63 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 14 }),
+  fc.integer({ min: 1, max: 3 }),
+).map(([steps, batch]) => buildRandom(steps, batch));
