@@ -96,11 +96,22 @@ export class ConvertContext {
     return id === undefined ? undefined : this.known.constant(id);
   }
 
+  /**
+   * Input i's value when it is known at compile time, else an error that names the ONNX value, so a user (or
+   * the conformance runner) can supply it with importOnnx's constantInputs when it is a graph input.
+   */
+  requireConst(i: number, what: string): HostTensor {
+    return this.constInput(i) ?? this.notKnown(i, what);
+  }
+
+  /** Fails because input i is computed at run time but its value is needed at compile time (names the ONNX value). */
+  notKnown(i: number, what: string): never {
+    return this.fail('UNSUPPORTED_ATTRIBUTE', `${what} (input ${i} "${this.node.inputNames[i] ?? ''}") must be known at compile time`);
+  }
+
   /** Input i as a list of integers known at compile time (axes, pads, starts, ...), or a clear error. */
   constInts(i: number, what: string): number[] {
-    const t = this.constInput(i);
-    if (!t) this.fail('UNSUPPORTED_ATTRIBUTE', `${what} (input ${i}) must be known at compile time`);
-    return Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
+    return Array.from(this.requireConst(i, what).data as ArrayLike<number | bigint>, (v) => Number(v));
   }
 
   /** Input i as dims known at compile time, possibly symbolic (Shape -> Gather -> Concat chains). */

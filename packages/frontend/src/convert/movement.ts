@@ -167,7 +167,7 @@ export const MOVEMENT: ConverterTable = {
     since: 9,
     convert: (ctx) => {
       const dims = ctx.dimsInput(0);
-      if (!dims) return ctx.fail('UNSUPPORTED_OP', 'ConstantOfShape shape is computed at run time from data; pin input shapes');
+      if (!dims) return ctx.notKnown(0, 'shape');
       const v = ctx.attrs.tensor('value');
       const dtype = v?.dtype ?? 'float32';
       const value = v ? (v.data as ArrayLike<number | bigint>)[0]! : 0;
@@ -181,7 +181,7 @@ export const MOVEMENT: ConverterTable = {
     convert: (ctx) => {
       const [s0, l0, d0] = [0, 1, 2].map((i) => ctx.constInput(i));
       const dt = ctx.tensorTypeOf(ctx.input(0)).dtype;
-      if (!s0 || !l0 || !d0) return ctx.fail('UNSUPPORTED_OP', 'Range with run-time start/limit/delta');
+      if (!s0 || !l0 || !d0) return ctx.notKnown(!s0 ? 0 : !l0 ? 1 : 2, 'start/limit/delta');
       const [s, l, d] = [s0, l0, d0].map((t) => Number((t.data as ArrayLike<number | bigint>)[0]));
       const n = Math.max(Math.ceil((l! - s!) / d!), 0);
       const io = ctx.emit1({ kind: 'iota', axis: 0 }, [], [tensorType(dt, [n])]);

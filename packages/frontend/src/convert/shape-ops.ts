@@ -78,7 +78,7 @@ export const SHAPE_OPS: ConverterTable = {
     convert: (ctx) => {
       const x = ctx.input(0);
       const target = ctx.opset >= 5 ? ctx.dimsInput(1) : ctx.attrs.ints('shape');
-      if (!target) return ctx.fail('UNSUPPORTED_OP', 'Reshape target shape is computed at run time from data; pin input shapes');
+      if (!target) return ctx.notKnown(1, 'shape');
       return [reshapeTo(ctx, x, resolveReshape(ctx, ctx.shapeOf(x), target, ctx.attrs.int('allowzero', 0) === 1))];
     },
   },
@@ -145,7 +145,7 @@ export const SHAPE_OPS: ConverterTable = {
       const x = ctx.input(0);
       const t = ctx.tensorTypeOf(x);
       const target = ctx.dimsInput(1);
-      if (!target) return ctx.fail('UNSUPPORTED_OP', 'Expand shape is computed at run time from data; pin input shapes');
+      if (!target) return ctx.notKnown(1, 'shape');
       // Bidirectional broadcast of the input shape with the target.
       const r = Math.max(t.shape.length, target.length);
       const a = [...Array(r - t.shape.length).fill(1), ...t.shape] as Dim[];

@@ -33,6 +33,7 @@ describe('ONNX backend conformance (interpreter)', () => {
     const pass = results.filter((r) => r.outcome.ok).length;
     const slow = [...results].sort((a, b) => b.ms - a.ms).slice(0, 5).map((r) => `${r.c.name} ${r.ms.toFixed(0)}ms`);
     console.log(`[conformance] ${pass}/${results.length} pass; slowest: ${slow.join(', ')}`);
+    if (filter) for (const r of results) if (!r.outcome.ok) console.log(`[conformance] ${r.c.name}: ${r.outcome.stage}: ${r.outcome.reason}`);
     if (!filter) fs.writeFileSync(path.join(REPO_ROOT, 'CONFORMANCE.md'), renderReport(results, 'npm test (packages/frontend/test/conformance/conformance.test.ts)'));
     expect(pass).toBeGreaterThanOrEqual(filter ? 0 : FLOOR);
   }, 1_800_000);

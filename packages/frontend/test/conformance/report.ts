@@ -24,7 +24,7 @@ export function renderReport(results: readonly CaseResult[], command: string, co
   const p = results.filter((r) => r.outcome.ok).length;
   lines.push(`| **all** | ${p} | ${results.length} | ${pct(p, results.length)} |`, '');
   const spec = results.filter((r) => r.outcome.ok && r.outcome.specialized);
-  lines.push(`Of the passes, ${spec.length} needed the test's integer inputs (axes, shapes, counts fed as data) at compile time, through importOnnx's \`constantInputs\` option: an ahead-of-time compiler specializes on such values. They are: ${spec.map((r) => r.c.name).join(', ') || 'none'}.`, '');
+  lines.push(`Of the passes, ${spec.length} needed a graph input's value at compile time (axes, shapes, pads or counts fed as data; the importer names the input it needs) and were given the test's value through importOnnx's \`constantInputs\` option, as an ahead-of-time compiler specializes on such values. They are: ${spec.map((r) => r.c.name).join(', ') || 'none'}.`, '');
 
   lines.push('## Per op (node suite; a test counts for every op it uses)', '', '| op | pass | total |', '| --- | ---: | ---: |');
   const byOp = new Map<string, { pass: number; total: number }>();

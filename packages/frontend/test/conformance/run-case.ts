@@ -10,7 +10,7 @@ import { type SuiteCase, loadCase } from './suite.js';
 export type Outcome = { readonly ok: true; readonly specialized: boolean } | { readonly ok: false; readonly stage: 'load' | 'import' | 'run' | 'mismatch'; readonly reason: string };
 
 /** Import errors that say a value the compiler needs at compile time arrives as run-time data. */
-const NEEDS_COMPILE_TIME = /known at compile time|computed at run time|run-time (start|shape|value)/;
+const NEEDS_INPUT = /\(input \d+ "([^"]*)"\) must be known at compile time/;
 
 /** Multiply-adds of the graph's contractions (static shapes): the interpreter's cost, to refuse hopeless cases. */
 export function contractWork(g: Graph): number {
@@ -45,21 +45,27 @@ export function runCase(dir: string, c: SuiteCase): Outcome {
   }
   let specialized = false;
   for (const ds of loaded.dataSets) {
-    let graph: Graph;
+    let graph: Graph | undefined;
     let feeds = ds.feeds;
-    try {
-      graph = lowerModel(loaded.model);
-    } catch (e) {
-      const reason = message(e);
-      if (!NEEDS_COMPILE_TIME.test(reason)) return { ok: false, stage: 'import', reason };
-      // Specialize on the integer inputs (axes, shapes, counts), as an AOT user would with constantInputs.
-      const constantInputs = Object.fromEntries(Object.entries(ds.feeds).filter(([, v]) => v !== null && !Array.isArray(v) && /int/.test((v as HostTensor).dtype))) as Record<string, HostTensor>;
-      if (Object.keys(constantInputs).length === 0) return { ok: false, stage: 'import', reason };
+    // An AOT compiler needs some values at compile time (shapes, axes, counts). When the importer names a
+    // graph input it needs, specialize on the test's value for it (importOnnx's constantInputs) and retry.
+    const constantInputs: Record<string, HostTensor> = {};
+    let firstError = '';
+    for (let round = 0; graph === undefined; round++) {
       try {
-        graph = lowerModel(loaded.model, { constantInputs });
-      } catch (e2) {
-        return { ok: false, stage: 'import', reason: `${message(e2)} (also with integer inputs given at compile time; first error: ${reason})` };
+        graph = lowerModel(loaded.model, Object.keys(constantInputs).length ? { constantInputs } : {});
+      } catch (e) {
+        const reason = message(e);
+        firstError ||= reason;
+        const m = NEEDS_INPUT.exec(reason);
+        const v = m ? ds.feeds[m[1]!] : undefined;
+        if (!m || v === undefined || v === null || Array.isArray(v) || round > 8 || m[1]! in constantInputs) {
+          return { ok: false, stage: 'import', reason: reason === firstError ? reason : `${reason} (after specializing on ${Object.keys(constantInputs).join(', ')}; first error: ${firstError})` };
+        }
+        constantInputs[m[1]!] = v as HostTensor;
       }
+    }
+    if (Object.keys(constantInputs).length) {
       feeds = Object.fromEntries(Object.entries(ds.feeds).filter(([k]) => !(k in constantInputs)));
       specialized = true;
     }
