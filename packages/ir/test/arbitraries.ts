@@ -25,10 +25,10 @@ function data(shape: number[], seed: number, dtype: DType = 'float32'): HostTens
 }
 
 /** Builds a graph from a step list; each step is [choice, a, b, c] of small integers. */
-export function buildRandom(steps: readonly number[][], batch: number): RandomCase {
+export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true): RandomCase {
   const b = new GraphBuilder();
   const feeds: Record<string, HostTensor> = {};
-  const x = b.input('x', tensorType('float32', ['N', 4]));
+  const x = b.input('x', tensorType('float32', [symbolicBatch ? 'N' : batch, 4]));
   feeds['x'] = data([batch, 4], 1);
   const y = b.input('y', tensorType('float32', [3, 4]));
   feeds['y'] = data([3, 4], 2);
@@ -84,7 +84,13 @@ export function buildRandom(steps: readonly number[][], batch: number): RandomCa
   return { graph: b.build(), feeds, steps };
 }
 
-export const randomCase: fc.Arbitrary<RandomCase> = fc.tuple(
+const programs = fc.tuple(
   fc.array(fc.array(fc.nat({ max: 63 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 14 }),
   fc.integer({ min: 1, max: 3 }),
-).map(([steps, batch]) => buildRandom(steps, batch));
+);
+
+/** Random graphs with a symbolic batch dim N on input x. */
+export const randomCase: fc.Arbitrary<RandomCase> = programs.map(([steps, batch]) => buildRandom(steps, batch));
+
+/** The same programs with every dim static (what the wasm backend compiles). */
+export const randomStaticCase: fc.Arbitrary<RandomCase> = programs.map(([steps, batch]) => buildRandom(steps, batch, false));

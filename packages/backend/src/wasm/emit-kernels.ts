@@ -1,0 +1,124 @@
+// Code generation for the kernels that are not plain loop nests: row softmax (float64 sums, as the
+// reference), gather (index normalization and range check; a bad index traps), and the float32 GEMM:
+// a SIMD128 4x8 register tile (8 f32x4 accumulators) over the main block, scalar loops on the edges.
+
+import binaryen from 'binaryen';
+import type { MathImports } from './emit-scalar.js';
+import { emitLoad, emitStore } from './emit-nest.js';
+import type { GatherKernel, GemmKernel, SoftmaxKernel } from './kernel-plan.js';
+import { elementBytes } from './memory-plan.js';
+
+type E = binaryen.ExpressionRef;
+
+/** for (i = from; i < to; i += step) body — `to` evaluated each iteration. */
+function forLoop(m: binaryen.Module, label: string, i: number, from: E, to: () => E, step: number, body: E[]): E {
+  const gi = () => m.local.get(i, binaryen.i32);
+  return m.block(`${label}_exit`, [
+    m.local.set(i, from),
+    m.br_if(`${label}_exit`, m.i32.ge_s(gi(), to())),
+    m.loop(label, m.block(null, [
+      ...body,
+      m.local.set(i, m.i32.add(gi(), m.i32.const(step))),
+      m.br_if(label, m.i32.lt_s(gi(), to())),
+    ])),
+  ]);
+}
+
+export function emitSoftmax(m: binaryen.Module, math: MathImports, k: SoftmaxKernel, address: (id: number) => number): void {
+  const [a, c, j, mx, sum, base] = [0, 1, 2, 3, 4, 5];
+  const vars = [binaryen.i32, binaryen.i32, binaryen.i32, binaryen.f64, binaryen.f64, binaryen.i32];
+  const I = (x: number) => m.local.get(x, binaryen.i32);
+  const F = (x: number) => m.local.get(x, binaryen.f64);
+  const at = (ptrBase: number) => m.i32.add(m.i32.const(ptrBase), m.i32.add(I(base), m.i32.shl(m.i32.mul(I(j), m.i32.const(k.inner)), m.i32.const(2))));
+  const x = () => m.f64.promote(m.f32.load(0, 4, at(address(k.input))));
+  const row = [
+    // base = ((a * n) * inner + c) * 4 (byte offset of the row's first element)
+    m.local.set(base, m.i32.shl(m.i32.add(m.i32.mul(m.i32.mul(I(a), m.i32.const(k.n)), m.i32.const(k.inner)), I(c)), m.i32.const(2))),
+    m.local.set(mx, m.f64.const(-Infinity)),
+    forLoop(m, 'max', j, m.i32.const(0), () => m.i32.const(k.n), 1, [m.local.set(mx, m.f64.max(F(mx), x()))]),
+    m.local.set(sum, m.f64.const(0)),
+    forLoop(m, 'sum', j, m.i32.const(0), () => m.i32.const(k.n), 1, [m.local.set(sum, m.f64.add(F(sum), math.call('exp', [m.f64.sub(x(), F(mx))])))]),
+    forLoop(m, 'out', j, m.i32.const(0), () => m.i32.const(k.n), 1, [
+      m.f32.store(0, 4, at(address(k.out)), m.f32.demote(k.log
+        ? m.f64.sub(m.f64.sub(x(), F(mx)), math.call('log', [F(sum)]))
+        : m.f64.div(math.call('exp', [m.f64.sub(x(), F(mx))]), F(sum)))),
+    ]),
+  ];
+  const body = forLoop(m, 'outer', a, m.i32.const(0), () => m.i32.const(k.outer), 1, [
+    forLoop(m, 'inner', c, m.i32.const(0), () => m.i32.const(k.inner), 1, row),
+  ]);
+  m.addFunction(k.name, binaryen.none, binaryen.none, vars, body);
+}
+
+export function emitGather(m: binaryen.Module, k: GatherKernel, address: (id: number) => number): void {
+  const [a, j, c, ix] = [0, 1, 2, 3];
+  const I = (x: number) => m.local.get(x, binaryen.i32);
+  const eb = elementBytes(k.dtype);
+  const ib = elementBytes(k.indexDtype);
+  const loadIdx = k.indexDtype === 'int64' ? m.i32.wrap(m.i64.load(0, 8, m.i32.add(m.i32.const(address(k.indices)), m.i32.mul(I(j), m.i32.const(ib)))))
+    : m.i32.load(0, 4, m.i32.add(m.i32.const(address(k.indices)), m.i32.mul(I(j), m.i32.const(ib))));
+  // int64 indices beyond the i32 range wrap to values the range check below rejects unless they alias; the
+  // reference interpreter raises on them too, so only in-range models are affected.
+  const src = m.i32.add(m.i32.const(address(k.input)), m.i32.mul(m.i32.add(m.i32.mul(m.i32.add(m.i32.mul(I(a), m.i32.const(k.axisSize)), I(ix)), m.i32.const(k.inner)), I(c)), m.i32.const(eb)));
+  const dst = m.i32.add(m.i32.const(address(k.out)), m.i32.mul(m.i32.add(m.i32.mul(m.i32.add(m.i32.mul(I(a), m.i32.const(k.numIndices)), I(j)), m.i32.const(k.inner)), I(c)), m.i32.const(eb)));
+  const body = forLoop(m, 'a', a, m.i32.const(0), () => m.i32.const(k.outer), 1, [
+    forLoop(m, 'j', j, m.i32.const(0), () => m.i32.const(k.numIndices), 1, [
+      m.local.set(ix, loadIdx),
+      m.if(m.i32.lt_s(I(ix), m.i32.const(0)), m.local.set(ix, m.i32.add(I(ix), m.i32.const(k.axisSize)))),
+      m.if(m.i32.ge_u(I(ix), m.i32.const(k.axisSize)), m.unreachable()),
+      forLoop(m, 'c', c, m.i32.const(0), () => m.i32.const(k.inner), 1, [emitStore(m, k.dtype, dst, emitLoad(m, k.dtype, src))]),
+    ]),
+  ]);
+  m.addFunction(k.name, binaryen.none, binaryen.none, [binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32], body);
+}
+
+export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number) => number): void {
+  // locals: batch q, i, j, kk, aBase, bBase, cBase (bytes), scalar acc, 8 vector accumulators, 2 b vectors, a splat
+  const [q, i, j, kk, aB, bB, cB, sacc] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const vacc = [8, 9, 10, 11, 12, 13, 14, 15];
+  const [b0, b1, av] = [16, 17, 18];
+  const vars = [...Array(7).fill(binaryen.i32), binaryen.f32, ...Array(11).fill(binaryen.v128)];
+  const I = (x: number) => m.local.get(x, binaryen.i32);
+  const V = (x: number) => m.local.get(x, binaryen.v128);
+  const c = (v: number) => m.i32.const(v);
+  const M4 = k.m - (k.m % 4);
+  const N8 = k.n - (k.n % 8);
+  const aAt = (row: E, col: E) => m.i32.add(I(aB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.aRow)), col), c(2)));
+  const bAt = (row: E, col: E) => m.i32.add(I(bB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.bRow)), col), c(2)));
+  const cAt = (row: E, col: E) => m.i32.add(I(cB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.n)), col), c(2)));
+  const rowPlus = (r: number) => m.i32.add(I(i), c(r));
+  const tile = [
+    ...vacc.map((v) => m.local.set(v, m.v128.const([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))),
+    forLoop(m, 'tk', kk, c(0), () => c(k.k), 1, [
+      m.local.set(b0, m.v128.load(0, 4, bAt(I(kk), I(j)))),
+      m.local.set(b1, m.v128.load(16, 4, bAt(I(kk), I(j)))),
+      ...[0, 1, 2, 3].flatMap((r) => [
+        m.local.set(av, m.f32x4.splat(m.f32.load(0, 4, aAt(rowPlus(r), I(kk))))),
+        m.local.set(vacc[2 * r]!, m.f32x4.add(V(vacc[2 * r]!), m.f32x4.mul(V(av), V(b0)))),
+        m.local.set(vacc[2 * r + 1]!, m.f32x4.add(V(vacc[2 * r + 1]!), m.f32x4.mul(V(av), V(b1)))),
+      ]),
+    ]),
+    ...[0, 1, 2, 3].flatMap((r) => [
+      m.v128.store(0, 4, cAt(rowPlus(r), I(j)), V(vacc[2 * r]!)),
+      m.v128.store(16, 4, cAt(rowPlus(r), I(j)), V(vacc[2 * r + 1]!)),
+    ]),
+  ];
+  const scalarCell = (tag: string) => [
+    m.local.set(sacc, m.f32.const(0)),
+    forLoop(m, `sk_${tag}`, kk, c(0), () => c(k.k), 1, [
+      m.local.set(sacc, m.f32.add(m.local.get(sacc, binaryen.f32), m.f32.mul(m.f32.load(0, 4, aAt(I(i), I(kk))), m.f32.load(0, 4, bAt(I(kk), I(j)))))),
+    ]),
+    m.f32.store(0, 4, cAt(I(i), I(j)), m.local.get(sacc, binaryen.f32)),
+  ];
+  const perBatch = [
+    m.local.set(aB, m.i32.add(c(address(k.a)), m.i32.mul(I(q), c(k.aBatch * 4)))),
+    m.local.set(bB, m.i32.add(c(address(k.b)), m.i32.mul(I(q), c(k.bBatch * 4)))),
+    m.local.set(cB, m.i32.add(c(address(k.out)), m.i32.mul(I(q), c(k.cBatch * 4)))),
+    // main block: 4 rows x 8 columns per tile
+    forLoop(m, 'ti', i, c(0), () => c(M4), 4, [forLoop(m, 'tj', j, c(0), () => c(N8), 8, tile)]),
+    // right edge (columns N8..N) for the main rows, then the bottom rows (M4..M) for every column
+    forLoop(m, 'ei', i, c(0), () => c(M4), 1, [forLoop(m, 'ej', j, c(N8), () => c(k.n), 1, scalarCell('e'))]),
+    forLoop(m, 'bi', i, c(M4), () => c(k.m), 1, [forLoop(m, 'bj', j, c(0), () => c(k.n), 1, scalarCell('b'))]),
+  ];
+  m.addFunction(k.name, binaryen.none, binaryen.none, vars, forLoop(m, 'batch', q, c(0), () => c(k.batch), 1, perBatch));
+}

@@ -1,0 +1,148 @@
+// Code generation for the generic affine loop nest: one wasm loop per extent, byte pointers advanced
+// incrementally per loop, padded operands bounds-checked per dim, float accumulation in f64 (rounded once,
+// exactly as the reference interpreter does), integer accumulation wrapping in the element type.
+
+import binaryen from 'binaryen';
+import { type DType, isFloat } from '@tensorc/ir';
+import { type MathImports, type WasmType, binType, emitCast, emitScalar, wasmTypeOf } from './emit-scalar.js';
+import type { LoopNestKernel } from './kernel-plan.js';
+import { elementBytes } from './memory-plan.js';
+
+export function emitLoad(m: binaryen.Module, d: DType, ptr: binaryen.ExpressionRef): binaryen.ExpressionRef {
+  switch (d) {
+    case 'float32': return m.f32.load(0, 4, ptr);
+    case 'float64': return m.f64.load(0, 8, ptr);
+    case 'int32': return m.i32.load(0, 4, ptr);
+    case 'int64': return m.i64.load(0, 8, ptr);
+    case 'int8': return m.i32.load8_s(0, 1, ptr);
+    default: return m.i32.load8_u(0, 1, ptr);
+  }
+}
+
+export function emitStore(m: binaryen.Module, d: DType, ptr: binaryen.ExpressionRef, v: binaryen.ExpressionRef): binaryen.ExpressionRef {
+  switch (d) {
+    case 'float32': return m.f32.store(0, 4, ptr, v);
+    case 'float64': return m.f64.store(0, 8, ptr, v);
+    case 'int32': return m.i32.store(0, 4, ptr, v);
+    case 'int64': return m.i64.store(0, 8, ptr, v);
+    default: return m.i32.store8(0, 1, ptr, v);
+  }
+}
+
+function constOf(m: binaryen.Module, t: WasmType, v: number): binaryen.ExpressionRef {
+  switch (t) {
+    case 'f32': return m.f32.const(v);
+    case 'f64': return m.f64.const(v);
+    case 'i64': { const b = BigInt.asUintN(64, BigInt(Math.trunc(v))); return m.i64.const(Number(b & 0xffffffffn), Number(b >> 32n)); }
+    default: return m.i32.const(Math.trunc(v) | 0);
+  }
+}
+
+/** Adds function `k.name` computing the kernel; `address` gives each buffer's byte address. */
+export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKernel, address: (id: number) => number): void {
+  const L = k.extents.length;
+  const r = k.numOutLoops;
+  const vars: binaryen.Type[] = [];
+  const local = (t: binaryen.Type) => { vars.push(t); return vars.length - 1; };
+  const idx = k.extents.map(() => local(binaryen.i32));
+  const ptr = k.operands.map(() => local(binaryen.i32));
+  const outPtr = local(binaryen.i32);
+  const floatAcc = isFloat(k.accDtype);
+  const accWasm: WasmType = floatAcc ? 'f64' : wasmTypeOf(k.accDtype);
+  const acc = local(binType(accWasm));
+  const saves: number[][] = k.extents.map(() => k.operands.map(() => local(binaryen.i32)));
+  const outSave = k.extents.map(() => local(binaryen.i32));
+  const g = (i: number) => m.local.get(i, binaryen.i32);
+  const argTypes = k.operands.map((o) => o.dtype);
+
+  if (k.extents.slice(0, r).some((e) => e === 0)) {
+    m.addFunction(k.name, binaryen.none, binaryen.none, [], m.nop());
+    return;
+  }
+
+  const readArg = (j: number): binaryen.ExpressionRef => {
+    const o = k.operands[j]!;
+    const load = emitLoad(m, o.dtype, g(ptr[j]!));
+    if (!o.bounds) return load;
+    const checks = o.bounds.coeffs.map((c, d) => {
+      let v: binaryen.ExpressionRef = m.i32.const(o.bounds!.offsets[d]!);
+      c.forEach((coef, l) => { if (coef !== 0) v = m.i32.add(v, m.i32.mul(g(idx[l]!), m.i32.const(coef))); });
+      return m.i32.lt_u(v, m.i32.const(o.bounds!.sizes[d]!));
+    });
+    const cond = checks.reduce((a, b) => m.i32.and(a, b));
+    return m.if(cond, load, constOf(m, wasmTypeOf(o.dtype), o.pad));
+  };
+  const env = { arg: readArg, argTypes };
+
+  // Value of the combiner at the current point, widened to the accumulator's wasm type.
+  const combined = (): binaryen.ExpressionRef => {
+    const v = emitScalar(m, math, k.combiner, env);
+    return floatAcc && wasmTypeOf(k.accDtype) === 'f32' ? m.f64.promote(v) : v;
+  };
+  const A = (): binaryen.ExpressionRef => m.local.get(acc, binType(accWasm));
+  const reduceStep = (): binaryen.ExpressionRef => {
+    const v = combined();
+    const ops = accWasm === 'f64' ? m.f64 : accWasm === 'f32' ? m.f32 : null;
+    const i = accWasm === 'i64' ? m.i64 : m.i32;
+    let nv: binaryen.ExpressionRef;
+    switch (k.reducer) {
+      case 'add': nv = ops ? ops.add(A(), v) : i.add(A(), v); break;
+      case 'mul': nv = ops ? ops.mul(A(), v) : i.mul(A(), v); break;
+      case 'max': nv = ops ? ops.max(A(), v) : m.select(i.gt_s(v, A()), v, A()); break;
+      default: nv = ops ? ops.min(A(), v) : m.select(i.lt_s(v, A()), v, A()); break;
+    }
+    return m.local.set(acc, nv);
+  };
+  const initValue = (): binaryen.ExpressionRef => {
+    const big = accWasm === 'i64' ? 2 ** 63 : 2 ** 31;
+    const v = k.reducer === 'add' ? 0 : k.reducer === 'mul' ? 1 : k.reducer === 'max' ? (floatAcc ? -Infinity : -big) : floatAcc ? Infinity : big - 1;
+    if (accWasm === 'i64' && (k.reducer === 'max' || k.reducer === 'min')) return k.reducer === 'max' ? m.i64.const(0, 0x80000000 | 0) : m.i64.const(-1, 0x7fffffff);
+    return constOf(m, accWasm, v);
+  };
+
+  const loop = (l: number, body: binaryen.ExpressionRef, advanceOut: boolean): binaryen.ExpressionRef => {
+    const ext = k.extents[l]!;
+    if (ext === 1) return body;
+    const bump: binaryen.ExpressionRef[] = [];
+    k.operands.forEach((o, j) => {
+      const s = o.strides[l]! * elementBytes(o.dtype);
+      if (s !== 0) bump.push(m.local.set(ptr[j]!, m.i32.add(g(ptr[j]!), m.i32.const(s))));
+    });
+    const os = advanceOut ? k.outStrides[l]! * elementBytes(k.outDtype) : 0;
+    if (os !== 0) bump.push(m.local.set(outPtr, m.i32.add(g(outPtr), m.i32.const(os))));
+    const save = [...k.operands.map((_, j) => m.local.set(saves[l]![j]!, g(ptr[j]!))), m.local.set(outSave[l]!, g(outPtr))];
+    const restore = [...k.operands.map((_, j) => m.local.set(ptr[j]!, g(saves[l]![j]!))), m.local.set(outPtr, g(outSave[l]!)), m.local.set(idx[l]!, m.i32.const(0))];
+    if (ext === 0) return m.nop();
+    return m.block(null, [
+      ...save,
+      m.local.set(idx[l]!, m.i32.const(0)),
+      m.loop(`L${l}`, m.block(null, [
+        body, ...bump,
+        m.local.set(idx[l]!, m.i32.add(g(idx[l]!), m.i32.const(1))),
+        m.br_if(`L${l}`, m.i32.lt_u(g(idx[l]!), m.i32.const(ext))),
+      ])),
+      ...restore,
+    ]);
+  };
+
+  // Innermost output-point body: reduce (if any), then epilogue / cast, then store.
+  let point: binaryen.ExpressionRef;
+  if (k.reducer === null) {
+    point = emitStore(m, k.outDtype, g(outPtr), emitCast(m, emitScalar(m, math, k.combiner, env), k.accDtype, k.outDtype));
+  } else {
+    let red: binaryen.ExpressionRef = reduceStep();
+    for (let l = L - 1; l >= r; l--) red = loop(l, red, false);
+    const accValue = (): binaryen.ExpressionRef => (floatAcc && wasmTypeOf(k.accDtype) === 'f32' ? m.f32.demote(A()) : A());
+    const result = k.epilogue
+      ? emitScalar(m, math, k.epilogue, { ...env, acc: accValue, accDtype: k.accDtype })
+      : emitCast(m, accValue(), k.accDtype, k.outDtype);
+    point = m.block(null, [m.local.set(acc, initValue()), red, emitStore(m, k.outDtype, g(outPtr), result)]);
+  }
+  let body = point;
+  for (let l = r - 1; l >= 0; l--) body = loop(l, body, true);
+  const setup = [
+    ...k.operands.map((o, j) => m.local.set(ptr[j]!, m.i32.const(address(o.buffer) + o.base * elementBytes(o.dtype)))),
+    m.local.set(outPtr, m.i32.const(address(k.out) + k.outBase * elementBytes(k.outDtype))),
+  ];
+  m.addFunction(k.name, binaryen.none, binaryen.none, vars, m.block(null, [...setup, body]));
+}

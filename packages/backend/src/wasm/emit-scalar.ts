@@ -1,0 +1,192 @@
+// Scalar expressions -> binaryen expressions. Value types: float32 -> f32, float64 -> f64, int32/bool/int8/
+// uint8 -> i32, int64 -> i64. Operations round like the reference interpreter: one IEEE op per node in the
+// element's type; transcendental functions go through host math imports in f64 and round once.
+
+import binaryen from 'binaryen';
+import { CompileError, type DType, type ScalarExpr, scalarDType } from '@tensorc/ir';
+
+export type WasmType = 'f32' | 'f64' | 'i32' | 'i64';
+
+export function wasmTypeOf(d: DType): WasmType {
+  switch (d) {
+    case 'float32': return 'f32';
+    case 'float64': return 'f64';
+    case 'int64': return 'i64';
+    case 'int32': case 'bool': case 'int8': case 'uint8': return 'i32';
+    default: throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${d} in expressions is not supported yet`);
+  }
+}
+
+export const binType = (t: WasmType): binaryen.Type => ({ f32: binaryen.f32, f64: binaryen.f64, i32: binaryen.i32, i64: binaryen.i64 })[t];
+
+/** Host math functions the module imports (name -> arity); the emitter records what it uses. */
+export class MathImports {
+  readonly used = new Set<string>();
+  constructor(private readonly m: binaryen.Module) {}
+  call(name: string, args: binaryen.ExpressionRef[]): binaryen.ExpressionRef {
+    if (!this.used.has(name)) {
+      this.used.add(name);
+      this.m.addFunctionImport(`math_${name}`, 'math', name, binaryen.createType(args.map(() => binaryen.f64)), binaryen.f64);
+    }
+    return this.m.call(`math_${name}`, args, binaryen.f64);
+  }
+}
+
+export interface ScalarEnv {
+  /** Expression loading arg i (already in its wasm type). */
+  arg(i: number): binaryen.ExpressionRef;
+  acc?: () => binaryen.ExpressionRef;
+  readonly argTypes: readonly DType[];
+  readonly accDtype?: DType;
+}
+
+const FLOAT_HOST = new Set(['exp', 'log', 'erf', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'asinh', 'acosh', 'atanh']);
+
+export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr, env: ScalarEnv): binaryen.ExpressionRef {
+  const dt = scalarDType(e, env.argTypes, env.accDtype);
+  const unsupported = (what: string): never => { throw new CompileError('UNSUPPORTED_OP', `backend: ${what} is not supported yet`); };
+  if ((dt === 'int8' || dt === 'uint8') && e.k !== 'arg' && e.k !== 'cast' && e.k !== 'lit') unsupported(`arithmetic on ${dt}`);
+  const wt = wasmTypeOf(dt);
+  const F = (t: WasmType) => (t === 'f32' ? m.f32 : m.f64);
+  const I = (t: WasmType) => (t === 'i32' ? m.i32 : m.i64);
+  const toF64 = (x: binaryen.ExpressionRef, t: WasmType) => (t === 'f32' ? m.f64.promote(x) : x);
+  const fromF64 = (x: binaryen.ExpressionRef, t: WasmType) => (t === 'f32' ? m.f32.demote(x) : x);
+  const sub = (x: ScalarExpr) => emitScalar(m, math, x, env);
+  const typeOf = (x: ScalarExpr) => wasmTypeOf(scalarDType(x, env.argTypes, env.accDtype));
+  switch (e.k) {
+    case 'arg': return env.arg(e.i);
+    case 'acc': return env.acc ? env.acc() : unsupported('acc outside an epilogue');
+    case 'lit': {
+      if (wt === 'f32') return m.f32.const(e.v as number);
+      if (wt === 'f64') return m.f64.const(e.v as number);
+      if (wt === 'i64') { const v = BigInt.asUintN(64, BigInt(e.v)); return m.i64.const(Number(v & 0xffffffffn), Number(v >> 32n)); }
+      return m.i32.const(Number(e.v) | 0);
+    }
+    case 'un': {
+      const at = typeOf(e.a);
+      const a = sub(e.a);
+      if (at === 'f32' || at === 'f64') {
+        const f = F(at);
+        switch (e.op) {
+          case 'neg': return f.neg(a);
+          case 'abs': return f.abs(a);
+          case 'sqrt': return f.sqrt(a);
+          case 'floor': return f.floor(a);
+          case 'ceil': return f.ceil(a);
+          case 'round': return f.nearest(a);
+          case 'recip': return f.div(f.const(1), a);
+          case 'sign': return m.call(`sign_${at}`, [a], binType(at));
+          case 'sigmoid': return fromF64(m.call('sigmoid_f64', [toF64(a, at)], binaryen.f64), at);
+          case 'isnan': return f.ne(a, a);
+          case 'isinf': return f.eq(f.abs(a), f.const(Infinity));
+          case 'isposinf': return f.eq(a, f.const(Infinity));
+          case 'isneginf': return f.eq(a, f.const(-Infinity));
+          default:
+            if (FLOAT_HOST.has(e.op)) return fromF64(math.call(e.op, [toF64(a, at)]), at);
+            return unsupported(`${e.op} on floats`);
+        }
+      }
+      const i = I(at);
+      switch (e.op) {
+        case 'not': return m.i32.eqz(a);
+        case 'neg': return i.sub(at === 'i32' ? m.i32.const(0) : m.i64.const(0, 0), a);
+        case 'bitnot': return i.xor(a, at === 'i32' ? m.i32.const(-1) : m.i64.const(-1, -1));
+        default: return unsupported(`${e.op} on integers`);
+      }
+    }
+    case 'bin': {
+      const at = typeOf(e.a);
+      const a = sub(e.a);
+      const b = sub(e.b);
+      if (at === 'f32' || at === 'f64') {
+        const f = F(at);
+        switch (e.op) {
+          case 'add': return f.add(a, b);
+          case 'sub': return f.sub(a, b);
+          case 'mul': return f.mul(a, b);
+          case 'div': return f.div(a, b);
+          case 'max': return f.max(a, b);
+          case 'min': return f.min(a, b);
+          case 'pow': return fromF64(math.call('pow', [toF64(a, at), toF64(b, at)]), at);
+          case 'fmod': return fromF64(math.call('fmod', [toF64(a, at), toF64(b, at)]), at);
+          case 'eq': return f.eq(a, b);
+          case 'ne': return f.ne(a, b);
+          case 'lt': return f.lt(a, b);
+          case 'le': return f.le(a, b);
+          case 'gt': return f.gt(a, b);
+          case 'ge': return f.ge(a, b);
+          default: return unsupported(`${e.op} on floats`);
+        }
+      }
+      const i = I(at);
+      const bool = scalarDType(e.a, env.argTypes, env.accDtype) === 'bool';
+      switch (e.op) {
+        case 'add': return i.add(a, b);
+        case 'sub': return i.sub(a, b);
+        case 'mul': return i.mul(a, b);
+        case 'div': return i.div_s(a, b);
+        case 'fmod': return i.rem_s(a, b);
+        case 'and': case 'bitand': return i.and(a, b);
+        case 'or': case 'bitor': return i.or(a, b);
+        case 'xor': case 'bitxor': return i.xor(a, b);
+        case 'max': return m.select(i.gt_s(a, b), a, b);
+        case 'min': return m.select(i.lt_s(a, b), a, b);
+        case 'eq': return i.eq(a, b);
+        case 'ne': return i.ne(a, b);
+        case 'lt': return bool ? m.i32.lt_u(a, b) : i.lt_s(a, b);
+        case 'le': return bool ? m.i32.le_u(a, b) : i.le_s(a, b);
+        case 'gt': return bool ? m.i32.gt_u(a, b) : i.gt_s(a, b);
+        case 'ge': return bool ? m.i32.ge_u(a, b) : i.ge_s(a, b);
+        default: return unsupported(`${e.op} on integers`);
+      }
+    }
+    case 'select': return m.select(sub(e.c), sub(e.a), sub(e.b));
+    case 'cast': return emitCast(m, sub(e.a), scalarDType(e.a, env.argTypes, env.accDtype), e.to);
+  }
+}
+
+/** Conversion between element types, as ONNX Cast (float -> int truncates; int32 <- int64 wraps). */
+export function emitCast(m: binaryen.Module, a: binaryen.ExpressionRef, from: DType, to: DType): binaryen.ExpressionRef {
+  const ft = wasmTypeOf(from);
+  const tt = wasmTypeOf(to);
+  if (to === 'bool') {
+    if (ft === 'f32') return m.f32.ne(a, m.f32.const(0));
+    if (ft === 'f64') return m.f64.ne(a, m.f64.const(0));
+    if (ft === 'i64') return m.i64.ne(a, m.i64.const(0, 0));
+    return m.i32.ne(a, m.i32.const(0));
+  }
+  if (to === 'int8' || to === 'uint8') {
+    const v = emitCast(m, a, from, 'int32');
+    return to === 'int8' ? m.i32.extend8_s(v) : m.i32.and(v, m.i32.const(255));
+  }
+  if (ft === tt) return a;
+  switch (`${ft}>${tt}`) {
+    case 'f32>f64': return m.f64.promote(a);
+    case 'f64>f32': return m.f32.demote(a);
+    case 'i32>f32': return m.f32.convert_s.i32(a);
+    case 'i32>f64': return m.f64.convert_s.i32(a);
+    case 'i64>f32': return m.f32.convert_s.i64(a);
+    case 'i64>f64': return m.f64.convert_s.i64(a);
+    case 'f32>i32': return m.i32.trunc_s_sat.f32(a);
+    case 'f64>i32': return m.i32.trunc_s_sat.f64(a);
+    case 'f32>i64': return m.i64.trunc_s_sat.f32(a);
+    case 'f64>i64': return m.i64.trunc_s_sat.f64(a);
+    case 'i32>i64': return from === 'bool' || from === 'uint8' ? m.i64.extend_u(a) : m.i64.extend_s(a);
+    case 'i64>i32': return m.i32.wrap(a);
+    default: throw new CompileError('UNSUPPORTED_OP', `backend: cast ${from} -> ${to}`);
+  }
+}
+
+/** Helper functions the scalar emitter calls (sign, sigmoid); added once per module. */
+export function addScalarHelpers(m: binaryen.Module, math: MathImports): void {
+  for (const t of ['f32', 'f64'] as const) {
+    const f = t === 'f32' ? m.f32 : m.f64;
+    const x = m.local.get(0, binType(t));
+    // sign: NaN -> NaN, else -1, 0 or 1
+    m.addFunction(`sign_${t}`, binType(t), binType(t), [], m.if(f.ne(x, x), x, m.select(f.gt(x, f.const(0)), f.const(1), m.select(f.lt(x, f.const(0)), f.const(-1), f.const(0)))));
+  }
+  const x = m.local.get(0, binaryen.f64);
+  const e = math.call('exp', [m.f64.neg(x)]);
+  const ep = math.call('exp', [x]);
+  m.addFunction('sigmoid_f64', binaryen.f64, binaryen.f64, [], m.if(m.f64.ge(x, m.f64.const(0)), m.f64.div(m.f64.const(1), m.f64.add(m.f64.const(1), e)), m.f64.div(ep, m.f64.add(m.f64.const(1), ep))));
+}

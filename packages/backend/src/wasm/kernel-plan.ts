@@ -1,0 +1,90 @@
+// The backend's intermediate form: a list of kernels over buffers, each a loop nest the emitter turns into
+// wasm. Almost every op becomes an affine loop nest (out[i] = epilogue(reduce_k combiner(in_j[base + i.s_j])));
+// softmax and gather have their own kernels; reshape is an alias of its input's buffer.
+
+import type { DType, Reducer, ScalarExpr, ValueId } from '@tensorc/ir';
+
+/** One operand of a loop nest: element address = base + sum(loopIndex[l] * strides[l]). */
+export interface NestOperand {
+  readonly buffer: ValueId;
+  readonly dtype: DType;
+  /** Element offset inside the buffer. */
+  readonly base: number;
+  /** Element stride per loop (output loops, then reduction loops). */
+  readonly strides: readonly number[];
+  /** For reads that may fall outside (padding): per operand dim, its coefficients per loop, offset and size. */
+  readonly bounds?: { readonly coeffs: readonly (readonly number[])[]; readonly offsets: readonly number[]; readonly sizes: readonly number[] };
+  readonly pad: number;
+}
+
+export interface LoopNestKernel {
+  readonly kind: 'nest';
+  readonly name: string;
+  readonly out: ValueId;
+  readonly outDtype: DType;
+  /** Element offset and strides of the output (per output loop); default row-major from `extents`. */
+  readonly outBase: number;
+  readonly outStrides: readonly number[];
+  /** Output loop extents then reduction loop extents. */
+  readonly extents: readonly number[];
+  readonly numOutLoops: number;
+  readonly operands: readonly NestOperand[];
+  readonly combiner: ScalarExpr;
+  readonly reducer: Reducer | null;
+  readonly accDtype: DType;
+  readonly epilogue: ScalarExpr | null;
+}
+
+/** Row-wise softmax over `axis`: rows = outer * inner, each of length n with stride inner. */
+export interface SoftmaxKernel {
+  readonly kind: 'softmax';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly out: ValueId;
+  readonly outer: number;
+  readonly n: number;
+  readonly inner: number;
+  readonly log: boolean;
+}
+
+/** out[a, j, c] = x[a, idx[j], c] with idx normalized (negative from the end) and range-checked (trap). */
+export interface GatherKernel {
+  readonly kind: 'gather';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly indices: ValueId;
+  readonly indexDtype: DType;
+  readonly out: ValueId;
+  readonly dtype: DType;
+  readonly outer: number;
+  readonly axisSize: number;
+  readonly numIndices: number;
+  readonly inner: number;
+}
+
+/** C[M,N] (+)= A[M,K] B[K,N] for each batch, all float32 row-major with given element strides. */
+export interface GemmKernel {
+  readonly kind: 'gemm';
+  readonly name: string;
+  readonly a: ValueId;
+  readonly b: ValueId;
+  readonly out: ValueId;
+  readonly batch: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  /** Element strides: A row, A batch, B row (K dim), B batch, C batch; inner strides are 1. */
+  readonly aRow: number;
+  readonly aBatch: number;
+  readonly bRow: number;
+  readonly bBatch: number;
+  readonly cBatch: number;
+}
+
+export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel;
+
+export interface KernelPlan {
+  readonly kernels: readonly Kernel[];
+  /** Buffers that share storage with another (reshape): value -> the value whose buffer it uses. */
+  readonly aliases: ReadonlyMap<ValueId, ValueId>;
+}

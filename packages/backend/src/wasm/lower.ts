@@ -1,0 +1,241 @@
+// IR graph -> kernel plan. Contractions that are plain (batched) matrix products go to the SIMD GEMM kernel
+// (a constant right-hand side stored transposed is re-laid out at compile time); every other contraction,
+// map, reduction and affine data movement (transpose, slice, expand, constant pad, concat parts) becomes a
+// generic affine loop nest. Unsupported ops fail with a CompileError naming the node.
+
+import {
+  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, isStaticShape,
+} from '@tensorc/ir';
+import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
+
+const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
+
+export const SUPPORTED_DTYPES = new Set(['float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8']);
+
+const rowMajor = (shape: readonly number[]): number[] => {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
+  return s;
+};
+
+export interface LowerResult extends KernelPlan {
+  /** Constants made at compile time (re-laid-out weights), by a fresh value id. */
+  readonly derived: ReadonlyMap<ValueId, HostTensor>;
+  readonly types: ReadonlyMap<ValueId, TensorType>;
+}
+
+function where(n: Node): { node?: string; opType?: string } {
+  return n.origin ? { node: n.origin.node, opType: n.origin.opType } : {};
+}
+
+function staticType(n: Node, i: number): TensorType & { shape: readonly number[] } {
+  const t = n.outputs[i]!.type;
+  if (t.kind !== 'tensor') throw new CompileError('UNSUPPORTED_OP', `backend: ${n.op.kind} yields a ${t.kind}`, where(n));
+  if (!isStaticShape(t.shape)) throw new CompileError('UNSUPPORTED_OP', `backend: shape [${t.shape.join(',')}] is not static; pin input shapes with inputShapes`, where(n));
+  if (!SUPPORTED_DTYPES.has(t.dtype)) throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${t.dtype} is not supported yet`, where(n));
+  return t as TensorType & { shape: readonly number[] };
+}
+
+/** An operand reading `shape` through affine `map` over `nLoops` loops. */
+function operandOf(buffer: ValueId, t: TensorType, map: readonly AffineExpr[], nLoops: number, pad: number | null): NestOperand {
+  const shape = t.shape as number[];
+  const st = rowMajor(shape);
+  const strides = new Array<number>(nLoops).fill(0);
+  let base = 0;
+  const coeffs: number[][] = [];
+  map.forEach((e, d) => {
+    base += e.offset * st[d]!;
+    const c = new Array<number>(nLoops).fill(0);
+    for (const term of e.terms) { strides[term.idx]! += term.coeff * st[d]!; c[term.idx] = term.coeff; }
+    coeffs.push(c);
+  });
+  return pad === null
+    ? { buffer, dtype: t.dtype, base, strides, pad: 0 }
+    : { buffer, dtype: t.dtype, base, strides, pad, bounds: { coeffs, offsets: map.map((e) => e.offset), sizes: shape } };
+}
+
+const identity = (rank: number, offset = 0): AffineExpr[] => Array.from({ length: rank }, (_, i) => ({ terms: [{ idx: i + offset, coeff: 1 }], offset: 0 }));
+
+export function lowerGraph(g: Graph): LowerResult {
+  const types = new Map<ValueId, TensorType>();
+  const consts = new Map<ValueId, HostTensor>();
+  const derived = new Map<ValueId, HostTensor>();
+  const aliases = new Map<ValueId, ValueId>();
+  const kernels: Kernel[] = [];
+  let nextId = 1 + Math.max(0, ...g.inputs.map((i) => i.value.id), ...g.nodes.flatMap((n) => n.outputs.map((o) => o.id)));
+  for (const i of g.inputs) {
+    if (i.value.type.kind !== 'tensor' || !isStaticShape(i.value.type.shape)) throw new CompileError('UNSUPPORTED_OP', `backend: input "${i.name}" needs a static tensor shape; pin it with inputShapes`);
+    types.set(i.value.id, i.value.type);
+  }
+  const tt = (id: ValueId) => types.get(id)!;
+  let count = 0;
+  const nest = (n: Node, k: Omit<LoopNestKernel, 'kind' | 'name' | 'outBase' | 'outStrides'> & { outBase?: number; outStrides?: readonly number[] }) => {
+    const outShape = k.extents.slice(0, k.numOutLoops);
+    kernels.push({ kind: 'nest', name: `k${count++}_${n.op.kind}`, outBase: 0, outStrides: rowMajor(outShape), ...k });
+  };
+  for (const n of g.nodes) {
+    const op = n.op;
+    if (op.kind === 'constant') {
+      types.set(n.outputs[0]!.id, n.outputs[0]!.type as TensorType);
+      consts.set(n.outputs[0]!.id, op.value);
+      continue;
+    }
+    const t = staticType(n, 0);
+    const out = n.outputs[0]!.id;
+    types.set(out, t);
+    const r = t.shape.length;
+    switch (op.kind) {
+      case 'reshape':
+        if (n.inputs.length !== 1) throw new CompileError('UNSUPPORTED_OP', 'backend: reshape with a run-time shape', where(n));
+        aliases.set(out, n.inputs[0]!);
+        break;
+      case 'contract': {
+        const gemm = asGemm(n, t, tt, consts, derived, () => nextId++);
+        if (gemm) { kernels.push({ ...gemm, name: `k${count++}_gemm` }); for (const [id, ty] of gemm.newTypes) types.set(id, ty); break; }
+        const nLoops = r + op.reductionExtents.length;
+        const red = op.reductionExtents.map((d) => (typeof d === 'number' ? d : NaN));
+        if (red.some(Number.isNaN)) throw new CompileError('UNSUPPORTED_OP', 'backend: symbolic reduction extent', where(n));
+        nest(n, {
+          out, outDtype: t.dtype, extents: [...t.shape, ...red], numOutLoops: r,
+          operands: n.inputs.map((id, j) => operandOf(id, tt(id), op.maps[j]!, nLoops, op.padValues[j] ?? null)),
+          combiner: op.combiner, reducer: op.reducer, accDtype: op.accDtype, epilogue: op.epilogue,
+        });
+        break;
+      }
+      case 'map':
+        nest(n, {
+          out, outDtype: t.dtype, extents: t.shape, numOutLoops: r,
+          operands: n.inputs.map((id) => {
+            const it = tt(id);
+            const rr = it.shape.length;
+            const map: AffineExpr[] = it.shape.map((d, k) => (d === 1 && t.shape[k + r - rr] !== 1 ? { terms: [], offset: 0 } : { terms: [{ idx: k + r - rr, coeff: 1 }], offset: 0 }));
+            return operandOf(id, it, map, r, null);
+          }),
+          combiner: op.expr, reducer: null, accDtype: t.dtype, epilogue: null,
+        });
+        break;
+      case 'reduce': {
+        const x = tt(n.inputs[0]!);
+        const kept = x.shape.map((_, i) => i).filter((i) => !op.axes.includes(i));
+        const loopOf = new Map<number, number>();
+        kept.forEach((d, k) => loopOf.set(d, op.keepDims ? d : k));
+        op.axes.forEach((d, k) => loopOf.set(d, r + k));
+        const map = x.shape.map((_, d) => ({ terms: [{ idx: loopOf.get(d)!, coeff: 1 }], offset: 0 }));
+        nest(n, {
+          out, outDtype: t.dtype, extents: [...t.shape, ...op.axes.map((a) => x.shape[a] as number)], numOutLoops: r,
+          operands: [operandOf(n.inputs[0]!, x, map, r + op.axes.length, null)],
+          combiner: arg(0), reducer: op.reducer, accDtype: t.dtype, epilogue: null,
+        });
+        break;
+      }
+      case 'transpose': {
+        const x = tt(n.inputs[0]!);
+        const inv = new Array<number>(r);
+        op.perm.forEach((p, i) => { inv[p] = i; });
+        nest(n, { out, outDtype: t.dtype, extents: t.shape, numOutLoops: r, operands: [operandOf(n.inputs[0]!, x, x.shape.map((_, d) => ({ terms: [{ idx: inv[d]!, coeff: 1 }], offset: 0 })), r, null)], combiner: arg(0), reducer: null, accDtype: t.dtype, epilogue: null });
+        break;
+      }
+      case 'slice': {
+        const x = tt(n.inputs[0]!);
+        nest(n, { out, outDtype: t.dtype, extents: t.shape, numOutLoops: r, operands: [operandOf(n.inputs[0]!, x, op.starts.map((s, d) => ({ terms: [{ idx: d, coeff: op.steps[d]! }], offset: s as number })), r, null)], combiner: arg(0), reducer: null, accDtype: t.dtype, epilogue: null });
+        break;
+      }
+      case 'expand': {
+        const x = tt(n.inputs[0]!);
+        const rr = x.shape.length;
+        nest(n, { out, outDtype: t.dtype, extents: t.shape, numOutLoops: r, operands: [operandOf(n.inputs[0]!, x, x.shape.map((d, k) => (d === 1 ? { terms: [], offset: 0 } : { terms: [{ idx: k + r - rr, coeff: 1 }], offset: 0 })), r, null)], combiner: arg(0), reducer: null, accDtype: t.dtype, epilogue: null });
+        break;
+      }
+      case 'pad': {
+        if (op.mode !== 'constant' || op.interior.some((v) => v !== 0)) throw new CompileError('UNSUPPORTED_OP', `backend: pad mode ${op.mode} is not supported yet`, where(n));
+        const x = tt(n.inputs[0]!);
+        nest(n, { out, outDtype: t.dtype, extents: t.shape, numOutLoops: r, operands: [operandOf(n.inputs[0]!, x, x.shape.map((_, d) => ({ terms: [{ idx: d, coeff: 1 }], offset: -(op.low[d] as number) })), r, op.value)], combiner: arg(0), reducer: null, accDtype: t.dtype, epilogue: null });
+        break;
+      }
+      case 'concat': {
+        const outStrides = rowMajor(t.shape);
+        let off = 0;
+        for (const id of n.inputs) {
+          const x = tt(id);
+          nest(n, { out, outDtype: t.dtype, extents: x.shape as number[], numOutLoops: r, outBase: off * outStrides[op.axis]!, outStrides, operands: [operandOf(id, x, identity(r), r, null)], combiner: arg(0), reducer: null, accDtype: t.dtype, epilogue: null });
+          off += x.shape[op.axis] as number;
+        }
+        break;
+      }
+      case 'softmax': {
+        if (t.dtype !== 'float32') throw new CompileError('UNSUPPORTED_OP', `backend: softmax of ${t.dtype}`, where(n));
+        const s = t.shape as readonly number[];
+        kernels.push({ kind: 'softmax', name: `k${count++}_softmax`, input: n.inputs[0]!, out, outer: prod(s.slice(0, op.axis)), n: s[op.axis]!, inner: prod(s.slice(op.axis + 1)), log: op.log });
+        break;
+      }
+      case 'gather': {
+        const x = tt(n.inputs[0]!);
+        const idx = tt(n.inputs[1]!);
+        const xs = x.shape as number[];
+        kernels.push({
+          kind: 'gather', name: `k${count++}_gather`, input: n.inputs[0]!, indices: n.inputs[1]!, indexDtype: idx.dtype, out, dtype: t.dtype,
+          outer: prod(xs.slice(0, op.axis)), axisSize: xs[op.axis]!, numIndices: prod(idx.shape as number[]), inner: prod(xs.slice(op.axis + 1)),
+        });
+        break;
+      }
+      default:
+        throw new CompileError('UNSUPPORTED_OP', `backend: op ${op.kind} is not supported yet`, where(n));
+    }
+  }
+  return { kernels, aliases, derived, types: new Map([...types, ...[...derived].map(([id, v]) => [id, { kind: 'tensor', dtype: v.dtype, shape: v.shape }] as const)]) };
+}
+
+/** Recognizes C = A @ B (optionally batched, B possibly a constant stored [N,K]) as a GEMM kernel. */
+function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, consts: ReadonlyMap<ValueId, HostTensor>,
+  derived: Map<ValueId, HostTensor>, fresh: () => ValueId): (Omit<import('./kernel-plan.js').GemmKernel, 'name'> & { newTypes: [ValueId, TensorType][] }) | undefined {
+  const op = n.op;
+  if (op.kind !== 'contract' || n.inputs.length !== 2 || op.reducer !== 'add' || op.epilogue !== null || op.accDtype !== 'float32' || t.dtype !== 'float32') return undefined;
+  if (op.reductionExtents.length !== 1 || op.padValues.some((p) => p !== null)) return undefined;
+  const c = op.combiner;
+  if (!(c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1)) return undefined;
+  const r = t.shape.length;
+  if (r < 2) return undefined;
+  const [ia, ib] = n.inputs as [ValueId, ValueId];
+  const ta = tt(ia);
+  const tb = tt(ib);
+  if (ta.dtype !== 'float32' || tb.dtype !== 'float32') return undefined;
+  const is = (e: AffineExpr | undefined, idx: number) => e !== undefined && e.offset === 0 && e.terms.length === 1 && e.terms[0]!.idx === idx && e.terms[0]!.coeff === 1;
+  const isZero = (e: AffineExpr) => e.terms.length === 0 && e.offset === 0;
+  const [ma, mb] = op.maps as [AffineExpr[], AffineExpr[]];
+  const M = t.shape[r - 2]!;
+  const N = t.shape[r - 1]!;
+  const K = op.reductionExtents[0] as number;
+  // Batch dims: every operand either has all of them (identity) or none / all broadcast.
+  const nb = r - 2;
+  const batch = (t.shape as number[]).slice(0, nb).reduce((a, b) => a * b, 1);
+  const batchKind = (m: AffineExpr[], rank: number): 'all' | 'none' | undefined => {
+    const lead = m.slice(0, rank - 2);
+    if (lead.every(isZero)) return 'none';
+    if (lead.length === nb && lead.every((e, i) => is(e, i))) return 'all';
+    return undefined;
+  };
+  const ka = batchKind(ma, ta.shape.length);
+  const kb = batchKind(mb, tb.shape.length);
+  if (!ka || !kb) return undefined;
+  if (!is(ma[ma.length - 2], r - 2) || !is(ma[ma.length - 1], r)) return undefined;
+  let b = ib;
+  const newTypes: [ValueId, TensorType][] = [];
+  if (!(is(mb[mb.length - 2], r) && is(mb[mb.length - 1], r - 1))) {
+    // B stored as [.., N, K] (Gemm transB, PyTorch Linear): re-lay out a constant at compile time.
+    const cb = consts.get(ib);
+    if (!cb || !(is(mb[mb.length - 2], r - 1) && is(mb[mb.length - 1], r))) return undefined;
+    const lead = cb.shape.slice(0, -2);
+    const bcount = lead.reduce((x, y) => x * y, 1) as number;
+    const data = new Float64Array(cb.data.length);
+    for (let q = 0; q < bcount; q++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) data[q * K * N + k * N + j] = cb.data[q * N * K + j * K + k] as number;
+    b = fresh();
+    const shape = [...lead, K, N];
+    derived.set(b, { dtype: 'float32', shape, data });
+    newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape }]);
+  }
+  return {
+    kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
+    aRow: K, aBatch: ka === 'all' ? M * K : 0, bRow: N, bBatch: kb === 'all' ? K * N : 0, cBatch: M * N, newTypes,
+  };
+}

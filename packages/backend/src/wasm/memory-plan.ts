@@ -1,0 +1,161 @@
+// Static memory planning: every buffer gets a fixed byte address. Layout: [0,16) unused, weights (constants,
+// copied from weights.bin), inputs, outputs, then one arena where intermediates are placed by liveness
+// (a buffer's space is reused once its last reader has run). Graph outputs are computed straight into their
+// output region; outputs that are inputs, constants or aliases get a copy kernel first.
+
+import { CompileError, type DType, type Graph, type HostTensor, type TensorType, type ValueId, arg } from '@tensorc/ir';
+import type { Kernel, LoopNestKernel } from './kernel-plan.js';
+import type { LowerResult } from './lower.js';
+
+export const ALIGN = 16;
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+export function elementBytes(d: DType): number {
+  switch (d) {
+    case 'float64': case 'int64': return 8;
+    case 'float32': case 'int32': return 4;
+    case 'bool': case 'int8': case 'uint8': return 1;
+    default: throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${d} is not supported yet`);
+  }
+}
+
+const byteSize = (t: TensorType) => (t.shape as number[]).reduce((a, b) => a * b, 1) * elementBytes(t.dtype);
+
+/** Bytes of a constant in memory layout. */
+export function constantBytes(t: HostTensor): Uint8Array {
+  const n = t.data.length;
+  switch (t.dtype) {
+    case 'float32': return new Uint8Array(Float32Array.from(t.data as Float64Array).buffer);
+    case 'float64': return new Uint8Array(Float64Array.from(t.data as Float64Array).buffer);
+    case 'int32': return new Uint8Array(Int32Array.from(t.data as Float64Array).buffer);
+    case 'int64': return new Uint8Array(BigInt64Array.from(t.data as BigInt64Array).buffer);
+    case 'bool': case 'uint8': return Uint8Array.from(t.data as Float64Array);
+    case 'int8': return new Uint8Array(Int8Array.from(t.data as Float64Array).buffer, 0, n);
+    default: throw new CompileError('UNSUPPORTED_OP', `backend: constant of ${t.dtype} is not supported yet`);
+  }
+}
+
+export interface MemoryLayout {
+  /** Byte address of every buffer (aliases resolved to their root). */
+  readonly address: ReadonlyMap<ValueId, number>;
+  readonly weights: Uint8Array;
+  readonly weightsOffset: number;
+  readonly weightEntries: { name: string; offset: number; byteLength: number; storage: string }[];
+  readonly inputs: { name: string; value: ValueId; offset: number; byteLength: number; type: TensorType }[];
+  readonly outputs: { name: string; value: ValueId; offset: number; byteLength: number; type: TensorType }[];
+  readonly arena: { offset: number; byteLength: number };
+  readonly peakBytes: number;
+  readonly totalBytes: number;
+  /** Kernels, with copies added for outputs that cannot be computed in place. */
+  readonly kernels: readonly Kernel[];
+}
+
+function rootOf(aliases: ReadonlyMap<ValueId, ValueId>, id: ValueId): ValueId {
+  let r = id;
+  while (aliases.has(r)) r = aliases.get(r)!;
+  return r;
+}
+
+export function kernelReads(k: Kernel): ValueId[] {
+  switch (k.kind) {
+    case 'nest': return k.operands.map((o) => o.buffer);
+    case 'softmax': return [k.input];
+    case 'gather': return [k.input, k.indices];
+    case 'gemm': return [k.a, k.b];
+  }
+}
+
+export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<ValueId, HostTensor>): MemoryLayout {
+  const root = (id: ValueId) => rootOf(plan.aliases, id);
+  const typeOf = (id: ValueId) => plan.types.get(id) ?? (() => { throw new CompileError('INTERNAL', `backend: no type for %${id}`); })();
+  const kernels: Kernel[] = [...plan.kernels];
+  const inputIds = new Set(g.inputs.map((i) => i.value.id));
+  const allConsts = new Map([...consts, ...plan.derived]);
+  const produced = new Set(kernels.map((k) => k.out));
+  // Outputs: computed in place when a kernel produces that exact value once; otherwise copied.
+  const outputs: MemoryLayout['outputs'] = [];
+  const outBuffer = new Map<string, ValueId>();
+  let fresh = 1 + Math.max(0, ...plan.types.keys());
+  const usedAsOutput = new Set<ValueId>();
+  let copies = 0;
+  for (const o of g.outputs) {
+    const r = root(o.value);
+    const t = typeOf(o.value);
+    if (r === o.value && produced.has(r) && !usedAsOutput.has(r)) {
+      usedAsOutput.add(r);
+      outBuffer.set(o.name, r);
+      continue;
+    }
+    const copy = fresh++;
+    const shape = t.shape as number[];
+    const st = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    const k: LoopNestKernel = {
+      kind: 'nest', name: `copy_out_${copies++}`, out: copy, outDtype: t.dtype, outBase: 0, outStrides: st, extents: shape, numOutLoops: shape.length,
+      operands: [{ buffer: o.value, dtype: t.dtype, base: 0, strides: st, pad: 0 }], combiner: arg(0), reducer: null, accDtype: t.dtype, epilogue: null,
+    };
+    kernels.push(k);
+    (plan.types as Map<ValueId, TensorType>).set(copy, t);
+    usedAsOutput.add(copy);
+    outBuffer.set(o.name, copy);
+  }
+
+  const address = new Map<ValueId, number>();
+  let cursor = ALIGN;
+  // Weights: every constant a kernel reads.
+  const weightEntries: MemoryLayout['weightEntries'] = [];
+  const chunks: { at: number; bytes: Uint8Array }[] = [];
+  const weightsOffset = cursor;
+  const readsConst = new Set<ValueId>();
+  for (const k of kernels) for (const id of kernelReads(k)) if (allConsts.has(root(id))) readsConst.add(root(id));
+  for (const id of readsConst) {
+    const bytes = constantBytes(allConsts.get(id)!);
+    address.set(id, cursor);
+    chunks.push({ at: cursor - weightsOffset, bytes });
+    weightEntries.push({ name: `%${id}`, offset: cursor - weightsOffset, byteLength: bytes.length, storage: allConsts.get(id)!.dtype });
+    cursor = align(cursor + bytes.length);
+  }
+  const weights = new Uint8Array(cursor - weightsOffset);
+  for (const c of chunks) weights.set(c.bytes, c.at);
+  const inputs: MemoryLayout['inputs'] = [];
+  for (const i of g.inputs) {
+    const t = i.value.type as TensorType;
+    address.set(i.value.id, cursor);
+    inputs.push({ name: i.name, value: i.value.id, offset: cursor, byteLength: byteSize(t), type: t });
+    cursor = align(cursor + Math.max(byteSize(t), 1));
+  }
+  for (const o of g.outputs) {
+    const id = outBuffer.get(o.name)!;
+    const t = typeOf(id);
+    address.set(id, cursor);
+    outputs.push({ name: o.name, value: id, offset: cursor, byteLength: byteSize(t), type: t });
+    cursor = align(cursor + Math.max(byteSize(t), 1));
+  }
+  // Arena: intermediates by liveness, first fit.
+  const arenaStart = cursor;
+  const lastUse = new Map<ValueId, number>();
+  kernels.forEach((k, i) => { for (const id of kernelReads(k)) lastUse.set(root(id), i); });
+  const live: { id: ValueId; start: number; end: number; last: number }[] = [];
+  let peak = 0;
+  let arenaEnd = arenaStart;
+  kernels.forEach((k, i) => {
+    for (let j = live.length - 1; j >= 0; j--) if (live[j]!.last < i) live.splice(j, 1);
+    const id = k.out;
+    if (address.has(id) || inputIds.has(id)) return;
+    const size = align(Math.max(byteSize(typeOf(id)), 1));
+    live.sort((a, b) => a.start - b.start);
+    let at = arenaStart;
+    for (const l of live) {
+      if (at + size <= l.start) break;
+      at = Math.max(at, l.end);
+    }
+    address.set(id, at);
+    live.push({ id, start: at, end: at + size, last: lastUse.get(id) ?? i });
+    arenaEnd = Math.max(arenaEnd, at + size);
+    peak = Math.max(peak, live.reduce((a, l) => a + (l.end - l.start), 0));
+  });
+  for (const [a] of plan.aliases) if (!address.has(a) && address.has(root(a))) address.set(a, address.get(root(a))!);
+  return {
+    address, weights, weightsOffset, weightEntries, inputs, outputs, arena: { offset: arenaStart, byteLength: arenaEnd - arenaStart },
+    peakBytes: peak, totalBytes: arenaEnd, kernels,
+  };
+}
