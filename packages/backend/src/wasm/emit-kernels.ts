@@ -103,6 +103,17 @@ export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number
       m.v128.store(16, 4, cAt(rowPlus(r), I(j)), V(vacc[2 * r + 1]!)),
     ]),
   ];
+  const rowTile = [
+    m.local.set(vacc[0]!, m.v128.const([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])),
+    m.local.set(vacc[1]!, m.v128.const([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])),
+    forLoop(m, 'rk', kk, c(0), () => c(k.k), 1, [
+      m.local.set(av, m.f32x4.splat(m.f32.load(0, 4, aAt(I(i), I(kk))))),
+      m.local.set(vacc[0]!, m.f32x4.add(V(vacc[0]!), m.f32x4.mul(V(av), m.v128.load(0, 4, bAt(I(kk), I(j)))))),
+      m.local.set(vacc[1]!, m.f32x4.add(V(vacc[1]!), m.f32x4.mul(V(av), m.v128.load(16, 4, bAt(I(kk), I(j)))))),
+    ]),
+    m.v128.store(0, 4, cAt(I(i), I(j)), V(vacc[0]!)),
+    m.v128.store(16, 4, cAt(I(i), I(j)), V(vacc[1]!)),
+  ];
   const scalarCell = (tag: string) => [
     m.local.set(sacc, m.f32.const(0)),
     forLoop(m, `sk_${tag}`, kk, c(0), () => c(k.k), 1, [
@@ -116,9 +127,10 @@ export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number
     m.local.set(cB, m.i32.add(c(address(k.out)), m.i32.mul(I(q), c(k.cBatch * 4)))),
     // main block: 4 rows x 8 columns per tile
     forLoop(m, 'ti', i, c(0), () => c(M4), 4, [forLoop(m, 'tj', j, c(0), () => c(N8), 8, tile)]),
-    // right edge (columns N8..N) for the main rows, then the bottom rows (M4..M) for every column
-    forLoop(m, 'ei', i, c(0), () => c(M4), 1, [forLoop(m, 'ej', j, c(N8), () => c(k.n), 1, scalarCell('e'))]),
-    forLoop(m, 'bi', i, c(M4), () => c(k.m), 1, [forLoop(m, 'bj', j, c(0), () => c(k.n), 1, scalarCell('b'))]),
+    // bottom rows (M4..M): one row x 8 columns per tile (the whole product when M < 4, e.g. batch-1 layers)
+    forLoop(m, 'ri', i, c(M4), () => c(k.m), 1, [forLoop(m, 'rj', j, c(0), () => c(N8), 8, rowTile)]),
+    // right edge (columns N8..N) for every row
+    forLoop(m, 'ei', i, c(0), () => c(k.m), 1, [forLoop(m, 'ej', j, c(N8), () => c(k.n), 1, scalarCell('e'))]),
   ];
   m.addFunction(k.name, binaryen.none, binaryen.none, vars, forLoop(m, 'batch', q, c(0), () => c(k.batch), 1, perBatch));
 }

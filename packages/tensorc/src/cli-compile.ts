@@ -1,0 +1,59 @@
+// `tensorc compile`: model -> artifact folder, with optional IR printing and a text or JSON summary.
+
+import { CompileError } from '@tensorc/ir';
+import { compile } from './compile.js';
+import { progress } from './progress.js';
+
+export interface CompileFlags {
+  output: string;
+  inputShape: string[];
+  optimize: boolean;
+  printIr?: boolean;
+  printAfter: string[];
+  verifyEach?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function parseShapes(specs: readonly string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const s of specs) {
+    const eq = s.lastIndexOf('=');
+    const dims = eq > 0 ? s.slice(eq + 1).split(',').map((d) => Number(d.trim())) : [];
+    if (eq <= 0 || dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new CompileError('INVALID_INPUT', `--input-shape "${s}" must look like name=1,3,224,224`);
+    out[s.slice(0, eq)] = dims;
+  }
+  return out;
+}
+
+export async function compileCommand(model: string, f: CompileFlags): Promise<void> {
+  const tick = progress(f.quiet);
+  const t0 = performance.now();
+  const result = await compile(model, {
+    inputShapes: parseShapes(f.inputShape),
+    optimize: f.optimize,
+    verifyEach: f.verifyEach ?? false,
+    printAfter: f.printAfter,
+    onStage: (stage, ms, detail) => {
+      if (stage.startsWith('ir after')) process.stdout.write(`// ${stage}\n${detail}\n`);
+      else tick(stage, ms);
+    },
+  });
+  await result.save(f.output);
+  tick('save', 0);
+  const m = result.manifest;
+  const summary = {
+    output: f.output, kernels: m.kernels.length, wasmBytes: result.wasm.length, weightsBytes: result.weights.length,
+    memoryPages: m.memory.pages, arenaPeakBytes: m.memory.peakBytes, irNodes: result.graph.nodes.length,
+    inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })), outputs: m.outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: o.shape })),
+    passes: result.passes.map((p) => ({ pass: p.pass, nodesBefore: p.nodesBefore, nodesAfter: p.nodesAfter, ...p.counters })),
+    ms: Math.round(performance.now() - t0),
+  };
+  if (f.printIr) {
+    const { printGraph } = await import('@tensorc/ir');
+    process.stdout.write(printGraph(result.graph));
+  }
+  if (f.json) { process.stdout.write(JSON.stringify(summary, null, 1) + '\n'); return; }
+  process.stdout.write(`compiled ${model} -> ${f.output} in ${summary.ms} ms: ${summary.kernels} kernels, wasm ${summary.wasmBytes} B, weights ${summary.weightsBytes} B, arena peak ${summary.arenaPeakBytes} B\n`);
+  for (const p of summary.passes) process.stdout.write(`  pass ${p.pass}: ${p.nodesBefore} -> ${p.nodesAfter} nodes\n`);
+}

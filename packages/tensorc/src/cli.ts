@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The tensorc command line: compile, run, inspect. User errors print one line on stderr and exit 1;
+// internal errors exit 2 (stack trace with --verbose). Progress goes to stderr when it is a terminal.
+
+import { Command } from 'commander';
+import { CompileError } from '@tensorc/ir';
+import { TensorcRuntimeError } from '@tensorc/runtime';
+import { compileCommand } from './cli-compile.js';
+import { inspectCommand } from './cli-inspect.js';
+import { runCommand } from './cli-run.js';
+import { NpyError } from './npy.js';
+
+const program = new Command();
+program.name('tensorc').description('Ahead-of-time compiler from ONNX models to WebAssembly SIMD').version('0.1.0')
+  .option('--verbose', 'print stack traces for errors').option('-q, --quiet', 'no progress output');
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+program.command('compile').argument('<model>', 'ONNX model file (.onnx)')
+  .description('compile a model into an artifact folder (model.wasm, manifest.json, weights.bin)')
+  .requiredOption('-o, --output <dir>', 'output folder')
+  .option('--input-shape <name=dims>', 'pin an input shape, e.g. x=1,3,224,224 (repeatable)', collect, [])
+  .option('--no-optimize', 'skip the graph optimization passes')
+  .option('--print-ir', 'print the optimized IR')
+  .option('--print-after <pass>', "print the IR after a pass ('*' for every pass; repeatable)", collect, [])
+  .option('--verify-each', 'verify the IR after every pass')
+  .option('--json', 'print a JSON summary instead of text')
+  .action(async (model: string, o: object) => compileCommand(model, { ...o, ...(program.opts() as object) } as never));
+
+program.command('run').argument('<dir>', 'artifact folder made by tensorc compile')
+  .description('run a compiled artifact and summarize its outputs')
+  .option('--input <name=file>', 'an input from a .npy or ONNX TensorProto .pb file (repeatable)', collect, [])
+  .option('--random', 'fill inputs that are not given with deterministic pseudo-random values')
+  .option('--output-dir <dir>', 'write each output as <name>.npy here')
+  .option('--runs <n>', 'run this many times and report the median time', '1')
+  .action(async (dir: string, o: object) => runCommand(dir, { ...o, ...(program.opts() as object) } as never));
+
+program.command('inspect').argument('<model>', 'ONNX model file (.onnx)')
+  .description('show opsets, ops with counts, inputs/outputs and what tensorc cannot import')
+  .action(async (model: string) => inspectCommand(model));
+
+function isUserError(e: unknown): boolean {
+  if (e instanceof CompileError) return e.code !== 'INTERNAL';
+  return e instanceof TensorcRuntimeError || e instanceof NpyError || (e instanceof Error && 'code' in e && typeof (e as NodeJS.ErrnoException).code === 'string');
+}
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  const verbose = program.opts()['verbose'] === true;
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`tensorc: ${isUserError(e) ? '' : 'internal error: '}${msg.split('\n')[0]}\n`);
+  if (verbose && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  process.exit(isUserError(e) ? 1 : 2);
+});

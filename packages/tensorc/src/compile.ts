@@ -1,0 +1,58 @@
+// The public compile() API: an ONNX model (path or bytes) -> a WebAssembly artifact. It imports with the
+// frontend (pinning shapes), simplifies the IR, and emits code with the wasm backend, reporting each stage.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Artifact, compileGraph } from '@tensorc/backend';
+import { importOnnx } from '@tensorc/frontend';
+import { CompileError, type Graph, type PassReport, SIMPLIFY_PIPELINE, printGraph, runPipeline } from '@tensorc/ir';
+
+export interface CompileOptions {
+  /** Concrete shapes for graph inputs by name (pins symbolic dims such as the batch size). */
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /** Run the graph optimizations (default true). */
+  readonly optimize?: boolean;
+  /** Verify the IR after every pass (slower; for debugging). */
+  readonly verifyEach?: boolean;
+  /** Pass names after which to report the IR text through onStage ('*' for all). */
+  readonly printAfter?: readonly string[];
+  /** Called once per stage with its duration, and with IR text when printAfter asks for it. */
+  readonly onStage?: (stage: string, ms: number, detail?: string) => void;
+}
+
+export interface CompileResult extends Artifact {
+  /** The optimized IR the code was generated from. */
+  readonly graph: Graph;
+  readonly passes: readonly PassReport[];
+}
+
+/** Compiles an ONNX model to a WebAssembly artifact. Throws CompileError naming the node, op and reason. */
+export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
+  const report = opts.onStage ?? (() => {});
+  let t0 = performance.now();
+  let bytes: Uint8Array;
+  let baseDir: string | undefined;
+  if (typeof model === 'string') {
+    try {
+      bytes = new Uint8Array(await fs.promises.readFile(model));
+    } catch (e) {
+      throw new CompileError('IO_ERROR', `cannot read ${model}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    baseDir = path.dirname(path.resolve(model));
+  } else {
+    bytes = model;
+  }
+  const imported = importOnnx(bytes, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(baseDir ? { baseDir } : {}) });
+  report('import', performance.now() - t0, `${imported.nodes.length} IR nodes`);
+  t0 = performance.now();
+  const { graph, reports } = opts.optimize === false ? { graph: imported, reports: [] } : runPipeline(imported, SIMPLIFY_PIPELINE, {
+    verifyEach: opts.verifyEach ?? false,
+    ...(opts.printAfter ? { printAfter: opts.printAfter } : {}),
+    onPrint: (pass, g) => report(`ir after ${pass}`, 0, printGraph(g)),
+  });
+  report('optimize', performance.now() - t0, `${graph.nodes.length} IR nodes`);
+  t0 = performance.now();
+  const artifact = compileGraph(graph, { simplify: false });
+  report('codegen', performance.now() - t0, `${artifact.manifest.kernels.length} kernels, ${artifact.wasm.length} bytes of wasm`);
+  return { ...artifact, graph, passes: reports };
+}
