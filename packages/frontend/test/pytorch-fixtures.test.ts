@@ -19,7 +19,7 @@ const npy = (file: string): HostTensor => {
 };
 
 /** Models whose ops are not supported yet: they must fail with a clear UNSUPPORTED_OP naming the op. */
-const NOT_YET: Record<string, string> = { dwsep_upsample: 'Resize', lstm2: 'LSTM', bigru: 'GRU' };
+const NOT_YET: Record<string, string> = { dwsep_upsample: 'Resize' };
 
 describe('PyTorch fixtures through importOnnx + interpret', () => {
   for (const m of manifest.models) {
