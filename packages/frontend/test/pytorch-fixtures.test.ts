@@ -18,21 +18,9 @@ const npy = (file: string): HostTensor => {
   return toHostTensor(t.type, [...t.dims], t.data as never);
 };
 
-/** Models whose ops are not supported yet: they must fail with a clear UNSUPPORTED_OP naming the op. */
-const NOT_YET: Record<string, string> = { dwsep_upsample: 'Resize' };
-
 describe('PyTorch fixtures through importOnnx + interpret', () => {
   for (const m of manifest.models) {
-    const base = m.file.replace(/_(static|dynamic)\.onnx$/, '');
-    const missing = NOT_YET[base];
     for (const c of m.cases) {
-      if (missing !== undefined) {
-        it(`${m.file} ${c.dir} fails clearly (${missing} not supported yet)`, () => {
-          expect(() => importOnnx(new Uint8Array(fs.readFileSync(path.join(dir, m.file))), { inputShapes: Object.fromEntries(m.inputs.map((n, i) => [n, c.inputs[i]!])) }))
-            .toThrow(new RegExp(`${missing}.*not supported`));
-        });
-        continue;
-      }
       it(`${m.file} ${c.dir}`, () => {
         const shapes = Object.fromEntries(m.inputs.map((n, i) => [n, c.inputs[i]!]));
         const g = importOnnx(new Uint8Array(fs.readFileSync(path.join(dir, m.file))), { inputShapes: shapes });
