@@ -1,5 +1,120 @@
-// Converters for Attention-family ops (Attention, RotaryEmbedding, ...). (Being written: empty until its owner fills it in.)
+// ONNX Attention (opsets 23/24): optional 3-D inputs split into heads, past/present KV cache, grouped-query
+// heads, boolean or additive masks, causal masking aligned to the cache, nonpad_kv_seqlen padding, softcap,
+// scale, the qk_matmul_output modes and fully-masked rows (which yield zeros). Lowered as contract (QKᵀ),
+// maps (scale, softcap, bias), softmax and contract (PV), the shape the attention-fusion pass recognizes.
 
+import { type DType, type ValueId, arg, bin, cast, dtypeFromOnnx, lit, select, tensorType, un } from '@tensorc/ir';
+import type { ConvertContext } from './context.js';
 import type { ConverterTable } from './registry-types.js';
+import { reshapeTo } from './shape-ops.js';
 
-export const ATTENTION: ConverterTable = {};
+function staticDims(ctx: ConvertContext, id: ValueId): number[] {
+  return ctx.shapeOf(id).map((d) => (typeof d === 'number' ? d : ctx.fail('UNSUPPORTED_OP', `Attention on symbolic dim ${d}; pin input shapes`)));
+}
+
+/** [B, S, H*D] -> [B, H, S, D] */
+function splitHeads(ctx: ConvertContext, x: ValueId, heads: number): ValueId {
+  const [b, s, hidden] = staticDims(ctx, x) as [number, number, number];
+  if (hidden % heads !== 0) ctx.fail('SHAPE_ERROR', `hidden size ${hidden} is not divisible by ${heads} heads`);
+  return ctx.emit1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [reshapeTo(ctx, x, [b, s, heads, hidden / heads])]);
+}
+
+function convertAttention(ctx: ConvertContext): ValueId[] {
+  const map = (e: Parameters<typeof bin>[1], ins: ValueId[]) => ctx.emit1({ kind: 'map', expr: e }, ins);
+  let q = ctx.input(0);
+  let k = ctx.input(1);
+  let v = ctx.input(2);
+  const mask = ctx.optInput(3);
+  const pastK = ctx.optInput(4);
+  const pastV = ctx.optInput(5);
+  const nonpad = ctx.opset >= 24 ? ctx.optInput(6) : undefined;
+  const dt: DType = ctx.tensorTypeOf(q).dtype;
+  const rank3 = ctx.rankOf(q) === 3;
+  if (rank3) {
+    const qh = ctx.attrs.requiredInt('q_num_heads');
+    const kvh = ctx.attrs.requiredInt('kv_num_heads');
+    q = splitHeads(ctx, q, qh);
+    k = splitHeads(ctx, k, kvh);
+    v = splitHeads(ctx, v, kvh);
+  } else if (ctx.rankOf(q) !== 4) {
+    ctx.fail('SHAPE_ERROR', `Attention inputs must be 3-D or 4-D, got rank ${ctx.rankOf(q)}`);
+  }
+  if ((pastK === undefined) !== (pastV === undefined)) ctx.fail('INVALID_MODEL', 'past_key and past_value must come together');
+  if (pastK !== undefined) {
+    k = ctx.emit1({ kind: 'concat', axis: 2 }, [pastK, k]);
+    v = ctx.emit1({ kind: 'concat', axis: 2 }, [pastV!, v]);
+  }
+  const presentK = k;
+  const presentV = v;
+  const [B, QH, QS, D] = staticDims(ctx, q) as [number, number, number, number];
+  const [, KH, KS] = staticDims(ctx, k) as [number, number, number, number];
+  const pastLen = pastK !== undefined ? staticDims(ctx, pastK)[2]! : 0;
+  // Grouped-query attention: each KV head serves QH / KH query heads, repeated in place (h0, h0, h1, h1, ...).
+  if (QH !== KH) {
+    if (QH % KH !== 0) ctx.fail('SHAPE_ERROR', `${QH} query heads are not a multiple of ${KH} key/value heads`);
+    const rep = (x: ValueId) => {
+      const s = staticDims(ctx, x);
+      const e = ctx.emit1({ kind: 'expand' }, [reshapeTo(ctx, x, [s[0]!, s[1]!, 1, s[2]!, s[3]!])], [tensorType(dt, [s[0]!, s[1]!, QH / KH, s[2]!, s[3]!])]);
+      return reshapeTo(ctx, e, [s[0]!, QH, s[2]!, s[3]!]);
+    };
+    k = rep(k);
+    v = rep(v);
+  }
+  const scale = ctx.attrs.float('scale') ?? 1 / Math.sqrt(D);
+  const root = lit(Math.sqrt(scale), dt);
+  let qk = ctx.b.einsum('bhqd,bhkd->bhqk', [map(bin('mul', arg(0), root), [q]), map(bin('mul', arg(0), root), [k])]);
+  const softcap = ctx.attrs.float('softcap', 0);
+  if (softcap > 0) qk = map(bin('mul', un('tanh', bin('div', arg(0), lit(softcap, dt))), lit(softcap, dt)), [qk]);
+
+  // Additive bias from the mask, causal structure and padding (0 = attend, -inf = masked).
+  const ninf = lit(-Infinity, dt);
+  const zero = lit(0, dt);
+  let bias: ValueId | undefined;
+  if (mask !== undefined) {
+    let m = mask;
+    const ms = staticDims(ctx, m);
+    const last = ms[ms.length - 1]!;
+    const isBool = ctx.tensorTypeOf(m).dtype === 'bool';
+    if (last < KS) m = ctx.emit1({ kind: 'pad', mode: 'constant', low: ms.map(() => 0), high: ms.map((_, i) => (i === ms.length - 1 ? KS - last : 0)), interior: ms.map(() => 0), value: isBool ? 0 : -Infinity }, [m]);
+    bias = isBool ? map(select(arg(0), zero, ninf), [m]) : m;
+  }
+  const isCausal = ctx.attrs.int('is_causal', 0) === 1;
+  const lens = nonpad !== undefined ? Array.from(ctx.requireConst(6, 'nonpad_kv_seqlen').data as ArrayLike<bigint>, Number) : undefined;
+  if (isCausal) {
+    // Query i (of this block) attends key j iff j <= i + offset, offset = cached length (or per batch from nonpad_kv_seqlen).
+    const offsets = pastK === undefined && lens ? lens.map((l) => l - QS) : [pastLen];
+    const data = new Float64Array(offsets.length * QS * KS);
+    offsets.forEach((o, b) => { for (let i = 0; i < QS; i++) for (let j = 0; j < KS; j++) data[(b * QS + i) * KS + j] = j <= i + o ? 0 : -Infinity; });
+    const causal = ctx.b.constant({ dtype: dt, shape: offsets.length > 1 ? [offsets.length, 1, QS, KS] : [QS, KS], data });
+    bias = bias === undefined ? causal : map(bin('add', arg(0), arg(1)), [bias, causal]);
+  }
+  if (lens) {
+    const data = new Float64Array(B * KS);
+    lens.forEach((l, b) => { for (let j = 0; j < KS; j++) data[b * KS + j] = j < l ? 0 : -Infinity; });
+    const pad = ctx.b.constant({ dtype: dt, shape: [B, 1, 1, KS], data });
+    bias = bias === undefined ? pad : map(bin('add', arg(0), arg(1)), [bias, pad]);
+  }
+  let logits = bias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, bias]);
+  const mode = ctx.attrs.int('qk_matmul_output_mode', 0);
+  const precision = ctx.attrs.has('softmax_precision') ? dtypeFromOnnx(ctx.attrs.requiredInt('softmax_precision')) : undefined;
+  const smDt = precision ?? dt;
+  if (smDt !== dt) logits = map(cast(smDt, arg(0)), [logits]);
+  let p = ctx.emit1({ kind: 'softmax', axis: 3, log: false }, [logits]);
+  if (bias !== undefined) {
+    // A row whose bias masks every key attends nothing: its probabilities are 0 (not NaN).
+    const rowMax = ctx.emit1({ kind: 'reduce', reducer: 'max', axes: [ctx.rankOf(bias) - 1], keepDims: true }, [bias]);
+    p = map(select(un('isneginf', arg(1)), lit(0, smDt), arg(0)), [p, rowMax]);
+  }
+  if (smDt !== dt) p = map(cast(dt, arg(0)), [p]);
+  let y = ctx.b.einsum('bhqk,bhkd->bhqd', [p, v]);
+  if (rank3) {
+    const dv = staticDims(ctx, y)[3]!;
+    y = reshapeTo(ctx, ctx.emit1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [y]), [B, QS, QH * dv]);
+  }
+  const qkOut = mode === 3 ? p : mode === 2 ? (bias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, bias])) : qk;
+  return [y, presentK, presentV, qkOut];
+}
+
+export const ATTENTION: ConverterTable = {
+  Attention: { since: 23, convert: convertAttention },
+};
