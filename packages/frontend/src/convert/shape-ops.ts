@@ -87,7 +87,10 @@ export const SHAPE_OPS: ConverterTable = {
     convert: (ctx) => {
       const x = ctx.input(0);
       const s = ctx.shapeOf(x);
-      const axis = normAxis(ctx, ctx.attrs.int('axis', 1), s.length + 1);
+      // axis is in [-r, r]; a negative axis counts from the end of the r dims (not r + 1).
+      const raw = ctx.attrs.int('axis', 1);
+      const axis = raw < 0 ? raw + s.length : raw;
+      if (axis < 0 || axis > s.length) ctx.fail('SHAPE_ERROR', `Flatten axis ${raw} is out of range for rank ${s.length}`);
       const outer = dimsProduct(s.slice(0, axis), [], (m) => ctx.fail('SHAPE_ERROR', m));
       const inner = dimsProduct(s.slice(axis), [], (m) => ctx.fail('SHAPE_ERROR', m));
       return [reshapeTo(ctx, x, [outer, inner])];
