@@ -7,6 +7,7 @@ import type { ConvertContext } from './context.js';
 import { normAxis } from './dim-utils.js';
 import type { ConverterTable } from './registry-types.js';
 import { int64Const } from './shape-ops.js';
+import { convTranspose } from './spatial-conv-transpose.js';
 import { type AxisResize, axisWeights } from './spatial-resize-weights.js';
 
 interface ResizePlan extends Omit<AxisResize, 'roi'> {
@@ -92,6 +93,7 @@ const floats = (ctx: ConvertContext, i: number, what: string): number[] | undefi
 };
 
 export const SPATIAL: ConverterTable = {
+  ConvTranspose: { since: 1, convert: convTranspose },
   Resize: {
     since: 10,
     convert: (ctx) => {
