@@ -4,6 +4,7 @@
 // maps (scale, softcap, bias), softmax and contract (PV), the shape the attention-fusion pass recognizes.
 
 import { type DType, type ValueId, arg, bin, cast, dtypeFromOnnx, lit, select, tensorType, un } from '@tensorc/ir';
+import { rotaryEmbedding } from './attention-rotary.js';
 import type { ConvertContext } from './context.js';
 import type { ConverterTable } from './registry-types.js';
 import { reshapeTo } from './shape-ops.js';
@@ -117,4 +118,5 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
 
 export const ATTENTION: ConverterTable = {
   Attention: { since: 23, convert: convertAttention },
+  RotaryEmbedding: { since: 23, convert: rotaryEmbedding },
 };
