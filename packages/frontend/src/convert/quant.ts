@@ -3,7 +3,7 @@
 // subtracts the zero points, exactly as ONNX's reference computes them.
 
 import {
-  type AffineMap, type DType, type QuantScheme, type ScalarExpr, type ValueId, arg, bin, cast, dtypeFromOnnx, lit, un, tensorType,
+  type AffineMap, type DType, type QuantScheme, type ScalarExpr, type ValueId, arg, bin, broadcastShapes, cast, dtypeFromOnnx, lit, un, tensorType,
 } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { normAxis } from './dim-utils.js';
@@ -35,12 +35,17 @@ const scalarMap: AffineMap = [];
 const idx = (i: number) => ({ terms: [{ idx: i, coeff: 1 }], offset: 0 });
 
 /** int32 (A - a_zp) @ (B - b_zp) for 2-D A[M,K], B[K,N]; zero points scalar or per-row(A)/per-column(B). */
+/** (A - a_zp) @ (B - b_zp) in int32 with numpy matmul broadcasting; zero points per tensor, per row of A, per column of B. */
 function integerMatmul(ctx: ConvertContext, a: ValueId, b: ValueId, azp: ValueId | undefined, bzp: ValueId | undefined): ValueId {
   const as = ctx.shapeOf(a);
   const bs = ctx.shapeOf(b);
-  if (as.length !== 2 || bs.length !== 2) ctx.fail('UNSUPPORTED_OP', `integer matmul supports 2-D operands, got ranks ${as.length} and ${bs.length}`);
+  if (as.length < 2 || bs.length < 2) ctx.fail('UNSUPPORTED_OP', `integer matmul of 1-D operands (ranks ${as.length} and ${bs.length})`);
+  const batch = broadcastShapes([as.slice(0, -2), bs.slice(0, -2)]);
+  const nb = batch.length;
+  const [mL, nL, kL] = [nb, nb + 1, nb + 2];
+  const batchMap = (own: readonly (number | string)[]): AffineMap => own.slice(0, -2).map((d, i) => (d === 1 ? { terms: [], offset: 0 } : idx(i + nb - (own.length - 2))));
   const inputs: ValueId[] = [a, b];
-  const maps: AffineMap[] = [[idx(0), idx(2)], [idx(2), idx(1)]];
+  const maps: AffineMap[] = [[...batchMap(as), idx(mL), idx(kL)], [...batchMap(bs), idx(kL), idx(nL)]];
   const i32 = (e: ScalarExpr) => cast('int32', e);
   let ea: ScalarExpr = i32(arg(0));
   let eb: ScalarExpr = i32(arg(1));
@@ -51,12 +56,12 @@ function integerMatmul(ctx: ConvertContext, a: ValueId, b: ValueId, azp: ValueId
     maps.push(s.length === 0 ? scalarMap : n === 1 ? s.map(() => ({ terms: [], offset: 0 })) : [idx(perIdx)]);
     return i32(arg(inputs.length - 1));
   };
-  if (azp !== undefined) ea = bin('sub', ea, zpOperand(azp, 0));
-  if (bzp !== undefined) eb = bin('sub', eb, zpOperand(bzp, 1));
+  if (azp !== undefined) ea = bin('sub', ea, zpOperand(azp, mL));
+  if (bzp !== undefined) eb = bin('sub', eb, zpOperand(bzp, nL));
   return ctx.emit1({
-    kind: 'contract', reductionExtents: [as[1]!], maps, padValues: maps.map(() => null), combiner: bin('mul', ea, eb),
+    kind: 'contract', reductionExtents: [as[as.length - 1]!], maps, padValues: maps.map(() => null), combiner: bin('mul', ea, eb),
     reducer: 'add', accDtype: 'int32', epilogue: null,
-  }, inputs, [tensorType('int32', [as[0]!, bs[1]!])]);
+  }, inputs, [tensorType('int32', [...batch, as[as.length - 2]!, bs[bs.length - 1]!])]);
 }
 
 export const QUANT: ConverterTable = {

@@ -52,7 +52,8 @@ export function scalarDType(e: ScalarExpr, args: readonly DType[], accDtype?: DT
       }
       if (BITWISE.has(e.op) && !isInteger(a)) throw new ScalarTypeError(`${e.op} needs integers, got ${a}`);
       if (COMPARISON_OPS.has(e.op)) {
-        if (a === 'string') throw new ScalarTypeError(`${e.op} on strings`);
+        // Strings compare for equality only (ONNX Equal on strings).
+        if (a === 'string' && e.op !== 'eq' && e.op !== 'ne') throw new ScalarTypeError(`${e.op} on strings`);
         return 'bool';
       }
       if (!isFloat(a) && !isInteger(a)) throw new ScalarTypeError(`${e.op} needs numbers, got ${a}`);
