@@ -172,6 +172,30 @@ export const MISC: ConverterTable = {
     },
   },
 
+  CenterCropPad: {
+    since: 18,
+    convert: (ctx) => {
+      // Crop or zero-pad each listed axis to the target size around its center (odd leftovers go to the end).
+      const x = ctx.input(0);
+      const shape = ctx.shapeOf(x);
+      const r = shape.length;
+      const target = ctx.constInts(1, 'shape');
+      const axes = (ctx.attrs.ints('axes') ?? [...Array(r).keys()]).map((a) => normAxis(ctx, a, r));
+      if (target.length !== axes.length) ctx.fail('SHAPE_ERROR', `shape has ${target.length} entries for ${axes.length} axes`);
+      const low: number[] = Array(r).fill(0);
+      const high: number[] = Array(r).fill(0);
+      axes.forEach((a, i) => {
+        const dim = shape[a];
+        if (typeof dim !== 'number') return ctx.fail('UNSUPPORTED_OP', `CenterCropPad of symbolic dim ${dim}; pin input shapes`);
+        const diff = target[i]! - dim;
+        const half = Math.floor(Math.abs(diff) / 2);
+        low[a] = diff >= 0 ? half : -half;
+        high[a] = diff >= 0 ? diff - half : diff + half;
+      });
+      return [ctx.emit1({ kind: 'pad', mode: 'constant', low, high, interior: Array(r).fill(0), value: 0 }, [x])];
+    },
+  },
+
   Pad: {
     since: 1,
     convert: (ctx) => {
