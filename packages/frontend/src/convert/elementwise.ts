@@ -2,7 +2,7 @@
 // Activation parameters come from attributes (with ONNX's defaults); integer inputs get exact integer maths.
 
 import {
-  type BinaryOp, type DType, type ScalarExpr, type UnaryOp, arg, bin, cast, isFloat, isInteger, lit, select, un,
+  type BinaryOp, type DType, type ScalarExpr, type UnaryOp, arg, bin, cast, isFloat, isInteger, lit, select, tensorType, un,
 } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import type { ConverterTable } from './registry-types.js';
@@ -144,7 +144,16 @@ export const ELEMENTWISE: ConverterTable = {
   },
   PRelu: {
     since: 1,
-    convert: (ctx) => mapNode(ctx, (dt) => select(bin('lt', x, lit(0, dt)), bin('mul', x, arg(1)), x)),
+    convert: (ctx) => {
+      // Before opset 7 a 1-D slope of size C is per channel (axis 1), not right-aligned numpy broadcasting.
+      const s = ctx.shapeOf(ctx.input(0));
+      const slope = ctx.shapeOf(ctx.input(1));
+      if (ctx.opset < 7 && slope.length === 1 && s.length > 2 && slope[0] !== 1 && slope[0] === s[1]) {
+        const perChannel = ctx.emit1({ kind: 'reshape' }, [ctx.input(1)], [tensorType(ctx.tensorTypeOf(ctx.input(1)).dtype, [slope[0]!, ...Array(s.length - 2).fill(1)])]);
+        return [ctx.emit1({ kind: 'map', expr: select(bin('lt', x, lit(0, ctx.tensorTypeOf(ctx.input(0)).dtype)), bin('mul', x, arg(1)), x) }, [ctx.input(0), perChannel])];
+      }
+      return mapNode(ctx, (dt) => select(bin('lt', x, lit(0, dt)), bin('mul', x, arg(1)), x));
+    },
   },
   Elu: {
     since: 1,
