@@ -1,8 +1,8 @@
 // fast-check arbitraries for well-typed random graphs: a random program of steps applied through the
 // GraphBuilder to a pool of values (float32, float16, int32; static dims and a symbolic batch dim N),
-// covering contract (matmul/einsum), map (unary, binary with broadcasting, casts, selects), reduce,
-// softmax, argreduce, cumulative, reshape, transpose, slice, pad, concat, expand, gather, iota, shape_of,
-// topk and constants. Every graph verifies; its feeds are generated alongside.
+// covering contract (matmul/einsum), map (unary, binary with broadcasting, casts, selects), reduce, softmax,
+// argreduce, cumulative, reshape, transpose, slice, pad, concat, gather, scatter, iota, shape_of, topk,
+// quantize/dequantize, if and loop regions, routed experts and constants. Every graph verifies; its feeds are generated alongside.
 
 import fc from 'fast-check';
 import {
@@ -25,7 +25,8 @@ function data(shape: number[], seed: number, dtype: DType = 'float32'): HostTens
 }
 
 /** Builds a graph from a step list; each step is [choice, a, b, c] of small integers. */
-export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true): RandomCase {
+/** `choices` limits the step kinds to the first n (the wasm backend's differential test uses the first 16). */
+export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true, choices = 24): RandomCase {
   const b = new GraphBuilder();
   const feeds: Record<string, HostTensor> = {};
   const x = b.input('x', tensorType('float32', [symbolicBatch ? 'N' : batch, 4]));
@@ -43,7 +44,7 @@ export function buildRandom(steps: readonly number[][], batch: number, symbolicB
   let seed = 10;
   for (const [choice = 0, a = 0, c = 0] of steps) {
     let out: ValueId | undefined;
-    switch (choice % 16) {
+    switch (choice % choices) {
       case 0: { const v = pick(a, isF32); if (v !== undefined) out = b.map(un(UNARY[c % UNARY.length]!, arg(0)), [v]); break; }
       case 1: { // binary with a same-shaped value or a row vector (broadcast)
         const v = pick(a, isF32);
@@ -71,6 +72,56 @@ export function buildRandom(steps: readonly number[][], batch: number, symbolicB
       case 13: { const v = pick(a, isF32); if (v !== undefined) out = b.map(select(bin('gt', arg(0), lit(0, 'float32')), arg(0), bin('mul', arg(0), lit(0.25, 'float32'))), [v]); break; }
       case 14: { const v = pick(a, (id) => rank2(id) && typeof t(id).shape[1] === 'number'); if (v !== undefined) out = b.add1({ kind: 'gather', axis: 1 }, [v, b.constant({ dtype: 'int64', shape: [2], data: BigInt64Array.of(0n, -1n) })]); break; }
       case 15: { const v = pick(a, (id) => isF32(id) && rank2(id) && t(id).shape[1] === 4); if (v !== undefined) out = b.add({ kind: 'topk', axis: 1, k: 1 + (c % 3), largest: c % 2 === 0, sorted: true }, [v])[0]; break; }
+      case 16: { const v = pick(a, (id) => isF32(id) && t(id).shape.length >= 1); if (v !== undefined) b.add1({ kind: 'argreduce', mode: c % 2 ? 'max' : 'min', axis: t(v).shape.length - 1, keepDims: c % 3 === 0, selectLast: c % 4 === 1 }, [v]); break; }
+      case 17: { const v = pick(a, (id) => (isF32(id) || t(id).dtype === 'int32') && t(id).shape.length >= 1); if (v !== undefined) out = b.add1({ kind: 'cumulative', reducer: c % 2 ? 'add' : 'mul', axis: t(v).shape.length - 1, exclusive: c % 3 === 0, reverse: c % 4 === 1 }, [v]); break; }
+      case 18: { // quantize to int8 per tensor and back
+        const v = pick(a, isF32);
+        if (v === undefined) break;
+        const scheme = { axis: null, blockSize: null, saturate: true };
+        const scale = b.constant({ dtype: 'float32', shape: [], data: Float64Array.of(0.03125 * (1 + (c % 4))) });
+        const zp = b.constant({ dtype: 'int8', shape: [], data: Float64Array.of((c % 5) - 2) });
+        out = b.add1({ kind: 'dequantize', scheme }, [b.add1({ kind: 'quantize', scheme }, [v, scale, zp]), scale, zp]);
+        break;
+      }
+      case 19: { // if on a data-dependent condition, both branches computing from outer values
+        const v = pick(a, isF32);
+        if (v === undefined) break;
+        const cond = b.add1({ kind: 'reshape' }, [b.add1({ kind: 'reduce', reducer: 'max', axes: [...t(v).shape.keys()], keepDims: true }, [b.map(bin('gt', arg(0), lit(0, 'float32')), [v])])], [tensorType('bool', [])]);
+        const thenBranch = b.region([], () => [b.map(un('tanh', arg(0)), [v])]);
+        const elseBranch = b.region([], () => [b.map(bin('mul', arg(0), lit(-2, 'float32')), [v])]);
+        out = b.add1({ kind: 'if', thenBranch, elseBranch }, [cond]);
+        break;
+      }
+      case 20: { // loop with a trip count, a carried value and a scanned output
+        const v = pick(a, (id) => isF32(id) && t(id).shape.every((d) => typeof d === 'number'));
+        if (v === undefined) break;
+        const vt = t(v);
+        const trips = 1 + (c % 3);
+        const body = b.region([tensorType('int64', []), tensorType('bool', []), vt], ([, cnd, acc]) => {
+          const next = b.map(bin('add', bin('mul', arg(0), lit(0.5, 'float32')), lit(1, 'float32')), [acc!]);
+          return [cnd!, next, next];
+        });
+        const trip = b.constant({ dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(trips)) });
+        out = b.add({ kind: 'loop', hasMaxTrip: true, hasCond: false, body }, [trip, v], [vt, tensorType('float32', [trips, ...vt.shape])])[1];
+        break;
+      }
+      case 21: { const v = pick(a, (id) => isF32(id) && rank2(id) && t(id).shape[1] === 4); if (v !== undefined) out = b.add1({ kind: 'scatter_elements', axis: 1, reduction: (['none', 'add', 'max'] as const)[c % 3] }, [v, b.constant({ dtype: 'int64', shape: [1, 2], data: BigInt64Array.of(3n, 0n) }), b.constant(data([1, 2], seed++))]); break; }
+      case 22: { // shape arithmetic feeding an iota: constant folding's job
+        const v = pick(a, (id) => t(id).shape.length >= 1);
+        if (v === undefined) break;
+        b.add1({ kind: 'shape_of', start: 0, end: t(v).shape.length }, [v]);
+        out = b.map(bin('mul', cast('float32', arg(0)), lit(0.5, 'float32')), [b.add1({ kind: 'iota', axis: 1 }, [], [tensorType('int32', [2, 3])])]);
+        break;
+      }
+      case 23: { // routed experts over a 2-D value with 4 columns
+        const v = pick(a, (id) => isF32(id) && rank2(id) && t(id).shape[1] === 4);
+        if (v === undefined) break;
+        const scores = b.matmul(v, b.constant(data([4, 3], seed++)));
+        const w = b.constant(data([3, 4, 2], seed++));
+        const body = b.region([tensorType('float32', ['t', 4]), tensorType('float32', [4, 2])], ([xs, we]) => [b.matmul(xs!, we!)]);
+        out = b.add1({ kind: 'experts', numExperts: 3, topK: 1 + (c % 2), gate: (['softmax_topk', 'topk_softmax', 'topk'] as const)[c % 3], body }, [v, scores, w]);
+        break;
+      }
     }
     if (out !== undefined) pool.push(out);
   }
@@ -85,12 +136,12 @@ export function buildRandom(steps: readonly number[][], batch: number, symbolicB
 }
 
 const programs = fc.tuple(
-  fc.array(fc.array(fc.nat({ max: 63 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 14 }),
+  fc.array(fc.array(fc.nat({ max: 95 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 14 }),
   fc.integer({ min: 1, max: 3 }),
 );
 
 /** Random graphs with a symbolic batch dim N on input x. */
 export const randomCase: fc.Arbitrary<RandomCase> = programs.map(([steps, batch]) => buildRandom(steps, batch));
 
-/** The same programs with every dim static (what the wasm backend compiles). */
-export const randomStaticCase: fc.Arbitrary<RandomCase> = programs.map(([steps, batch]) => buildRandom(steps, batch, false));
+/** Programs with every dim static, over the step kinds the wasm backend compiles first (the first 16). */
+export const randomStaticCase: fc.Arbitrary<RandomCase> = programs.map(([steps, batch]) => buildRandom(steps, batch, false, 16));

@@ -80,18 +80,21 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
     return floatAcc && wasmTypeOf(k.accDtype) === 'f32' ? m.f64.promote(v) : v;
   };
   const A = (): binaryen.ExpressionRef => m.local.get(acc, binType(accWasm));
+  const tmp = local(binType(accWasm));
   const reduceStep = (): binaryen.ExpressionRef => {
-    const v = combined();
+    // The combined value goes through a local: binaryen expressions cannot be shared between two parents.
+    const setV = m.local.set(tmp, combined());
+    const v = m.local.get(tmp, binType(accWasm));
     const ops = accWasm === 'f64' ? m.f64 : accWasm === 'f32' ? m.f32 : null;
     const i = accWasm === 'i64' ? m.i64 : m.i32;
     let nv: binaryen.ExpressionRef;
     switch (k.reducer) {
       case 'add': nv = ops ? ops.add(A(), v) : i.add(A(), v); break;
       case 'mul': nv = ops ? ops.mul(A(), v) : i.mul(A(), v); break;
-      case 'max': nv = ops ? ops.max(A(), v) : m.select(i.gt_s(v, A()), v, A()); break;
-      default: nv = ops ? ops.min(A(), v) : m.select(i.lt_s(v, A()), v, A()); break;
+      case 'max': nv = ops ? ops.max(A(), v) : m.select(i.gt_s(v, A()), m.local.get(tmp, binType(accWasm)), A()); break;
+      default: nv = ops ? ops.min(A(), v) : m.select(i.lt_s(v, A()), m.local.get(tmp, binType(accWasm)), A()); break;
     }
-    return m.local.set(acc, nv);
+    return m.block(null, [setV, m.local.set(acc, nv)]);
   };
   const initValue = (): binaryen.ExpressionRef => {
     const big = accWasm === 'i64' ? 2 ** 63 : 2 ** 31;

@@ -129,8 +129,9 @@ export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr,
         case 'and': case 'bitand': return i.and(a, b);
         case 'or': case 'bitor': return i.or(a, b);
         case 'xor': case 'bitxor': return i.xor(a, b);
-        case 'max': return m.select(i.gt_s(a, b), a, b);
-        case 'min': return m.select(i.lt_s(a, b), a, b);
+        // binaryen expressions form a tree (no shared nodes): re-emit the operands for each use.
+        case 'max': return m.select(i.gt_s(a, b), sub(e.a), sub(e.b));
+        case 'min': return m.select(i.lt_s(a, b), sub(e.a), sub(e.b));
         case 'eq': return i.eq(a, b);
         case 'ne': return i.ne(a, b);
         case 'lt': return bool ? m.i32.lt_u(a, b) : i.lt_s(a, b);
