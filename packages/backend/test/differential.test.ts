@@ -79,6 +79,20 @@ describe('compiled vs interpreter', () => {
     }
   });
 
+  it('GEMM with constant (packed) weights, stored [K, N] or [N, K]', async () => {
+    for (const [M, K, N, trans] of [[1, 3, 10, false], [5, 7, 9, true], [4, 16, 8, false], [6, 5, 17, true], [2, 33, 3, false]] as const) {
+      const b = new GraphBuilder();
+      const a = b.input('a', tensorType('float32', [M, K]));
+      const wdata = Float64Array.from({ length: K * N }, (_, i) => Math.fround(Math.cos(i * 0.3)));
+      const w = b.constant({ dtype: 'float32', shape: trans ? [N, K] : [K, N], data: wdata });
+      b.output('y', trans ? b.einsum('mk,nk->mn', [a, w]) : b.matmul(a, w));
+      const g = b.build();
+      const feeds = { a: { dtype: 'float32' as const, shape: [M, K], data: Float64Array.from({ length: M * K }, (_, i) => Math.fround(Math.sin(i))) } };
+      const got = await runCompiled(g, feeds);
+      expectClose(got['y']!, interpret(g, feeds)['y'] as HostTensor, 1e-5);
+    }
+  });
+
   it('convolution (padded, strided, grouped) and softmax', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', tensorType('float32', [1, 4, 9, 8]));

@@ -84,14 +84,20 @@ export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number
   const M4 = k.m - (k.m % 4);
   const N8 = k.n - (k.n % 8);
   const aAt = (row: E, col: E) => m.i32.add(I(aB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.aRow)), col), c(2)));
-  const bAt = (row: E, col: E) => m.i32.add(I(bB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.bRow)), col), c(2)));
+  // B element (row k, column j), from the locals holding k and j (each use re-reads them: binaryen expressions
+  // are trees). Packed panels put column j at ((j - j%8) * K + k*8 + j%8).
+  const bAt = (kLocal: number, jLocal: number, colMod8Zero = false) => k.bPacked
+    ? m.i32.add(I(bB), m.i32.shl(colMod8Zero
+      ? m.i32.add(m.i32.mul(I(jLocal), c(k.k)), m.i32.shl(I(kLocal), c(3)))
+      : m.i32.add(m.i32.add(m.i32.mul(m.i32.and(I(jLocal), c(~7)), c(k.k)), m.i32.shl(I(kLocal), c(3))), m.i32.and(I(jLocal), c(7))), c(2)))
+    : m.i32.add(I(bB), m.i32.shl(m.i32.add(m.i32.mul(I(kLocal), c(k.bRow)), I(jLocal)), c(2)));
   const cAt = (row: E, col: E) => m.i32.add(I(cB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.n)), col), c(2)));
   const rowPlus = (r: number) => m.i32.add(I(i), c(r));
   const tile = [
     ...vacc.map((v) => m.local.set(v, m.v128.const([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))),
     forLoop(m, 'tk', kk, c(0), () => c(k.k), 1, [
-      m.local.set(b0, m.v128.load(0, 4, bAt(I(kk), I(j)))),
-      m.local.set(b1, m.v128.load(16, 4, bAt(I(kk), I(j)))),
+      m.local.set(b0, m.v128.load(0, 4, bAt(kk, j, true))),
+      m.local.set(b1, m.v128.load(16, 4, bAt(kk, j, true))),
       ...[0, 1, 2, 3].flatMap((r) => [
         m.local.set(av, m.f32x4.splat(m.f32.load(0, 4, aAt(rowPlus(r), I(kk))))),
         m.local.set(vacc[2 * r]!, m.f32x4.add(V(vacc[2 * r]!), m.f32x4.mul(V(av), V(b0)))),
@@ -108,8 +114,8 @@ export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number
     m.local.set(vacc[1]!, m.v128.const([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])),
     forLoop(m, 'rk', kk, c(0), () => c(k.k), 1, [
       m.local.set(av, m.f32x4.splat(m.f32.load(0, 4, aAt(I(i), I(kk))))),
-      m.local.set(vacc[0]!, m.f32x4.add(V(vacc[0]!), m.f32x4.mul(V(av), m.v128.load(0, 4, bAt(I(kk), I(j)))))),
-      m.local.set(vacc[1]!, m.f32x4.add(V(vacc[1]!), m.f32x4.mul(V(av), m.v128.load(16, 4, bAt(I(kk), I(j)))))),
+      m.local.set(vacc[0]!, m.f32x4.add(V(vacc[0]!), m.f32x4.mul(V(av), m.v128.load(0, 4, bAt(kk, j, true))))),
+      m.local.set(vacc[1]!, m.f32x4.add(V(vacc[1]!), m.f32x4.mul(V(av), m.v128.load(16, 4, bAt(kk, j, true))))),
     ]),
     m.v128.store(0, 4, cAt(I(i), I(j)), V(vacc[0]!)),
     m.v128.store(16, 4, cAt(I(i), I(j)), V(vacc[1]!)),
@@ -117,7 +123,7 @@ export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number
   const scalarCell = (tag: string) => [
     m.local.set(sacc, m.f32.const(0)),
     forLoop(m, `sk_${tag}`, kk, c(0), () => c(k.k), 1, [
-      m.local.set(sacc, m.f32.add(m.local.get(sacc, binaryen.f32), m.f32.mul(m.f32.load(0, 4, aAt(I(i), I(kk))), m.f32.load(0, 4, bAt(I(kk), I(j)))))),
+      m.local.set(sacc, m.f32.add(m.local.get(sacc, binaryen.f32), m.f32.mul(m.f32.load(0, 4, aAt(I(i), I(kk))), m.f32.load(0, 4, bAt(kk, j))))),
     ]),
     m.f32.store(0, 4, cAt(I(i), I(j)), m.local.get(sacc, binaryen.f32)),
   ];

@@ -77,7 +77,7 @@ export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr,
           case 'recip': return f.div(f.const(1), a);
           case 'sign': return m.call(`sign_${at}`, [a], binType(at));
           case 'sigmoid': return fromF64(m.call('sigmoid_f64', [toF64(a, at)], binaryen.f64), at);
-          case 'isnan': return f.ne(a, a);
+          case 'isnan': return f.ne(a, sub(e.a)); // a second copy: binaryen expressions cannot be shared
           case 'isinf': return f.eq(f.abs(a), f.const(Infinity));
           case 'isposinf': return f.eq(a, f.const(Infinity));
           case 'isneginf': return f.eq(a, f.const(-Infinity));

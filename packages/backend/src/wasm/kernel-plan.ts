@@ -78,6 +78,8 @@ export interface GemmKernel {
   readonly aBatch: number;
   readonly bRow: number;
   readonly bBatch: number;
+  /** B packed at compile time into column panels of 8, k-major ([P][K][8], zero-padded); else row-major [K, N]. */
+  readonly bPacked: boolean;
   readonly cBatch: number;
 }
 

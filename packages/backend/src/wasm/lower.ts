@@ -221,21 +221,31 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   if (!is(ma[ma.length - 2], r - 2) || !is(ma[ma.length - 1], r)) return undefined;
   let b = ib;
   const newTypes: [ValueId, TensorType][] = [];
-  if (!(is(mb[mb.length - 2], r) && is(mb[mb.length - 1], r - 1))) {
-    // B stored as [.., N, K] (Gemm transB, PyTorch Linear): re-lay out a constant at compile time.
-    const cb = consts.get(ib);
-    if (!cb || !(is(mb[mb.length - 2], r - 1) && is(mb[mb.length - 1], r))) return undefined;
-    const lead = cb.shape.slice(0, -2);
-    const bcount = lead.reduce((x, y) => x * y, 1) as number;
-    const data = new Float64Array(cb.data.length);
-    for (let q = 0; q < bcount; q++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) data[q * K * N + k * N + j] = cb.data[q * N * K + j * K + k] as number;
+  const bKN = is(mb[mb.length - 2], r) && is(mb[mb.length - 1], r - 1);
+  const bNK = is(mb[mb.length - 2], r - 1) && is(mb[mb.length - 1], r);
+  const cb = consts.get(ib);
+  let packed = false;
+  let bBatch = kb === 'all' ? K * N : 0;
+  if (cb && (bKN || bNK)) {
+    // Constant weights are packed at compile time into panels of 8 columns, k-major ([P][K][8], zero-padded),
+    // so the micro-kernel streams each panel contiguously; [N, K] weights (Gemm transB, Linear) need no transpose.
+    const bcount = (cb.shape.slice(0, -2) as number[]).reduce((x, y) => x * y, 1);
+    const P = Math.ceil(N / 8);
+    const data = new Float64Array(bcount * P * K * 8);
+    for (let q = 0; q < bcount; q++) for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) {
+      const v = bNK ? cb.data[q * N * K + j * K + k] : cb.data[q * K * N + k * N + j];
+      data[q * P * K * 8 + Math.floor(j / 8) * K * 8 + k * 8 + (j % 8)] = v as number;
+    }
     b = fresh();
-    const shape = [...lead, K, N];
-    derived.set(b, { dtype: 'float32', shape, data });
-    newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape }]);
+    derived.set(b, { dtype: 'float32', shape: [data.length], data });
+    newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape: [data.length] }]);
+    packed = true;
+    bBatch = kb === 'all' ? P * K * 8 : 0;
+  } else if (!bKN) {
+    return undefined;
   }
   return {
     kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
-    aRow: K, aBatch: ka === 'all' ? M * K : 0, bRow: N, bBatch: kb === 'all' ? K * N : 0, cBatch: M * N, newTypes,
+    aRow: K, aBatch: ka === 'all' ? M * K : 0, bRow: N, bBatch, bPacked: packed, cBatch: M * N, newTypes,
   };
 }
