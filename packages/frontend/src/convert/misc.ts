@@ -172,6 +172,15 @@ export const MISC: ConverterTable = {
     },
   },
 
+  NonZero: {
+    since: 9,
+    convert: (ctx) => {
+      // The count of non-zeros is known only at run time: a fresh symbolic dim (or folded when the input is constant).
+      const x = ctx.input(0);
+      return [ctx.emit1({ kind: 'nonzero' }, [x], [tensorType('int64', [ctx.rankOf(x), ctx.freshDim()])])];
+    },
+  },
+
   CenterCropPad: {
     since: 18,
     convert: (ctx) => {
