@@ -93,6 +93,18 @@ describe('compiled vs interpreter', () => {
     }
   });
 
+  it('batched A @ Bᵀ with a run-time B (attention scores)', async () => {
+    const b = new GraphBuilder();
+    const q = b.input('q', tensorType('float32', [3, 5, 8]));
+    const k = b.input('k', tensorType('float32', [3, 7, 8]));
+    b.output('s', b.einsum('bqd,bkd->bqk', [q, k]));
+    const g = b.build();
+    const mk = (shape: number[], s0: number): HostTensor => ({ dtype: 'float32', shape, data: Float64Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => Math.fround(Math.sin(i * 0.37 + s0))) });
+    const feeds = { q: mk([3, 5, 8], 1), k: mk([3, 7, 8], 2) };
+    const got = await runCompiled(g, feeds);
+    expectClose(got['s']!, interpret(g, feeds)['s'] as HostTensor, 1e-5);
+  });
+
   it('convolution (padded, strided, grouped) and softmax', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', tensorType('float32', [1, 4, 9, 8]));

@@ -37,11 +37,11 @@ export function emitSoftmax(m: binaryen.Module, math: MathImports, k: SoftmaxKer
     m.local.set(mx, m.f64.const(-Infinity)),
     forLoop(m, 'max', j, m.i32.const(0), () => m.i32.const(k.n), 1, [m.local.set(mx, m.f64.max(F(mx), x()))]),
     m.local.set(sum, m.f64.const(0)),
-    forLoop(m, 'sum', j, m.i32.const(0), () => m.i32.const(k.n), 1, [m.local.set(sum, m.f64.add(F(sum), math.call('exp', [m.f64.sub(x(), F(mx))])))]),
+    forLoop(m, 'sum', j, m.i32.const(0), () => m.i32.const(k.n), 1, [m.local.set(sum, m.f64.add(F(sum), m.call('exp_f64', [m.f64.sub(x(), F(mx))], binaryen.f64)))]),
     forLoop(m, 'out', j, m.i32.const(0), () => m.i32.const(k.n), 1, [
       m.f32.store(0, 4, at(address(k.out)), m.f32.demote(k.log
         ? m.f64.sub(m.f64.sub(x(), F(mx)), math.call('log', [F(sum)]))
-        : m.f64.div(math.call('exp', [m.f64.sub(x(), F(mx))]), F(sum)))),
+        : m.f64.div(m.call('exp_f64', [m.f64.sub(x(), F(mx))], binaryen.f64), F(sum)))),
     ]),
   ];
   const body = forLoop(m, 'outer', a, m.i32.const(0), () => m.i32.const(k.outer), 1, [

@@ -7,10 +7,12 @@ import { emitGather, emitGemm, emitSoftmax } from './emit-kernels.js';
 import { emitNest } from './emit-nest.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
 import type { MemoryLayout } from './memory-plan.js';
+import { addWasmMath } from './wasm-math.js';
 
 export const PAGE = 65536;
 
-export function emitModule(layout: MemoryLayout): { wasm: Uint8Array; pages: number; mathImports: string[] } {
+/** `exportKernels` also exports every kernel function by name (for profiling tools). */
+export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm: Uint8Array; pages: number; mathImports: string[] } {
   const m = new binaryen.Module();
   try {
     m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.BulkMemory);
@@ -18,6 +20,7 @@ export function emitModule(layout: MemoryLayout): { wasm: Uint8Array; pages: num
     m.setMemory(pages, pages, null, [], false, false, '0');
     m.addMemoryImport('0', 'env', 'memory');
     const math = new MathImports(m);
+    addWasmMath(m);
     addScalarHelpers(m, math);
     const address = (id: number) => {
       const a = layout.address.get(id);
@@ -40,6 +43,7 @@ export function emitModule(layout: MemoryLayout): { wasm: Uint8Array; pages: num
     }
     m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((k) => m.call(k.name, [], binaryen.none))));
     m.addFunctionExport('run', 'run');
+    if (exportKernels) for (const k of layout.kernels) m.addFunctionExport(k.name, k.name);
     if (!m.validate()) throw new CompileError('INTERNAL', 'backend: generated module does not validate');
     binaryen.setOptimizeLevel(2);
     binaryen.setShrinkLevel(1);

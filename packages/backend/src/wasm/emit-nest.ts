@@ -33,7 +33,7 @@ function constOf(m: binaryen.Module, t: WasmType, v: number): binaryen.Expressio
   switch (t) {
     case 'f32': return m.f32.const(v);
     case 'f64': return m.f64.const(v);
-    case 'i64': { const b = BigInt.asUintN(64, BigInt(Math.trunc(v))); return m.i64.const(Number(b & 0xffffffffn), Number(b >> 32n)); }
+    case 'i64': return m.i64.const(BigInt.asIntN(64, BigInt(Math.trunc(v))));
     default: return m.i32.const(Math.trunc(v) | 0);
   }
 }
@@ -99,7 +99,7 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   const initValue = (): binaryen.ExpressionRef => {
     const big = accWasm === 'i64' ? 2 ** 63 : 2 ** 31;
     const v = k.reducer === 'add' ? 0 : k.reducer === 'mul' ? 1 : k.reducer === 'max' ? (floatAcc ? -Infinity : -big) : floatAcc ? Infinity : big - 1;
-    if (accWasm === 'i64' && (k.reducer === 'max' || k.reducer === 'min')) return k.reducer === 'max' ? m.i64.const(0, 0x80000000 | 0) : m.i64.const(-1, 0x7fffffff);
+    if (accWasm === 'i64' && (k.reducer === 'max' || k.reducer === 'min')) return m.i64.const(k.reducer === 'max' ? -(2n ** 63n) : 2n ** 63n - 1n);
     return constOf(m, accWasm, v);
   };
 

@@ -59,7 +59,7 @@ export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr,
     case 'lit': {
       if (wt === 'f32') return m.f32.const(e.v as number);
       if (wt === 'f64') return m.f64.const(e.v as number);
-      if (wt === 'i64') { const v = BigInt.asUintN(64, BigInt(e.v)); return m.i64.const(Number(v & 0xffffffffn), Number(v >> 32n)); }
+      if (wt === 'i64') return m.i64.const(BigInt.asIntN(64, BigInt(e.v)));
       return m.i32.const(Number(e.v) | 0);
     }
     case 'un': {
@@ -82,6 +82,8 @@ export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr,
           case 'isposinf': return f.eq(a, f.const(Infinity));
           case 'isneginf': return f.eq(a, f.const(-Infinity));
           default:
+            // exp, tanh and erf are compiled into the module (wasm-math.ts); the rest call the host.
+            if (e.op === 'exp' || e.op === 'tanh' || e.op === 'erf') return fromF64(m.call(`${e.op}_f64`, [toF64(a, at)], binaryen.f64), at);
             if (FLOAT_HOST.has(e.op)) return fromF64(math.call(e.op, [toF64(a, at)]), at);
             return unsupported(`${e.op} on floats`);
         }
@@ -89,8 +91,8 @@ export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr,
       const i = I(at);
       switch (e.op) {
         case 'not': return m.i32.eqz(a);
-        case 'neg': return i.sub(at === 'i32' ? m.i32.const(0) : m.i64.const(0, 0), a);
-        case 'bitnot': return i.xor(a, at === 'i32' ? m.i32.const(-1) : m.i64.const(-1, -1));
+        case 'neg': return i.sub(at === 'i32' ? m.i32.const(0) : m.i64.const(0n), a);
+        case 'bitnot': return i.xor(a, at === 'i32' ? m.i32.const(-1) : m.i64.const(-1n));
         default: return unsupported(`${e.op} on integers`);
       }
     }
@@ -153,7 +155,7 @@ export function emitCast(m: binaryen.Module, a: binaryen.ExpressionRef, from: DT
   if (to === 'bool') {
     if (ft === 'f32') return m.f32.ne(a, m.f32.const(0));
     if (ft === 'f64') return m.f64.ne(a, m.f64.const(0));
-    if (ft === 'i64') return m.i64.ne(a, m.i64.const(0, 0));
+    if (ft === 'i64') return m.i64.ne(a, m.i64.const(0n));
     return m.i32.ne(a, m.i32.const(0));
   }
   if (to === 'int8' || to === 'uint8') {
@@ -178,16 +180,20 @@ export function emitCast(m: binaryen.Module, a: binaryen.ExpressionRef, from: DT
   }
 }
 
-/** Helper functions the scalar emitter calls (sign, sigmoid); added once per module. */
+/** Helper functions the scalar emitter calls (sign, sigmoid); added once per module. Every use of the parameter
+ * is a fresh local.get: binaryen expressions form a tree and must not be shared. */
 export function addScalarHelpers(m: binaryen.Module, math: MathImports): void {
+  void math;
   for (const t of ['f32', 'f64'] as const) {
     const f = t === 'f32' ? m.f32 : m.f64;
-    const x = m.local.get(0, binType(t));
+    const x = () => m.local.get(0, binType(t));
     // sign: NaN -> NaN, else -1, 0 or 1
-    m.addFunction(`sign_${t}`, binType(t), binType(t), [], m.if(f.ne(x, x), x, m.select(f.gt(x, f.const(0)), f.const(1), m.select(f.lt(x, f.const(0)), f.const(-1), f.const(0)))));
+    m.addFunction(`sign_${t}`, binType(t), binType(t), [], m.if(f.ne(x(), x()), x(), m.select(f.gt(x(), f.const(0)), f.const(1), m.select(f.lt(x(), f.const(0)), f.const(-1), f.const(0)))));
   }
-  const x = m.local.get(0, binaryen.f64);
-  const e = math.call('exp', [m.f64.neg(x)]);
-  const ep = math.call('exp', [x]);
-  m.addFunction('sigmoid_f64', binaryen.f64, binaryen.f64, [], m.if(m.f64.ge(x, m.f64.const(0)), m.f64.div(m.f64.const(1), m.f64.add(m.f64.const(1), e)), m.f64.div(ep, m.f64.add(m.f64.const(1), ep))));
+  const x = () => m.local.get(0, binaryen.f64);
+  const exp = (v: binaryen.ExpressionRef) => m.call('exp_f64', [v], binaryen.f64);
+  // sigmoid, written as the reference interpreter does: 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x) below
+  m.addFunction('sigmoid_f64', binaryen.f64, binaryen.f64, [], m.if(m.f64.ge(x(), m.f64.const(0)),
+    m.f64.div(m.f64.const(1), m.f64.add(m.f64.const(1), exp(m.f64.neg(x())))),
+    m.f64.div(exp(x()), m.f64.add(m.f64.const(1), exp(x())))));
 }

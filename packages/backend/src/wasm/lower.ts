@@ -92,7 +92,20 @@ export function lowerGraph(g: Graph): LowerResult {
         break;
       case 'contract': {
         const gemm = asGemm(n, t, tt, consts, derived, () => nextId++);
-        if (gemm) { kernels.push({ ...gemm, name: `k${count++}_gemm` }); for (const [id, ty] of gemm.newTypes) types.set(id, ty); break; }
+        if (gemm) {
+          for (const [id, ty] of gemm.newTypes) types.set(id, ty);
+          const { newTypes: _n, transposeB: tr, ...kernel } = gemm;
+          void _n;
+          if (tr) {
+            kernels.push({
+              kind: 'nest', name: `k${count++}_transpose_b`, out: tr.dst, outDtype: 'float32', outBase: 0, outStrides: rowMajor([tr.batch, tr.k, tr.n]),
+              extents: [tr.batch, tr.k, tr.n], numOutLoops: 3, operands: [{ buffer: tr.src, dtype: 'float32', base: 0, strides: [tr.n * tr.k, 1, tr.k], pad: 0 }],
+              combiner: arg(0), reducer: null, accDtype: 'float32', epilogue: null,
+            });
+          }
+          kernels.push({ ...kernel, name: `k${count++}_gemm` });
+          break;
+        }
         const nLoops = r + op.reductionExtents.length;
         const red = op.reductionExtents.map((d) => (typeof d === 'number' ? d : NaN));
         if (red.some(Number.isNaN)) throw new CompileError('UNSUPPORTED_OP', 'backend: symbolic reduction extent', where(n));
@@ -188,7 +201,9 @@ export function lowerGraph(g: Graph): LowerResult {
 
 /** Recognizes C = A @ B (optionally batched, B possibly a constant stored [N,K]) as a GEMM kernel. */
 function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, consts: ReadonlyMap<ValueId, HostTensor>,
-  derived: Map<ValueId, HostTensor>, fresh: () => ValueId): (Omit<import('./kernel-plan.js').GemmKernel, 'name'> & { newTypes: [ValueId, TensorType][] }) | undefined {
+  derived: Map<ValueId, HostTensor>, fresh: () => ValueId): (Omit<import('./kernel-plan.js').GemmKernel, 'name'> & {
+    newTypes: [ValueId, TensorType][]; transposeB: { src: ValueId; dst: ValueId; batch: number; n: number; k: number } | undefined;
+  }) | undefined {
   const op = n.op;
   if (op.kind !== 'contract' || n.inputs.length !== 2 || op.reducer !== 'add' || op.epilogue !== null || op.accDtype !== 'float32' || t.dtype !== 'float32') return undefined;
   if (op.reductionExtents.length !== 1 || op.padValues.some((p) => p !== null)) return undefined;
@@ -209,10 +224,12 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   // Batch dims: every operand either has all of them (identity) or none / all broadcast.
   const nb = r - 2;
   const batch = (t.shape as number[]).slice(0, nb).reduce((a, b) => a * b, 1);
+  // A batch dim of extent 1 reads index 0 whichever way the map says it.
+  const unitBatch = (i: number) => t.shape[i] === 1;
   const batchKind = (m: AffineExpr[], rank: number): 'all' | 'none' | undefined => {
     const lead = m.slice(0, rank - 2);
     if (lead.every(isZero)) return 'none';
-    if (lead.length === nb && lead.every((e, i) => is(e, i))) return 'all';
+    if (lead.length === nb && lead.every((e, i) => is(e, i) || (isZero(e) && unitBatch(i)))) return 'all';
     return undefined;
   };
   const ka = batchKind(ma, ta.shape.length);
@@ -225,6 +242,7 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   const bNK = is(mb[mb.length - 2], r - 1) && is(mb[mb.length - 1], r);
   const cb = consts.get(ib);
   let packed = false;
+  let transposeB: { src: ValueId; dst: ValueId; batch: number; n: number; k: number } | undefined;
   let bBatch = kb === 'all' ? K * N : 0;
   if (cb && (bKN || bNK)) {
     // Constant weights are packed at compile time into panels of 8 columns, k-major ([P][K][8], zero-padded),
@@ -241,11 +259,18 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
     newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape: [data.length] }]);
     packed = true;
     bBatch = kb === 'all' ? P * K * 8 : 0;
+  } else if (bNK) {
+    // A run-time B stored [.., N, K] (attention's K in QKᵀ): transposed into a scratch buffer by a copy kernel first.
+    const bcount = (tb.shape.slice(0, -2) as number[]).reduce((x, y) => x * y, 1);
+    b = fresh();
+    const shape = [bcount, K, N];
+    newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape }]);
+    transposeB = { src: ib, dst: b, batch: bcount, n: N, k: K };
   } else if (!bKN) {
     return undefined;
   }
   return {
     kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
-    aRow: K, aBatch: ka === 'all' ? M * K : 0, bRow: N, bBatch, bPacked: packed, cBatch: M * N, newTypes,
+    aRow: K, aBatch: ka === 'all' ? M * K : 0, bRow: N, bBatch, bPacked: packed, cBatch: M * N, newTypes, transposeB,
   };
 }

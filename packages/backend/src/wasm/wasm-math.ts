@@ -18,7 +18,7 @@ export function addWasmMath(m: binaryen.Module): void {
   const horner = (coeffs: number[], r: () => E): E => coeffs.reduceRight<E>((acc, a, i) => (i === coeffs.length - 1 ? c(a) : m.f64.add(c(a), m.f64.mul(r(), acc))), c(0));
   const taylor = Array.from({ length: 14 }, (_, n) => 1 / [...Array(n).keys()].reduce((f, i) => f * (i + 1), 1));
   // 2^k for integer k in [-1022, 1023] as an f64 built from its exponent bits.
-  const pow2 = (k: E): E => m.f64.reinterpret(m.i64.shl(m.i64.extend_s(m.i32.add(m.i32.trunc_s.f64(k), m.i32.const(1023))), m.i64.const(52, 0)));
+  const pow2 = (k: E): E => m.f64.reinterpret(m.i64.shl(m.i64.extend_s(m.i32.add(m.i32.trunc_s.f64(k), m.i32.const(1023))), m.i64.const(52n)));
   m.addFunction('exp_f64', f64, f64, [f64, f64, f64], m.block(null, [
     m.if(m.f64.ne(x(), x()), m.return(x())),
     m.if(m.f64.gt(x(), c(709.782712893384)), m.return(c(Infinity))),
