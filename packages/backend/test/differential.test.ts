@@ -105,6 +105,21 @@ describe('compiled vs interpreter', () => {
     expectClose(got['s']!, interpret(g, feeds)['s'] as HostTensor, 1e-5);
   });
 
+  it('convolution through im2col + GEMM (output width a multiple of 8)', async () => {
+    for (const [stride, dil, pad] of [[1, 1, 1], [2, 1, 1], [1, 2, 2], [2, 2, 2]] as const) {
+      const b = new GraphBuilder();
+      const x = b.input('x', tensorType('float32', [2, 3, 10, 16]));
+      const w = b.constant({ dtype: 'float32', shape: [8, 3, 3, 3], data: Float64Array.from({ length: 216 }, (_, i) => Math.fround(Math.cos(i * 0.7))) });
+      const y = b.conv({ x, w, strides: [stride, stride], dilations: [dil, dil], pads: [pad, pad, pad, pad], group: 1 });
+      b.output('y', y);
+      const g = b.build();
+      expect(compileGraph(g).manifest.kernels.some((k) => k.name.endsWith('_im2col'))).toBe(true);
+      const feeds = { x: { dtype: 'float32' as const, shape: [2, 3, 10, 16], data: Float64Array.from({ length: 960 }, (_, i) => Math.fround(Math.sin(i * 0.1))) } };
+      const got = await runCompiled(g, feeds);
+      expectClose(got['y']!, interpret(g, feeds)['y'] as HostTensor, 1e-5);
+    }
+  });
+
   it('convolution (padded, strided, grouped) and softmax', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', tensorType('float32', [1, 4, 9, 8]));

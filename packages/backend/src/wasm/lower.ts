@@ -7,6 +7,7 @@ import {
   type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, isStaticShape,
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
+import { asConvGemm } from './lower-conv.js';
 
 const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
 
@@ -91,6 +92,13 @@ export function lowerGraph(g: Graph): LowerResult {
         aliases.set(out, n.inputs[0]!);
         break;
       case 'contract': {
+        const cv = asConvGemm(n, t, tt, consts, () => nextId++);
+        if (cv) {
+          types.set(cv.colId, cv.colType);
+          kernels.push({ ...cv.im2col, name: `k${count++}_im2col` } as LoopNestKernel);
+          kernels.push({ ...cv.gemm, name: `k${count++}_conv_gemm` });
+          break;
+        }
         const gemm = asGemm(n, t, tt, consts, derived, () => nextId++);
         if (gemm) {
           for (const [id, ty] of gemm.newTypes) types.set(id, ty);
