@@ -131,8 +131,11 @@ export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number
     m.local.set(aB, m.i32.add(c(address(k.a)), m.i32.mul(I(q), c(k.aBatch * 4)))),
     m.local.set(bB, m.i32.add(c(address(k.b)), m.i32.mul(I(q), c(k.bBatch * 4)))),
     m.local.set(cB, m.i32.add(c(address(k.out)), m.i32.mul(I(q), c(k.cBatch * 4)))),
-    // main block: 4 rows x 8 columns per tile
-    forLoop(m, 'ti', i, c(0), () => c(M4), 4, [forLoop(m, 'tj', j, c(0), () => c(N8), 8, tile)]),
+    // main block: 4 rows x 8 columns per tile. The larger operand is streamed once: with more columns than
+    // rows (convolutions) each B panel stays in cache while every row block passes over it, else the reverse.
+    k.n > k.m
+      ? forLoop(m, 'tj', j, c(0), () => c(N8), 8, [forLoop(m, 'ti', i, c(0), () => c(M4), 4, tile)])
+      : forLoop(m, 'ti', i, c(0), () => c(M4), 4, [forLoop(m, 'tj', j, c(0), () => c(N8), 8, tile)]),
     // bottom rows (M4..M): one row x 8 columns per tile (the whole product when M < 4, e.g. batch-1 layers)
     forLoop(m, 'ri', i, c(M4), () => c(k.m), 1, [forLoop(m, 'rj', j, c(0), () => c(N8), 8, rowTile)]),
     // right edge (columns N8..N) for every row
