@@ -120,6 +120,31 @@ describe('compiled vs interpreter', () => {
     }
   });
 
+  it('fused epilogues on the GEMM and the convolution (bias, ReLU, residual)', async () => {
+    const { arg: a, bin: bn, lit: l } = await import('@tensorc/ir');
+    const b = new GraphBuilder();
+    const x = b.input('x', tensorType('float32', [6, 10]));
+    const w = b.constant({ dtype: 'float32', shape: [10, 12], data: Float64Array.from({ length: 120 }, (_, i) => Math.fround(Math.cos(i))) });
+    const bias = b.constant({ dtype: 'float32', shape: [12], data: Float64Array.from({ length: 12 }, (_, i) => i / 10) });
+    const y = b.map(bn('max', bn('add', a(0), a(1)), l(0, 'float32')), [b.matmul(x, w), bias]);
+    b.output('y', b.map(bn('add', a(0), a(1)), [y, b.constant({ dtype: 'float32', shape: [6, 12], data: Float64Array.from({ length: 72 }, (_, i) => i / 100) })]));
+    const img = b.input('img', tensorType('float32', [1, 3, 6, 8]));
+    const cw = b.constant({ dtype: 'float32', shape: [4, 3, 3, 3], data: Float64Array.from({ length: 108 }, (_, i) => Math.fround(Math.sin(i))) });
+    const cb = b.constant({ dtype: 'float32', shape: [4, 1, 1], data: Float64Array.of(0.5, -0.5, 1, -1) });
+    b.output('c', b.map(bn('max', bn('add', a(0), a(1)), l(0, 'float32')), [b.conv({ x: img, w: cw, strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1 }), cb]));
+    const g = b.build();
+    const art = compileGraph(g);
+    expect(art.manifest.kernels.map((k) => k.name).filter((k) => k.includes('map'))).toEqual([]);
+    const feeds = {
+      x: { dtype: 'float32' as const, shape: [6, 10], data: Float64Array.from({ length: 60 }, (_, i) => Math.fround(Math.sin(i * 0.3))) },
+      img: { dtype: 'float32' as const, shape: [1, 3, 6, 8], data: Float64Array.from({ length: 144 }, (_, i) => Math.fround(Math.cos(i * 0.2))) },
+    };
+    const got = await runCompiled(g, feeds);
+    const want = interpret(g, feeds);
+    expectClose(got['y']!, want['y'] as HostTensor, 1e-5);
+    expectClose(got['c']!, want['c'] as HostTensor, 1e-5);
+  });
+
   it('convolution (padded, strided, grouped) and softmax', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', tensorType('float32', [1, 4, 9, 8]));

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  GraphBuilder, type HostTensor, PASSES, SIMPLIFY_PIPELINE, arg, bin, interpret, lit, parseGraph, printGraph, runPipeline, tensorType, verify,
+  GraphBuilder, type HostTensor, OPTIMIZE_PIPELINE, PASSES, SIMPLIFY_PIPELINE, arg, bin, interpret, lit, parseGraph, printGraph, runPipeline, tensorType, verify,
   type Graph, type RuntimeValue,
 } from '../src/index.js';
 import { randomCase } from './arbitraries.js';
@@ -33,7 +33,7 @@ describe('random graphs', () => {
   it('every pass and the simplify pipeline preserve interpreter results', () => {
     fc.assert(fc.property(randomCase, (c) => {
       const want = interpret(c.graph, c.feeds);
-      for (const p of [...PASSES.map((x) => [x]), SIMPLIFY_PIPELINE]) {
+      for (const p of [...PASSES.map((x) => [x]), SIMPLIFY_PIPELINE, OPTIMIZE_PIPELINE]) {
         const { graph } = runPipeline(c.graph, p, { verifyEach: true });
         sameResults(want, interpret(graph, c.feeds));
       }
@@ -80,6 +80,22 @@ describe('pass goldens', () => {
     const r = goldenPass('constfold', b.build());
     await expect(`${r.before}--- after constfold ---\n${r.after}`).toMatchFileSnapshot('golden/pass-constfold.ir');
   });
+  it('fuse-epilogue folds bias, ReLU and a residual into the contraction', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', f32(2, 3));
+    const w = b.input('w', f32(3, 4));
+    const bias = b.input('bias', f32(4));
+    const res = b.input('res', f32(2, 4));
+    const y = b.matmul(x, w);
+    const yb = b.map(bin('add', arg(0), arg(1)), [y, bias]);
+    const yr = b.map(bin('max', arg(0), lit(0, 'float32')), [yb]);
+    b.output('out', b.map(bin('add', arg(0), arg(1)), [yr, res]));
+    const r = goldenPass('fuse-epilogue', b.build());
+    expect(r.after.match(/= contract/g)?.length).toBe(1);
+    expect(r.after).not.toContain('= map');
+    await expect(`${r.before}--- after fuse-epilogue ---\n${r.after}`).toMatchFileSnapshot('golden/pass-fuse-epilogue.ir');
+  });
+
   it('canonicalize applies its identities', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', f32(2, 3));

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Artifact, compileGraph } from '@tensorc/backend';
 import { importOnnx } from '@tensorc/frontend';
-import { CompileError, type Graph, type PassReport, SIMPLIFY_PIPELINE, printGraph, runPipeline } from '@tensorc/ir';
+import { CompileError, type Graph, OPTIMIZE_PIPELINE, type PassReport, printGraph, runPipeline } from '@tensorc/ir';
 
 export interface CompileOptions {
   /** Concrete shapes for graph inputs by name (pins symbolic dims such as the batch size). */
@@ -45,7 +45,7 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
   const imported = importOnnx(bytes, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(baseDir ? { baseDir } : {}) });
   report('import', performance.now() - t0, `${imported.nodes.length} IR nodes`);
   t0 = performance.now();
-  const { graph, reports } = opts.optimize === false ? { graph: imported, reports: [] } : runPipeline(imported, SIMPLIFY_PIPELINE, {
+  const { graph, reports } = opts.optimize === false ? { graph: imported, reports: [] } : runPipeline(imported, OPTIMIZE_PIPELINE, {
     verifyEach: opts.verifyEach ?? false,
     ...(opts.printAfter ? { printAfter: opts.printAfter } : {}),
     onPrint: (pass, g) => report(`ir after ${pass}`, 0, printGraph(g)),

@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Graph, type HostTensor, type ValueId, SIMPLIFY_PIPELINE, runPipeline, verify } from '@tensorc/ir';
+import { type Graph, type HostTensor, OPTIMIZE_PIPELINE, type ValueId, runPipeline, verify } from '@tensorc/ir';
 import type { ArtifactManifest } from '@tensorc/runtime';
 import { emitModule } from './emit-module.js';
 import { lowerGraph } from './lower.js';
@@ -18,13 +18,13 @@ export interface Artifact {
 }
 
 export interface BackendOptions {
-  /** Run the simplification pipeline first (default true). */
+  /** Run the optimization pipeline (simplification and epilogue fusion) first (default true). */
   readonly simplify?: boolean;
   readonly modelName?: string;
 }
 
 export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact {
-  const g = opts.simplify === false ? graph : runPipeline(graph, SIMPLIFY_PIPELINE).graph;
+  const g = opts.simplify === false ? graph : runPipeline(graph, OPTIMIZE_PIPELINE).graph;
   verify(g);
   const plan = lowerGraph(g);
   const consts = new Map<ValueId, HostTensor>();

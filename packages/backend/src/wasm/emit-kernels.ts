@@ -3,7 +3,7 @@
 // a SIMD128 4x8 register tile (8 f32x4 accumulators) over the main block, scalar loops on the edges.
 
 import binaryen from 'binaryen';
-import type { MathImports } from './emit-scalar.js';
+import { type MathImports, emitScalar } from './emit-scalar.js';
 import { emitLoad, emitStore } from './emit-nest.js';
 import type { GatherKernel, GemmKernel, SoftmaxKernel } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
@@ -72,12 +72,13 @@ export function emitGather(m: binaryen.Module, k: GatherKernel, address: (id: nu
   m.addFunction(k.name, binaryen.none, binaryen.none, [binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32], body);
 }
 
-export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number) => number): void {
+export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, address: (id: number) => number): void {
   // locals: batch q, i, j, kk, aBase, bBase, cBase (bytes), scalar acc, 8 vector accumulators, 2 b vectors, a splat
   const [q, i, j, kk, aB, bB, cB, sacc] = [0, 1, 2, 3, 4, 5, 6, 7];
   const vacc = [8, 9, 10, 11, 12, 13, 14, 15];
   const [b0, b1, av] = [16, 17, 18];
-  const vars = [...Array(7).fill(binaryen.i32), binaryen.f32, ...Array(11).fill(binaryen.v128)];
+  const [er, ec, rr, cc] = [19, 20, 21, 22];
+  const vars = [...Array(7).fill(binaryen.i32), binaryen.f32, ...Array(11).fill(binaryen.v128), ...Array(4).fill(binaryen.i32)];
   const I = (x: number) => m.local.get(x, binaryen.i32);
   const V = (x: number) => m.local.get(x, binaryen.v128);
   const c = (v: number) => m.i32.const(v);
@@ -127,6 +128,34 @@ export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number
     ]),
     m.f32.store(0, 4, cAt(I(i), I(j)), m.local.get(sacc, binaryen.f32)),
   ];
+  // Fused epilogue on output element (rr, cc) of batch q: acc is the stored product; operand j reads at
+  // base + q*batch + rr*row + cc*col. Runs right after the element's tile is stored, while it is in cache.
+  const epilogueAt = (): E[] => {
+    if (!k.epilogue) return [];
+    const ops = k.epilogueOperands;
+    const env = {
+      argTypes: ['float32', 'float32', ...ops.map((o) => o.dtype)] as const,
+      accDtype: 'float32' as const,
+      acc: () => m.f32.load(0, 4, cAt(I(rr), I(cc))),
+      arg: (i: number) => {
+        const o = ops[i - 2];
+        if (!o) return m.unreachable();
+        const el = m.i32.add(m.i32.add(m.i32.add(c(o.base), m.i32.mul(I(q), c(o.batch))), m.i32.mul(I(rr), c(o.row))), m.i32.mul(I(cc), c(o.col)));
+        return emitLoad(m, o.dtype, m.i32.add(c(address(o.buffer)), m.i32.mul(el, c(elementBytes(o.dtype)))));
+      },
+    };
+    return [m.f32.store(0, 4, cAt(I(rr), I(cc)), emitScalar(m, math, k.epilogue, { ...env, argTypes: [...env.argTypes] }))];
+  };
+  const tileEpilogue = (tag: string, rows: number): E[] => (k.epilogue ? [
+    forLoop(m, `er_${tag}`, er, c(0), () => c(rows), 1, [
+      forLoop(m, `ec_${tag}`, ec, c(0), () => c(8), 1, [
+        m.local.set(rr, m.i32.add(I(i), I(er))), m.local.set(cc, m.i32.add(I(j), I(ec))), ...epilogueAt(),
+      ]),
+    ]),
+  ] : []);
+  tile.push(...tileEpilogue('t', 4));
+  rowTile.push(...tileEpilogue('r', 1));
+  const cellEpilogue = (): E[] => (k.epilogue ? [m.local.set(rr, I(i)), m.local.set(cc, I(j)), ...epilogueAt()] : []);
   const perBatch = [
     m.local.set(aB, m.i32.add(c(address(k.a)), m.i32.mul(I(q), c(k.aBatch * 4)))),
     m.local.set(bB, m.i32.add(c(address(k.b)), m.i32.mul(I(q), c(k.bBatch * 4)))),
@@ -139,7 +168,7 @@ export function emitGemm(m: binaryen.Module, k: GemmKernel, address: (id: number
     // bottom rows (M4..M): one row x 8 columns per tile (the whole product when M < 4, e.g. batch-1 layers)
     forLoop(m, 'ri', i, c(M4), () => c(k.m), 1, [forLoop(m, 'rj', j, c(0), () => c(N8), 8, rowTile)]),
     // right edge (columns N8..N) for every row
-    forLoop(m, 'ei', i, c(0), () => c(k.m), 1, [forLoop(m, 'ej', j, c(N8), () => c(k.n), 1, scalarCell('e'))]),
+    forLoop(m, 'ei', i, c(0), () => c(k.m), 1, [forLoop(m, 'ej', j, c(N8), () => c(k.n), 1, [...scalarCell('e'), ...cellEpilogue()])]),
   ];
   m.addFunction(k.name, binaryen.none, binaryen.none, vars, forLoop(m, 'batch', q, c(0), () => c(k.batch), 1, perBatch));
 }

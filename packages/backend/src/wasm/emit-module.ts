@@ -33,7 +33,7 @@ export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm:
           case 'nest': emitNest(m, math, k, address); break;
           case 'softmax': emitSoftmax(m, math, k, address); break;
           case 'gather': emitGather(m, k, address); break;
-          case 'gemm': emitGemm(m, k, address); break;
+          case 'gemm': emitGemm(m, math, k, address); break;
         }
       } catch (e) {
         if (e instanceof CompileError) throw e;

@@ -81,6 +81,10 @@ export interface GemmKernel {
   /** B packed at compile time into column panels of 8, k-major ([P][K][8], zero-padded); else row-major [K, N]. */
   readonly bPacked: boolean;
   readonly cBatch: number;
+  /** Fused epilogue over acc (the product, float32) and `epilogueOperands` (args 2, 3, ...); null = store acc. */
+  readonly epilogue: ScalarExpr | null;
+  /** Element strides of each epilogue operand per (batch, row, column) of the output. */
+  readonly epilogueOperands: readonly { readonly buffer: ValueId; readonly dtype: DType; readonly base: number; readonly batch: number; readonly row: number; readonly col: number }[];
 }
 
 export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel;

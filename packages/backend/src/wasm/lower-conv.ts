@@ -5,6 +5,7 @@
 
 import { type AffineExpr, type HostTensor, type Node, type TensorType, type ValueId, arg } from '@tensorc/ir';
 import type { GemmKernel, LoopNestKernel } from './kernel-plan.js';
+import { gemmEpilogue } from './lower-epilogue.js';
 
 const term = (e: AffineExpr | undefined, idx: number): number => e?.terms.find((t) => t.idx === idx)?.coeff ?? 0;
 const only = (e: AffineExpr | undefined, idxs: number[]): boolean => e !== undefined && e.terms.every((t) => idxs.includes(t.idx));
@@ -20,7 +21,7 @@ export interface ConvLowering {
 export function asConvGemm(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
   consts: ReadonlyMap<ValueId, HostTensor>, fresh: () => ValueId): ConvLowering | undefined {
   const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length !== 2 || op.reducer !== 'add' || op.epilogue !== null || op.accDtype !== 'float32' || out.dtype !== 'float32') return undefined;
+  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || out.dtype !== 'float32') return undefined;
   const c = op.combiner;
   if (!(c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1)) return undefined;
   if (out.shape.length !== 4 || op.reductionExtents.length !== 3 || op.padValues[1] !== null) return undefined;
@@ -57,7 +58,10 @@ export function asConvGemm(n: Node, out: TensorType & { shape: readonly number[]
     }],
     combiner: arg(0), reducer: null, accDtype: 'float32', epilogue: null,
   };
+  const epi = gemmEpilogue(n, out.shape, { batch: [0], row: [1], col: [2, 3] }, tt);
+  if (!epi) return undefined;
   const gemm: Omit<GemmKernel, 'name'> = {
+    ...epi,
     kind: 'gemm', a: w, b: colId, out: n.outputs[0]!.id, batch: N, m: M, n: OH * OW, k: K,
     aRow: K, aBatch: 0, bRow: OH * OW, bBatch: P * K * 8, bPacked: true, cBatch: M * OH * OW,
   };

@@ -8,6 +8,7 @@ import {
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
 import { asConvGemm } from './lower-conv.js';
+import { gemmEpilogue } from './lower-epilogue.js';
 
 const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
 
@@ -213,7 +214,7 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
     newTypes: [ValueId, TensorType][]; transposeB: { src: ValueId; dst: ValueId; batch: number; n: number; k: number } | undefined;
   }) | undefined {
   const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length !== 2 || op.reducer !== 'add' || op.epilogue !== null || op.accDtype !== 'float32' || t.dtype !== 'float32') return undefined;
+  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || t.dtype !== 'float32') return undefined;
   if (op.reductionExtents.length !== 1 || op.padValues.some((p) => p !== null)) return undefined;
   const c = op.combiner;
   if (!(c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1)) return undefined;
@@ -277,7 +278,11 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   } else if (!bKN) {
     return undefined;
   }
+  const shape = t.shape as number[];
+  const epi = gemmEpilogue(n, shape, { batch: [...Array(nb).keys()], row: [r - 2], col: [r - 1] }, tt);
+  if (!epi) return undefined;
   return {
+    ...epi,
     kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
     aRow: K, aBatch: ka === 'all' ? M * K : 0, bRow: N, bBatch, bPacked: packed, cBatch: M * N, newTypes, transposeB,
   };

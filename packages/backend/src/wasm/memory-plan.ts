@@ -61,7 +61,7 @@ export function kernelReads(k: Kernel): ValueId[] {
     case 'nest': return k.operands.map((o) => o.buffer);
     case 'softmax': return [k.input];
     case 'gather': return [k.input, k.indices];
-    case 'gemm': return [k.a, k.b];
+    case 'gemm': return [k.a, k.b, ...k.epilogueOperands.map((o) => o.buffer)];
   }
 }
 

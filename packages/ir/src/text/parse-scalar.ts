@@ -4,7 +4,7 @@
 import { type AffineExpr, type AffineMap, type AffineTerm, affine } from '../affine.js';
 import { isBigIntDType } from '../dtype.js';
 import { BINARY_OPS, type BinaryOp, type ScalarExpr, UNARY_OPS, type UnaryOp } from '../scalar.js';
-import { TokenStream } from './token-stream.js';
+import { TokenStream, numberFromText } from './token-stream.js';
 
 const UNARY: ReadonlySet<string> = new Set(UNARY_OPS);
 const BINARY: ReadonlySet<string> = new Set(BINARY_OPS);
@@ -16,15 +16,12 @@ export function readScalar(s: TokenStream): ScalarExpr {
   if (s.atNumber()) {
     s.next();
     s.expectPunct(':');
-    const at = s.peek();
     const dtype = s.dtype();
     if (isBigIntDType(dtype)) {
       if (!/^-?[0-9]+$/.test(t.text)) s.fail(`expected an integer literal for ${dtype}`, t);
-      // Stay a valid cursor position for the error above; BigInt accepts exactly this spelling.
       return { k: 'lit', v: BigInt(t.text), dtype };
     }
-    void at;
-    const v = new TokenStream(t.text).number();
+    const v = numberFromText(t.text) ?? s.fail('malformed number', t);
     return { k: 'lit', v, dtype };
   }
   if (t.kind !== 'ident') s.fail('expected a scalar expression (a0, acc, 1:f32, op(...))');

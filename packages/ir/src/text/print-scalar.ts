@@ -18,10 +18,13 @@ export function printNumber(v: number): string {
   return String(v);
 }
 
+/** A JSON string literal; U+2028/U+2029 escaped too so the text never holds a line break but \n. */
+export const quote = (s: string): string => JSON.stringify(s).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
 export const dtypeShort = (d: DType): string => DTYPE_INFO[d].short;
 
 /** A dim inside a type: a number, a bare identifier symbol (`N`), or a quoted dim expression (`"2*N"`). */
-export const printDim = (d: Dim): string => (typeof d === 'number' ? String(d) : IDENT.test(d) ? d : JSON.stringify(d));
+export const printDim = (d: Dim): string => (typeof d === 'number' ? String(d) : IDENT.test(d) ? d : quote(d));
 
 export function printType(t: ValueType): string {
   switch (t.kind) {

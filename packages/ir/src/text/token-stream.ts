@@ -109,7 +109,7 @@ export class TokenStream {
   /** A dim: integer, bare identifier symbol, or quoted dim expression. */
   dim(): Dim {
     const t = this.peek();
-    if (t.kind === 'ident' && !this.isIdent('nan') && !this.isIdent('inf')) return this.next().text;
+    if (t.kind === 'ident') return this.next().text; // even `nan` / `inf`: a dim is never a non-integer number
     if (t.kind === 'string') return this.string();
     return this.int('expected a dim (an integer, a symbol or a quoted dim expression)');
   }

@@ -1,0 +1,58 @@
+// Fused epilogues for the GEMM kernel: the contraction's inputs beyond A and B (bias, residual, scales) are read
+// at the output point; their strides are re-expressed per (batch, row, column) of the GEMM's output, when the
+// output's index space flattens that way (batch dims collapse, conv's oh/ow collapse into the column).
+
+import type { AffineMap, ContractOp, Node, TensorType, ValueId } from '@tensorc/ir';
+import type { GemmKernel } from './kernel-plan.js';
+
+const rowMajor = (shape: readonly number[]): number[] => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+
+/** Per output loop element strides and base of an operand read through `map` (output loops only). */
+function loopStrides(map: AffineMap, shape: readonly number[], r: number): { strides: number[]; base: number } | undefined {
+  const st = rowMajor(shape);
+  const strides = new Array<number>(r).fill(0);
+  let base = 0;
+  for (let d = 0; d < map.length; d++) {
+    const e = map[d]!;
+    base += e.offset * st[d]!;
+    for (const t of e.terms) {
+      if (t.idx >= r) return undefined; // reads a reduction loop: not an epilogue operand
+      strides[t.idx]! += t.coeff * st[d]!;
+    }
+  }
+  return { strides, base };
+}
+
+/** Collapses consecutive loops into one index (stride of the innermost) when the strides allow it. */
+function collapse(strides: readonly number[], extents: readonly number[]): number | undefined {
+  if (strides.length === 0) return 0;
+  const inner = strides[strides.length - 1]!;
+  let scale = 1;
+  for (let i = strides.length - 1; i >= 0; i--) {
+    if (extents[i] !== 1 && strides[i] !== inner * scale) return undefined;
+    scale *= extents[i]!;
+  }
+  return inner;
+}
+
+/**
+ * Epilogue operands of contraction `n` for a GEMM whose output loops are grouped as batch loops, row loops and
+ * column loops (each group flattened). Undefined when an operand cannot be expressed that way.
+ */
+export function gemmEpilogue(n: Node, outShape: readonly number[], groups: { batch: number[]; row: number[]; col: number[] }, tt: (id: ValueId) => TensorType): Pick<GemmKernel, 'epilogue' | 'epilogueOperands'> | undefined {
+  const op = n.op as ContractOp;
+  const r = outShape.length;
+  const operands: GemmKernel['epilogueOperands'][number][] = [];
+  for (let j = 2; j < n.inputs.length; j++) {
+    if (op.padValues[j] !== null) return undefined;
+    const t = tt(n.inputs[j]!);
+    if (t.dtype !== 'float32') return undefined;
+    const ls = loopStrides(op.maps[j]!, t.shape as number[], r);
+    if (!ls) return undefined;
+    const pick = (loops: number[]) => collapse(loops.map((l) => ls.strides[l]!), loops.map((l) => outShape[l]!));
+    const [batch, row, col] = [pick(groups.batch), pick(groups.row), pick(groups.col)];
+    if (batch === undefined || row === undefined || col === undefined) return undefined;
+    operands.push({ buffer: n.inputs[j]!, dtype: t.dtype, base: ls.base, batch, row, col });
+  }
+  return { epilogue: op.epilogue, epilogueOperands: operands };
+}

@@ -1,0 +1,100 @@
+// Epilogue fusion: a map that consumes a contraction's result (its only use) and otherwise reads values that
+// broadcast to the contraction's output is folded into the contraction's epilogue, so bias, activation and
+// residual are applied while the result is still in registers. Chains fuse repeatedly (bias, then ReLU, ...).
+
+import { type AffineExpr, constExpr, dimExpr } from '../affine.js';
+import type { Graph, Node, ValueId } from '../graph.js';
+import type { ContractOp } from '../ops.js';
+import { type ScalarExpr, cast } from '../scalar.js';
+import type { TensorType } from '../types.js';
+import { useCounts } from './graph-walk.js';
+import { type Pass, bump } from './pass.js';
+
+/** Rewrites arg indices of `e`: arg(0) becomes `first`, arg(i > 0) becomes arg(offset + i - 1). */
+function rebase(e: ScalarExpr, first: ScalarExpr, offset: number): ScalarExpr {
+  switch (e.k) {
+    case 'arg': return e.i === 0 ? first : { k: 'arg', i: offset + e.i - 1 };
+    case 'acc': case 'lit': return e;
+    case 'un': return { ...e, a: rebase(e.a, first, offset) };
+    case 'cast': return { ...e, a: rebase(e.a, first, offset) };
+    case 'bin': return { ...e, a: rebase(e.a, first, offset), b: rebase(e.b, first, offset) };
+    case 'select': return { ...e, c: rebase(e.c, first, offset), a: rebase(e.a, first, offset), b: rebase(e.b, first, offset) };
+  }
+}
+
+/** Index map reading a value of `shape` broadcast (numpy) against an output of `outShape`, over output loops. */
+function broadcastMap(shape: readonly (number | string)[], outShape: readonly (number | string)[]): AffineExpr[] | undefined {
+  const r = outShape.length;
+  if (shape.length > r) return undefined;
+  const map: AffineExpr[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const o = i + r - shape.length;
+    if (shape[i] === outShape[o]) map.push(dimExpr(o));
+    else if (shape[i] === 1) map.push(constExpr(0));
+    else return undefined;
+  }
+  return map;
+}
+
+function tryFuse(contract: Node, map: Node, types: ReadonlyMap<ValueId, TensorType>): Node | undefined {
+  const op = contract.op as ContractOp;
+  if (map.op.kind !== 'map') return undefined;
+  const out = contract.outputs[0]!;
+  const outT = out.type as TensorType;
+  const mapOut = map.outputs[0]!.type as TensorType;
+  if (map.inputs[0] !== out.id || map.inputs.slice(1).includes(out.id)) return undefined;
+  if (mapOut.shape.length !== outT.shape.length || mapOut.shape.some((d, i) => d !== outT.shape[i])) return undefined;
+  const extraMaps: AffineExpr[][] = [];
+  for (const id of map.inputs.slice(1)) {
+    const t = types.get(id);
+    if (!t) return undefined;
+    const m = broadcastMap(t.shape, outT.shape);
+    if (!m) return undefined;
+    extraMaps.push(m);
+  }
+  // The contraction's result as the map saw it: the current epilogue, or the accumulator cast to the result dtype.
+  const result: ScalarExpr = op.epilogue ?? (op.accDtype === outT.dtype ? { k: 'acc' } : cast(outT.dtype, { k: 'acc' }));
+  const fused: ContractOp = {
+    ...op,
+    maps: [...op.maps, ...extraMaps],
+    padValues: [...op.padValues, ...extraMaps.map(() => null)],
+    epilogue: rebase(map.op.expr, result, contract.inputs.length),
+  };
+  return { op: fused, inputs: [...contract.inputs, ...map.inputs.slice(1)], outputs: map.outputs, ...(contract.origin ? { origin: contract.origin } : {}) };
+}
+
+export const fuseEpiloguePass: Pass = {
+  name: 'fuse-epilogue',
+  description: 'fold elementwise consumers (bias, activation, residual) into the producing contraction',
+  run(g: Graph, stats) {
+    let nodes = [...g.nodes];
+    for (let changed = true; changed;) {
+      changed = false;
+      const uses = useCounts({ ...g, nodes });
+      const types = new Map<ValueId, TensorType>();
+      for (const i of g.inputs) if (i.value.type.kind === 'tensor') types.set(i.value.id, i.value.type);
+      for (const n of nodes) for (const o of n.outputs) if (o.type.kind === 'tensor') types.set(o.id, o.type);
+      const producer = new Map<ValueId, number>();
+      nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o.id, i)));
+      for (let i = 0; i < nodes.length && !changed; i++) {
+        const m = nodes[i]!;
+        if (m.op.kind !== 'map' || m.inputs.length === 0) continue;
+        const pi = producer.get(m.inputs[0]!);
+        if (pi === undefined) continue;
+        const c = nodes[pi]!;
+        if (c.op.kind !== 'contract' || uses.get(c.outputs[0]!.id) !== 1) continue;
+        // Every other input must exist where the contraction runs: defined before it, or a constant (moved up).
+        const late = m.inputs.slice(1).map((id) => producer.get(id) ?? -1).filter((k) => k > pi);
+        if (late.some((k) => nodes[k]!.op.kind !== 'constant')) continue;
+        const fused = tryFuse(c, m, types);
+        if (!fused) continue;
+        const moved = [...new Set(late)].map((k) => nodes[k]!);
+        nodes = nodes.map((n, k) => (k === pi ? fused : n)).filter((_, k) => k !== i && !late.includes(k));
+        nodes.splice(nodes.indexOf(fused), 0, ...moved);
+        bump(stats, 'fused');
+        changed = true;
+      }
+    }
+    return { ...g, nodes };
+  },
+};
