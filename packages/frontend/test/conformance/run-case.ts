@@ -1,13 +1,29 @@
 // Runs one backend test through importOnnx + the reference interpreter and compares by ONNX's rule.
 // Failures are classified (import / run / mismatch) with the reason, for CONFORMANCE.md.
 
-import { CompileError, type Graph, type HostTensor, interpret, regionsOf, type Node } from '@tensorc/ir';
+import { CompileError, type Graph, type HostTensor, type Node, type RuntimeValue, interpret, regionsOf } from '@tensorc/ir';
 import { lowerModel } from '../../src/import-onnx.js';
 import { compareValues } from './compare.js';
 import { type SuiteCase, loadCase } from './suite.js';
 
 /** `specialized`: passed only with the test's integer inputs given at compile time (constantInputs). */
-export type Outcome = { readonly ok: true; readonly specialized: boolean } | { readonly ok: false; readonly stage: 'load' | 'import' | 'run' | 'mismatch'; readonly reason: string };
+export type Outcome = { readonly ok: true; readonly specialized: boolean } | { readonly ok: false; readonly stage: 'load' | 'import' | 'compile' | 'run' | 'mismatch'; readonly reason: string };
+
+/** How a case's graph is evaluated: the reference interpreter, or compiled WebAssembly through the runtime. */
+export type Evaluate = (graph: Graph, feeds: Record<string, RuntimeValue>) => Promise<Record<string, RuntimeValue>>;
+
+export const interpretEvaluate: Evaluate = async (graph, feeds) => {
+  const work = contractWork(graph);
+  if (work > WORK_LIMIT) throw new StageError('run', `too much work for the reference interpreter (${work.toExponential(1)} multiply-adds)`);
+  return interpret(graph, feeds);
+};
+
+/** An evaluation failure at a given stage (compile errors are reported apart from run-time ones). */
+export class StageError extends Error {
+  constructor(readonly stage: 'compile' | 'run', message: string) {
+    super(message);
+  }
+}
 
 /** Import errors that say a value the compiler needs at compile time arrives as run-time data. */
 const NEEDS_INPUT = /\(input \d+ "([^"]*)"\) must be known at compile time/;
@@ -33,10 +49,11 @@ export const WORK_LIMIT = 2e10;
 
 function message(e: unknown): string {
   if (e instanceof CompileError) return `${e.code}: ${e.message}`;
+  if (e instanceof StageError) return e.message;
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
-export function runCase(dir: string, c: SuiteCase): Outcome {
+export async function runCase(dir: string, c: SuiteCase, evaluate: Evaluate = interpretEvaluate): Promise<Outcome> {
   let loaded;
   try {
     loaded = loadCase(dir, c);
@@ -69,13 +86,11 @@ export function runCase(dir: string, c: SuiteCase): Outcome {
       feeds = Object.fromEntries(Object.entries(ds.feeds).filter(([k]) => !(k in constantInputs)));
       specialized = true;
     }
-    const work = contractWork(graph);
-    if (work > WORK_LIMIT) return { ok: false, stage: 'run', reason: `too much work for the reference interpreter (${work.toExponential(1)} multiply-adds)` };
     let out: Record<string, unknown>;
     try {
-      out = interpret(graph, feeds);
+      out = await evaluate(graph, feeds);
     } catch (e) {
-      return { ok: false, stage: 'run', reason: message(e) };
+      return { ok: false, stage: e instanceof StageError ? e.stage : 'run', reason: message(e) };
     }
     const outputs = graph.outputs.map((o) => out[o.name]);
     if (outputs.length !== ds.expected.length) return { ok: false, stage: 'mismatch', reason: `${outputs.length} outputs, expected ${ds.expected.length}` };
