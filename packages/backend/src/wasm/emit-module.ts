@@ -4,6 +4,7 @@
 import binaryen from 'binaryen';
 import { CompileError } from '@tensorc/ir';
 import { emitGather, emitGemm, emitSoftmax } from './emit-kernels.js';
+import { emitArgReduce, emitGatherElements } from './emit-index-kernels.js';
 import { emitNest } from './emit-nest.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
 import type { MemoryLayout } from './memory-plan.js';
@@ -34,6 +35,8 @@ export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm:
           case 'softmax': emitSoftmax(m, math, k, address); break;
           case 'gather': emitGather(m, k, address); break;
           case 'gemm': emitGemm(m, math, k, address); break;
+          case 'gather_elements': emitGatherElements(m, k, address); break;
+          case 'argreduce': emitArgReduce(m, k, address); break;
         }
       } catch (e) {
         if (e instanceof CompileError) throw e;
@@ -43,6 +46,8 @@ export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm:
     }
     m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((k) => m.call(k.name, [], binaryen.none))));
     m.addFunctionExport('run', 'run');
+    // Exporting the memory keeps its import alive through optimization even when no kernel touches memory.
+    m.addMemoryExport('0', 'memory');
     if (exportKernels) for (const k of layout.kernels) m.addFunctionExport(k.name, k.name);
     if (!m.validate()) throw new CompileError('INTERNAL', 'backend: generated module does not validate');
     binaryen.setOptimizeLevel(2);

@@ -87,7 +87,35 @@ export interface GemmKernel {
   readonly epilogueOperands: readonly { readonly buffer: ValueId; readonly dtype: DType; readonly base: number; readonly batch: number; readonly row: number; readonly col: number }[];
 }
 
-export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel;
+/** out[i] = x[i with coordinate `axis` replaced by idx[i]] (normalized, range-checked). */
+export interface GatherElementsKernel {
+  readonly kind: 'gather_elements';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly indices: ValueId;
+  readonly indexDtype: DType;
+  readonly out: ValueId;
+  readonly dtype: DType;
+  readonly axis: number;
+  readonly dataShape: readonly number[];
+  readonly outShape: readonly number[];
+}
+
+/** Index (int64) of the max/min along an axis of length n: rows outer x inner; ties to the first (or last). */
+export interface ArgReduceKernel {
+  readonly kind: 'argreduce';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly out: ValueId;
+  readonly dtype: DType;
+  readonly mode: 'max' | 'min';
+  readonly selectLast: boolean;
+  readonly outer: number;
+  readonly n: number;
+  readonly inner: number;
+}
+
+export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | GatherElementsKernel | ArgReduceKernel;
 
 export interface KernelPlan {
   readonly kernels: readonly Kernel[];

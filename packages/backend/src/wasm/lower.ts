@@ -201,6 +201,24 @@ export function lowerGraph(g: Graph): LowerResult {
         });
         break;
       }
+      case 'gather_elements': {
+        const x = tt(n.inputs[0]!);
+        kernels.push({
+          kind: 'gather_elements', name: `k${count++}_gather_elements`, input: n.inputs[0]!, indices: n.inputs[1]!, indexDtype: tt(n.inputs[1]!).dtype,
+          out, dtype: t.dtype, axis: op.axis, dataShape: x.shape as number[], outShape: t.shape as number[],
+        });
+        break;
+      }
+      case 'argreduce': {
+        const x = tt(n.inputs[0]!);
+        const xs = x.shape as number[];
+        if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new CompileError('UNSUPPORTED_OP', `backend: argmax/argmin of ${x.dtype}`, where(n));
+        kernels.push({
+          kind: 'argreduce', name: `k${count++}_argreduce`, input: n.inputs[0]!, out, dtype: x.dtype, mode: op.mode, selectLast: op.selectLast,
+          outer: prod(xs.slice(0, op.axis)), n: xs[op.axis]!, inner: prod(xs.slice(op.axis + 1)),
+        });
+        break;
+      }
       default:
         throw new CompileError('UNSUPPORTED_OP', `backend: op ${op.kind} is not supported yet`, where(n));
     }

@@ -60,7 +60,8 @@ export function kernelReads(k: Kernel): ValueId[] {
   switch (k.kind) {
     case 'nest': return k.operands.map((o) => o.buffer);
     case 'softmax': return [k.input];
-    case 'gather': return [k.input, k.indices];
+    case 'gather': case 'gather_elements': return [k.input, k.indices];
+    case 'argreduce': return [k.input];
     case 'gemm': return [k.a, k.b, ...k.epilogueOperands.map((o) => o.buffer)];
   }
 }

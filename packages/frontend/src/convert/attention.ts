@@ -4,6 +4,8 @@
 // maps (scale, softcap, bias), softmax and contract (PV), the shape the attention-fusion pass recognizes.
 
 import { type DType, type ValueId, arg, bin, cast, dtypeFromOnnx, lit, select, tensorType, un } from '@tensorc/ir';
+import { causalConvWithState, swiGLU } from './attention-gated.js';
+import { linearAttention } from './attention-linear.js';
 import { rotaryEmbedding } from './attention-rotary.js';
 import type { ConvertContext } from './context.js';
 import type { ConverterTable } from './registry-types.js';
@@ -119,4 +121,7 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
 export const ATTENTION: ConverterTable = {
   Attention: { since: 23, convert: convertAttention },
   RotaryEmbedding: { since: 23, convert: rotaryEmbedding },
+  LinearAttention: { since: 27, convert: linearAttention },
+  CausalConvWithState: { since: 27, convert: causalConvWithState },
+  SwiGLU: { since: 28, convert: swiGLU },
 };
