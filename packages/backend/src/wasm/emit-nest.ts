@@ -15,6 +15,9 @@ export function emitLoad(m: binaryen.Module, d: DType, ptr: binaryen.ExpressionR
     case 'int32': return m.i32.load(0, 4, ptr);
     case 'int64': return m.i64.load(0, 8, ptr);
     case 'int8': return m.i32.load8_s(0, 1, ptr);
+    case 'int16': return m.i32.load16_s(0, 2, ptr);
+    case 'uint16': return m.i32.load16_u(0, 2, ptr);
+    case 'uint32': return m.i32.load(0, 4, ptr);
     default: return m.i32.load8_u(0, 1, ptr);
   }
 }
@@ -25,6 +28,8 @@ export function emitStore(m: binaryen.Module, d: DType, ptr: binaryen.Expression
     case 'float64': return m.f64.store(0, 8, ptr, v);
     case 'int32': return m.i32.store(0, 4, ptr, v);
     case 'int64': return m.i64.store(0, 8, ptr, v);
+    case 'int16': case 'uint16': return m.i32.store16(0, 2, ptr, v);
+    case 'uint32': return m.i32.store(0, 4, ptr, v);
     default: return m.i32.store8(0, 1, ptr, v);
   }
 }

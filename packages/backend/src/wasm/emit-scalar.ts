@@ -12,7 +12,7 @@ export function wasmTypeOf(d: DType): WasmType {
     case 'float32': return 'f32';
     case 'float64': return 'f64';
     case 'int64': return 'i64';
-    case 'int32': case 'bool': case 'int8': case 'uint8': return 'i32';
+    case 'int32': case 'bool': case 'int8': case 'uint8': case 'int16': case 'uint16': case 'uint32': return 'i32';
     default: throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${d} in expressions is not supported yet`);
   }
 }
@@ -44,8 +44,25 @@ const FLOAT_HOST = new Set(['exp', 'log', 'erf', 'sin', 'cos', 'tan', 'asin', 'a
 
 export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr, env: ScalarEnv): binaryen.ExpressionRef {
   const dt = scalarDType(e, env.argTypes, env.accDtype);
+  // Integers narrower than 32 bits live sign- or zero-extended in an i32; every result is wrapped back.
+  if ((e.k === 'un' || e.k === 'bin') && SMALL_INTS.has(dt)) return wrapSmall(m, emitWide(m, math, e, env), dt);
+  return emitWide(m, math, e, env);
+}
+
+const SMALL_INTS = new Set(['int8', 'uint8', 'int16', 'uint16']);
+
+function wrapSmall(m: binaryen.Module, v: binaryen.ExpressionRef, dt: DType): binaryen.ExpressionRef {
+  switch (dt) {
+    case 'int8': return m.i32.extend8_s(v);
+    case 'uint8': return m.i32.and(v, m.i32.const(0xff));
+    case 'int16': return m.i32.extend16_s(v);
+    default: return m.i32.and(v, m.i32.const(0xffff));
+  }
+}
+
+function emitWide(m: binaryen.Module, math: MathImports, e: ScalarExpr, env: ScalarEnv): binaryen.ExpressionRef {
+  const dt = scalarDType(e, env.argTypes, env.accDtype);
   const unsupported = (what: string): never => { throw new CompileError('UNSUPPORTED_OP', `backend: ${what} is not supported yet`); };
-  if ((dt === 'int8' || dt === 'uint8') && e.k !== 'arg' && e.k !== 'cast' && e.k !== 'lit') unsupported(`arithmetic on ${dt}`);
   const wt = wasmTypeOf(dt);
   const F = (t: WasmType) => (t === 'f32' ? m.f32 : m.f64);
   const I = (t: WasmType) => (t === 'i32' ? m.i32 : m.i64);
@@ -111,6 +128,7 @@ export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr,
           case 'min': return f.min(a, b);
           case 'pow': return fromF64(math.call('pow', [toF64(a, at), toF64(b, at)]), at);
           case 'fmod': return fromF64(math.call('fmod', [toF64(a, at), toF64(b, at)]), at);
+          case 'mod': return fromF64(m.call('pymod_f64', [toF64(a, at), toF64(b, at)], binaryen.f64), at);
           case 'eq': return f.eq(a, b);
           case 'ne': return f.ne(a, b);
           case 'lt': return f.lt(a, b);
@@ -121,19 +139,24 @@ export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr,
         }
       }
       const i = I(at);
-      const bool = scalarDType(e.a, env.argTypes, env.accDtype) === 'bool';
+      const adt = scalarDType(e.a, env.argTypes, env.accDtype);
+      // bool and zero-extended narrow unsigned values compare correctly either way; uint32 needs unsigned ops.
+      const bool = adt === 'bool' || adt === 'uint32';
       switch (e.op) {
         case 'add': return i.add(a, b);
         case 'sub': return i.sub(a, b);
         case 'mul': return i.mul(a, b);
-        case 'div': return i.div_s(a, b);
-        case 'fmod': return i.rem_s(a, b);
+        case 'div': return adt === 'uint32' ? m.i32.div_u(a, b) : i.div_s(a, b);
+        case 'fmod': return adt === 'uint32' ? m.i32.rem_u(a, b) : i.rem_s(a, b);
+        case 'mod': return adt === 'uint32' ? m.i32.rem_u(a, b) : m.call(`pymod_${at}`, [a, b], binType(at));
+        case 'shl': return i.shl(a, b);
+        case 'shr': return adt.startsWith('u') ? i.shr_u(a, b) : i.shr_s(a, b);
         case 'and': case 'bitand': return i.and(a, b);
         case 'or': case 'bitor': return i.or(a, b);
         case 'xor': case 'bitxor': return i.xor(a, b);
         // binaryen expressions form a tree (no shared nodes): re-emit the operands for each use.
-        case 'max': return m.select(i.gt_s(a, b), sub(e.a), sub(e.b));
-        case 'min': return m.select(i.lt_s(a, b), sub(e.a), sub(e.b));
+        case 'max': return m.select(bool ? m.i32.gt_u(a, b) : i.gt_s(a, b), sub(e.a), sub(e.b));
+        case 'min': return m.select(bool ? m.i32.lt_u(a, b) : i.lt_s(a, b), sub(e.a), sub(e.b));
         case 'eq': return i.eq(a, b);
         case 'ne': return i.ne(a, b);
         case 'lt': return bool ? m.i32.lt_u(a, b) : i.lt_s(a, b);
@@ -158,23 +181,21 @@ export function emitCast(m: binaryen.Module, a: binaryen.ExpressionRef, from: DT
     if (ft === 'i64') return m.i64.ne(a, m.i64.const(0n));
     return m.i32.ne(a, m.i32.const(0));
   }
-  if (to === 'int8' || to === 'uint8') {
-    const v = emitCast(m, a, from, 'int32');
-    return to === 'int8' ? m.i32.extend8_s(v) : m.i32.and(v, m.i32.const(255));
-  }
+  if (SMALL_INTS.has(to)) return wrapSmall(m, emitCast(m, a, from, 'int32'), to);
+  if (to === 'uint32' && (from === 'float32' || from === 'float64')) return from === 'float32' ? m.i32.trunc_u_sat.f32(a) : m.i32.trunc_u_sat.f64(a);
   if (ft === tt) return a;
   switch (`${ft}>${tt}`) {
     case 'f32>f64': return m.f64.promote(a);
     case 'f64>f32': return m.f32.demote(a);
-    case 'i32>f32': return m.f32.convert_s.i32(a);
-    case 'i32>f64': return m.f64.convert_s.i32(a);
+    case 'i32>f32': return from === 'uint32' ? m.f32.convert_u.i32(a) : m.f32.convert_s.i32(a);
+    case 'i32>f64': return from === 'uint32' ? m.f64.convert_u.i32(a) : m.f64.convert_s.i32(a);
     case 'i64>f32': return m.f32.convert_s.i64(a);
     case 'i64>f64': return m.f64.convert_s.i64(a);
     case 'f32>i32': return m.i32.trunc_s_sat.f32(a);
     case 'f64>i32': return m.i32.trunc_s_sat.f64(a);
     case 'f32>i64': return m.i64.trunc_s_sat.f32(a);
     case 'f64>i64': return m.i64.trunc_s_sat.f64(a);
-    case 'i32>i64': return from === 'bool' || from === 'uint8' ? m.i64.extend_u(a) : m.i64.extend_s(a);
+    case 'i32>i64': return from === 'bool' || from.startsWith('u') ? m.i64.extend_u(a) : m.i64.extend_s(a);
     case 'i64>i32': return m.i32.wrap(a);
     default: throw new CompileError('UNSUPPORTED_OP', `backend: cast ${from} -> ${to}`);
   }
@@ -183,12 +204,30 @@ export function emitCast(m: binaryen.Module, a: binaryen.ExpressionRef, from: DT
 /** Helper functions the scalar emitter calls (sign, sigmoid); added once per module. Every use of the parameter
  * is a fresh local.get: binaryen expressions form a tree and must not be shared. */
 export function addScalarHelpers(m: binaryen.Module, math: MathImports): void {
-  void math;
   for (const t of ['f32', 'f64'] as const) {
     const f = t === 'f32' ? m.f32 : m.f64;
     const x = () => m.local.get(0, binType(t));
     // sign: NaN -> NaN, else -1, 0 or 1
     m.addFunction(`sign_${t}`, binType(t), binType(t), [], m.if(f.ne(x(), x()), x(), m.select(f.gt(x(), f.const(0)), f.const(1), m.select(f.lt(x(), f.const(0)), f.const(-1), f.const(0)))));
+  }
+  // Python-style remainder (sign of the divisor): r = a rem b, plus b when r is non-zero and the signs differ.
+  for (const t of ['i32', 'i64'] as const) {
+    const i = t === 'i32' ? m.i32 : m.i64;
+    const zero = () => (t === 'i32' ? m.i32.const(0) : m.i64.const(0n));
+    const g = (k: number) => m.local.get(k, binType(t));
+    m.addFunction(`pymod_${t}`, binaryen.createType([binType(t), binType(t)]), binType(t), [binType(t)], m.block(null, [
+      m.local.set(2, i.rem_s(g(0), g(1))),
+      m.if(m.i32.and(i.ne(g(2), zero()), m.i32.ne(i.lt_s(g(2), zero()), i.lt_s(g(1), zero()))), m.local.set(2, i.add(g(2), g(1)))),
+      m.return(g(2)),
+    ], binType(t)));
+  }
+  {
+    const g = (k: number) => m.local.get(k, binaryen.f64);
+    m.addFunction('pymod_f64', binaryen.createType([binaryen.f64, binaryen.f64]), binaryen.f64, [binaryen.f64], m.block(null, [
+      m.local.set(2, math.call('fmod', [g(0), g(1)])),
+      m.if(m.i32.and(m.f64.ne(g(2), m.f64.const(0)), m.i32.ne(m.f64.lt(g(2), m.f64.const(0)), m.f64.lt(g(1), m.f64.const(0)))), m.local.set(2, m.f64.add(g(2), g(1)))),
+      m.return(g(2)),
+    ], binaryen.f64));
   }
   const x = () => m.local.get(0, binaryen.f64);
   const exp = (v: binaryen.ExpressionRef) => m.call('exp_f64', [v], binaryen.f64);

@@ -12,7 +12,7 @@ import { gemmEpilogue } from './lower-epilogue.js';
 
 const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
 
-export const SUPPORTED_DTYPES = new Set(['float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8']);
+export const SUPPORTED_DTYPES = new Set(['float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8', 'int16', 'uint16', 'uint32']);
 
 const rowMajor = (shape: readonly number[]): number[] => {
   const s = new Array<number>(shape.length);

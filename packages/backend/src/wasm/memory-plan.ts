@@ -13,7 +13,8 @@ const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 export function elementBytes(d: DType): number {
   switch (d) {
     case 'float64': case 'int64': return 8;
-    case 'float32': case 'int32': return 4;
+    case 'float32': case 'int32': case 'uint32': return 4;
+    case 'int16': case 'uint16': return 2;
     case 'bool': case 'int8': case 'uint8': return 1;
     default: throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${d} is not supported yet`);
   }
@@ -31,6 +32,9 @@ export function constantBytes(t: HostTensor): Uint8Array {
     case 'int64': return new Uint8Array(BigInt64Array.from(t.data as BigInt64Array).buffer);
     case 'bool': case 'uint8': return Uint8Array.from(t.data as Float64Array);
     case 'int8': return new Uint8Array(Int8Array.from(t.data as Float64Array).buffer, 0, n);
+    case 'int16': return new Uint8Array(Int16Array.from(t.data as Float64Array).buffer);
+    case 'uint16': return new Uint8Array(Uint16Array.from(t.data as Float64Array).buffer);
+    case 'uint32': return new Uint8Array(Uint32Array.from(t.data as Float64Array).buffer);
     default: throw new CompileError('UNSUPPORTED_OP', `backend: constant of ${t.dtype} is not supported yet`);
   }
 }

@@ -64,10 +64,12 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
     v = rep(v);
   }
   const scale = ctx.attrs.float('scale') ?? 1 / Math.sqrt(D);
-  const root = lit(Math.sqrt(scale), dt);
-  let qk = ctx.b.einsum('bhqd,bhkd->bhqk', [map(bin('mul', arg(0), root), [q]), map(bin('mul', arg(0), root), [k])]);
+  // QKᵀ, then one elementwise epilogue: scale and softcap (cap * tanh(x / cap)).
   const softcap = ctx.attrs.float('softcap', 0);
-  if (softcap > 0) qk = map(bin('mul', un('tanh', bin('div', arg(0), lit(softcap, dt))), lit(softcap, dt)), [qk]);
+  const scaled = bin('mul', arg(0), lit(scale, dt));
+  const epilogue = softcap > 0 ? bin('mul', un('tanh', bin('div', scaled, lit(softcap, dt))), lit(softcap, dt)) : scaled;
+  const qkRaw = ctx.b.einsum('bhqd,bhkd->bhqk', [q, k]);
+  const qk = map(epilogue, [qkRaw]);
 
   // Additive bias from the mask, causal structure and padding (0 = attend, -inf = masked).
   const ninf = lit(-Infinity, dt);
@@ -114,7 +116,11 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
     const dv = staticDims(ctx, y)[3]!;
     y = reshapeTo(ctx, ctx.emit1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [y]), [B, QS, QH * dv]);
   }
-  const qkOut = mode === 3 ? p : mode === 2 ? (bias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, bias])) : qk;
+  // Modes (spec): 0 scaled QKᵀ, 1 after softcap, 2 after softcap and bias, 3 the (guarded) probabilities.
+  if (mode < 0 || mode > 3) ctx.attrs.unsupported('qk_matmul_output_mode', `${mode} is not 0, 1, 2 or 3`);
+  const qkOut = mode === 3 ? p
+    : mode === 2 ? (bias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, bias]))
+    : mode === 0 && softcap > 0 ? map(scaled, [qkRaw]) : qk;
   return [y, presentK, presentV, qkOut];
 }
 

@@ -7,8 +7,11 @@ import type { ConvertContext } from './context.js';
 import { normAxis } from './dim-utils.js';
 import type { ConverterTable } from './registry-types.js';
 import { int64Const } from './shape-ops.js';
+import { affineGrid } from './spatial-affine-grid.js';
 import { convTranspose } from './spatial-conv-transpose.js';
+import { gridSample } from './spatial-grid-sample.js';
 import { type AxisResize, axisWeights } from './spatial-resize-weights.js';
+import { col2Im, maxUnpool } from './spatial-scatter.js';
 
 interface ResizePlan extends Omit<AxisResize, 'roi'> {
   readonly scales: number[];
@@ -93,7 +96,11 @@ const floats = (ctx: ConvertContext, i: number, what: string): number[] | undefi
 };
 
 export const SPATIAL: ConverterTable = {
+  AffineGrid: { since: 20, convert: affineGrid },
+  Col2Im: { since: 18, convert: col2Im },
   ConvTranspose: { since: 1, convert: convTranspose },
+  MaxUnpool: { since: 9, convert: maxUnpool },
+  GridSample: { since: 16, convert: gridSample },
   Resize: {
     since: 10,
     convert: (ctx) => {

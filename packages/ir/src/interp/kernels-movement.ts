@@ -1,150 +1,129 @@
-// Reference kernels of data movement and index ops: every output element is copied from a computed
-// input position (or filled). Works on every dtype, strings included, since elements are only moved.
+// Reference kernels of the data movement ops (ONNX semantics): every output element is copied from a computed
+// input position or filled. Works on every dtype, strings included, since elements are only moved. The index
+// ops (gathers, scatters, top-k, nonzero) live in kernels-movement-index.ts; this file also holds the table.
 
-import { DTYPE_INFO, type DType, isBigIntDType } from '../dtype.js';
-import type { TensorData, HostTensor, RuntimeValue } from '../tensor.js';
-import type { TensorType } from '../types.js';
+import { isBigIntDType } from '../dtype.js';
+import { normalizeScalar } from '../numeric/index.js';
+import type { TensorType, ValueType } from '../types.js';
 import { bitcastElement } from './bitcast.js';
 import type { KernelTable } from './kernel-types.js';
-import { makeTensor, normIndex, num, ravel, runtimeError, sizeOf, strides, tensorArg, unravel } from './tensor-utils.js';
+import { INDEX_KERNELS } from './kernels-movement-index.js';
+import { copyTensor, fillElem, gatherBy, getElem, one, setElem, shapeValues } from './kernels-movement-utils.js';
+import { makeTensor, ravel, runtimeError, sizeOf, strides, tensorArg, unravel } from './tensor-utils.js';
 
-type Elem = number | bigint | string;
-const get = (t: HostTensor, i: number): Elem => t.data[i] as Elem;
-const set = (t: HostTensor, i: number, v: Elem): void => { (t.data as unknown as Elem[])[i] = v; };
-const one = (t: HostTensor): RuntimeValue[] => [t];
-
-/** A fresh tensor where out[i] = x[src(i)] for each flat output index (src < 0 means `fill`). */
-function gatherBy(x: HostTensor, shape: readonly number[], src: (idx: number[]) => number, fill?: Elem): HostTensor {
-  const out = makeTensor(x.dtype, shape);
-  const idx = new Array<number>(shape.length).fill(0);
-  const n = sizeOf(shape);
-  for (let o = 0; o < n; o++) {
-    unravel(o, shape, idx);
-    const s = src(idx);
-    set(out, o, s < 0 ? (fill ?? runtimeError('read outside the input')) : get(x, s));
-  }
-  return out;
-}
-
-function fillValue(dtype: DType, v: number): Elem {
-  if (dtype === 'string') return '';
-  return isBigIntDType(dtype) ? BigInt(Math.trunc(v)) : v;
-}
-
-/** Integer elements of an index tensor as numbers. */
-const indices = (t: HostTensor): number[] => Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
-
+/** Position in [0, n) that reflect / edge / wrap padding reads for position i outside it (n > 0). */
 function padSource(mode: 'reflect' | 'edge' | 'wrap', i: number, n: number): number {
-  if (n === 0) return -1;
   if (mode === 'edge') return Math.min(Math.max(i, 0), n - 1);
   if (mode === 'wrap') return ((i % n) + n) % n;
   if (n === 1) return 0;
+  // Mirror without repeating the edge (numpy 'reflect'), periodic so pads longer than the axis also work.
   const period = 2 * (n - 1);
-  let j = ((i % period) + period) % period;
-  if (j >= n) j = period - j;
-  return j;
+  const j = ((i % period) + period) % period;
+  return j >= n ? period - j : j;
 }
 
-function combine(reduction: 'none' | 'add' | 'mul' | 'max' | 'min', a: Elem, b: Elem): Elem {
-  if (reduction === 'none' || typeof a === 'string' || typeof b === 'string') return b;
-  if (typeof a === 'bigint' || typeof b === 'bigint') {
-    const x = BigInt(a);
-    const y = BigInt(b);
-    return reduction === 'add' ? x + y : reduction === 'mul' ? x * y : reduction === 'max' ? (x > y ? x : y) : x < y ? x : y;
-  }
-  return reduction === 'add' ? a + b : reduction === 'mul' ? a * b : reduction === 'max' ? Math.max(a, b) : Math.min(a, b);
-}
+const resultType = (outTypes: readonly ValueType[]): TensorType => outTypes[0] as TensorType;
 
-function storeCombined(out: HostTensor, at: number, v: Elem, reduction: Parameters<typeof combine>[0]): void {
-  const r = combine(reduction, get(out, at), v);
-  // Keep the HostTensor invariant: wrap integers, round floats (reductions may overflow or lose precision).
-  if (typeof r === 'number' && out.dtype !== 'float64' && DTYPE_INFO[out.dtype].kind === 'float') set(out, at, out.dtype === 'float32' ? Math.fround(r) : r);
-  else set(out, at, r);
-}
-
-function copyOf(x: HostTensor): HostTensor {
-  const data = Array.isArray(x.data) ? [...(x.data as string[])] : (x.data as Float64Array).slice();
-  return { dtype: x.dtype, shape: [...x.shape], data: data as TensorData };
-}
-
-export const MOVEMENT_KERNELS: KernelTable<'reshape' | 'transpose' | 'slice' | 'pad' | 'concat' | 'expand' | 'gather' | 'gather_elements' | 'gather_nd' | 'scatter_elements' | 'scatter_nd' | 'iota' | 'shape_of' | 'topk' | 'nonzero' | 'bitcast'> = {
+const SHAPE_KERNELS: KernelTable<'reshape' | 'transpose' | 'slice' | 'pad' | 'concat' | 'expand' | 'iota' | 'shape_of' | 'bitcast'> = {
+  // Same elements in row-major order; the shape comes from the result type or the run-time shape input.
   reshape: (_op, ins, outTypes, ctx) => {
     const x = tensorArg(ins, 0);
-    const shape = ins.length > 1 ? indices(tensorArg(ins, 1)) : ctx.shape((outTypes[0] as TensorType).shape);
+    const shape = ins.length > 1 ? shapeValues(tensorArg(ins, 1), 'reshape shape') : ctx.shape(resultType(outTypes).shape);
     if (sizeOf(shape) !== x.data.length) runtimeError(`cannot reshape ${x.data.length} elements to [${shape.join(',')}]`);
-    return one({ ...copyOf(x), shape });
+    return one({ ...copyTensor(x), shape });
   },
 
+  // out[i_0..] = x[j] with j[perm[d]] = i_d
   transpose: (op, ins) => {
     const x = tensorArg(ins, 0);
     const st = strides(x.shape);
-    const shape = op.perm.map((p) => x.shape[p]!);
-    return one(gatherBy(x, shape, (idx) => idx.reduce((o, v, d) => o + v * st[op.perm[d]!]!, 0)));
+    const pst = op.perm.map((p) => st[p]!);
+    return one(gatherBy(x, op.perm.map((p) => x.shape[p]!), (idx) => ravel(idx, pst)));
   },
 
+  // out[i] = x[starts + i * steps] per axis; the extents are the result shape.
   slice: (op, ins, outTypes, ctx) => {
     const x = tensorArg(ins, 0);
     const st = strides(x.shape);
     const starts = op.starts.map((s) => ctx.dim(s));
-    const shape = ctx.shape((outTypes[0] as TensorType).shape);
-    return one(gatherBy(x, shape, (idx) => idx.reduce((o, v, d) => {
-      const p = starts[d]! + v * op.steps[d]!;
-      if (p < 0 || p >= x.shape[d]!) runtimeError(`slice reads index ${p} of axis ${d} (size ${x.shape[d]})`);
-      return o + p * st[d]!;
-    }, 0)));
-  },
-
-  pad: (op, ins, _outTypes, ctx) => {
-    const x = tensorArg(ins, 0);
-    const st = strides(x.shape);
-    const low = op.low.map((d) => ctx.dim(d));
-    const high = op.high.map((d) => ctx.dim(d));
-    const shape = x.shape.map((n, d) => low[d]! + n + op.interior[d]! * Math.max(n - 1, 0) + high[d]!);
-    const fill = fillValue(x.dtype, op.value);
+    const shape = ctx.shape(resultType(outTypes).shape);
     return one(gatherBy(x, shape, (idx) => {
       let off = 0;
       for (let d = 0; d < idx.length; d++) {
-        const n = x.shape[d]!;
-        let p = idx[d]! - low[d]!;
-        if (op.interior[d]! > 0) {
-          const step = op.interior[d]! + 1;
-          if (p < 0 || p % step !== 0) return -1;
-          p /= step;
-        }
-        if (p < 0 || p >= n) {
-          if (op.mode === 'constant') return -1;
-          p = padSource(op.mode, p, n);
-          if (p < 0) return -1;
-        }
+        const p = starts[d]! + idx[d]! * op.steps[d]!;
+        if (p < 0 || p >= x.shape[d]!) runtimeError(`slice reads index ${p} of axis ${d} (size ${x.shape[d]})`);
         off += p * st[d]!;
       }
       return off;
-    }, fill));
+    }));
+  },
+
+  // Constant mode: interior fill goes in first, then low/high pad (negative crops), as XLA's pad.
+  // Other modes: negative amounts crop first and the rest pads from the cropped axis, as onnxruntime does.
+  pad: (op, ins, _outTypes, ctx) => {
+    const x = tensorArg(ins, 0);
+    const st = strides(x.shape);
+    const r = x.shape.length;
+    const low = op.low.map((d) => ctx.dim(d));
+    const high = op.high.map((d) => ctx.dim(d));
+    const shape = x.shape.map((n, d) => low[d]! + n + op.interior[d]! * Math.max(n - 1, 0) + high[d]!);
+    if (shape.some((n) => n < 0)) runtimeError(`padding [${x.shape.join(',')}] gives the negative shape [${shape.join(',')}]`);
+    if (op.mode === 'constant') {
+      const step = op.interior.map((v) => v + 1);
+      return one(gatherBy(x, shape, (idx) => {
+        let off = 0;
+        for (let d = 0; d < r; d++) {
+          const g = idx[d]! - low[d]!;
+          if (g < 0 || g % step[d]! !== 0) return -1;
+          const p = g / step[d]!;
+          if (p >= x.shape[d]!) return -1;
+          off += p * st[d]!;
+        }
+        return off;
+      }, fillElem(x.dtype, op.value)));
+    }
+    const mode = op.mode;
+    const first = low.map((l) => Math.max(-l, 0));
+    const kept = x.shape.map((n, d) => n + Math.min(low[d]!, 0) + Math.min(high[d]!, 0));
+    shape.forEach((n, d) => {
+      if (n > 0 && kept[d]! <= 0) runtimeError(`${mode} padding of axis ${d} with no elements left to read`);
+    });
+    return one(gatherBy(x, shape, (idx) => {
+      let off = 0;
+      for (let d = 0; d < r; d++) {
+        let p = idx[d]! - Math.max(low[d]!, 0);
+        if (p < 0 || p >= kept[d]!) p = padSource(mode, p, kept[d]!);
+        off += (first[d]! + p) * st[d]!;
+      }
+      return off;
+    }));
   },
 
   concat: (op, ins) => {
     const xs = ins.map((_, i) => tensorArg(ins, i));
+    const a = op.axis;
     const shape = [...xs[0]!.shape];
-    shape[op.axis] = xs.reduce((a, t) => a + t.shape[op.axis]!, 0);
+    shape[a] = xs.reduce((s, t) => s + t.shape[a]!, 0);
     const out = makeTensor(xs[0]!.dtype, shape);
     const idx = new Array<number>(shape.length).fill(0);
     const sts = xs.map((t) => strides(t.shape));
-    for (let o = 0; o < sizeOf(shape); o++) {
+    const n = sizeOf(shape);
+    for (let o = 0; o < n; o++) {
       unravel(o, shape, idx);
-      let k = idx[op.axis]!;
+      // Find the input holding position idx[a] of the joined axis, and the position inside it.
       let j = 0;
-      while (k >= xs[j]!.shape[op.axis]!) { k -= xs[j]!.shape[op.axis]!; j++; }
-      const src = idx.map((v, d) => (d === op.axis ? k : v));
-      set(out, o, get(xs[j]!, ravel(src, sts[j]!)));
+      while (idx[a]! >= xs[j]!.shape[a]!) idx[a] = idx[a]! - xs[j++]!.shape[a]!;
+      setElem(out, o, getElem(xs[j]!, ravel(idx, sts[j]!)));
     }
     return one(out);
   },
 
+  // numpy broadcast to the result shape, or (run-time shape input) to broadcast(x.shape, shape) as ONNX Expand.
   expand: (_op, ins, outTypes, ctx) => {
     const x = tensorArg(ins, 0);
-    let shape = ctx.shape((outTypes[0] as TensorType).shape);
+    let shape: number[];
     if (ins.length > 1) {
-      const want = indices(tensorArg(ins, 1));
+      const want = shapeValues(tensorArg(ins, 1), 'expand shape');
       const rank = Math.max(want.length, x.shape.length);
       shape = Array.from({ length: rank }, (_, i) => {
         const a = x.shape[i - rank + x.shape.length] ?? 1;
@@ -152,112 +131,31 @@ export const MOVEMENT_KERNELS: KernelTable<'reshape' | 'transpose' | 'slice' | '
         if (a !== 1 && b !== 1 && a !== b) runtimeError(`cannot expand [${x.shape.join(',')}] to [${want.join(',')}]`);
         return a === 1 ? b : a;
       });
+    } else {
+      shape = ctx.shape(resultType(outTypes).shape);
     }
-    const st = strides(x.shape);
     const r = shape.length;
-    return one(gatherBy(x, shape, (idx) => {
-      let off = 0;
-      for (let d = 0; d < x.shape.length; d++) {
-        const od = d + r - x.shape.length;
-        off += (x.shape[d] === 1 ? 0 : idx[od]!) * st[d]!;
-      }
-      return off;
-    }));
-  },
-
-  gather: (op, ins) => {
-    const x = tensorArg(ins, 0);
-    const ind = tensorArg(ins, 1);
-    const iv = indices(ind);
-    const a = op.axis;
-    const shape = [...x.shape.slice(0, a), ...ind.shape, ...x.shape.slice(a + 1)];
+    const lead = r - x.shape.length;
+    if (lead < 0) runtimeError(`cannot expand rank ${x.shape.length} to rank ${r}`);
+    x.shape.forEach((n, d) => {
+      if (n !== 1 && n !== shape[lead + d]) runtimeError(`cannot expand [${x.shape.join(',')}] to [${shape.join(',')}]`);
+    });
+    // Read strides in the result's index space: 0 on new and broadcast (size-1) axes.
     const st = strides(x.shape);
-    const ist = strides(ind.shape);
-    const q = ind.shape.length;
-    return one(gatherBy(x, shape, (idx) => {
-      let off = 0;
-      for (let d = 0; d < a; d++) off += idx[d]! * st[d]!;
-      let ii = 0;
-      for (let d = 0; d < q; d++) ii += idx[a + d]! * ist[d]!;
-      off += normIndex(iv[ii]!, x.shape[a]!, 'gather') * st[a]!;
-      for (let d = a + 1; d < x.shape.length; d++) off += idx[q + d - 1]! * st[d]!;
-      return off;
-    }));
-  },
-
-  gather_elements: (op, ins) => {
-    const x = tensorArg(ins, 0);
-    const ind = tensorArg(ins, 1);
-    const iv = indices(ind);
-    const st = strides(x.shape);
-    const ist = strides(ind.shape);
-    return one(gatherBy(x, ind.shape, (idx) => idx.reduce((o, v, d) => o + (d === op.axis ? normIndex(iv[ravel(idx, ist)]!, x.shape[d]!, 'gather_elements') : v) * st[d]!, 0)));
-  },
-
-  gather_nd: (op, ins) => {
-    const x = tensorArg(ins, 0);
-    const ind = tensorArg(ins, 1);
-    const iv = indices(ind);
-    const b = op.batchDims;
-    const q = ind.shape.length;
-    const k = ind.shape[q - 1]!;
-    const shape = [...ind.shape.slice(0, q - 1), ...x.shape.slice(b + k)];
-    const st = strides(x.shape);
-    const ist = strides(ind.shape);
-    return one(gatherBy(x, shape, (idx) => {
-      let off = 0;
-      for (let d = 0; d < b; d++) off += idx[d]! * st[d]!;
-      let base = 0;
-      for (let d = 0; d < q - 1; d++) base += idx[d]! * ist[d]!;
-      for (let j = 0; j < k; j++) off += normIndex(iv[base + j]!, x.shape[b + j]!, 'gather_nd') * st[b + j]!;
-      for (let d = b + k; d < x.shape.length; d++) off += idx[q - 1 + d - b - k]! * st[d]!;
-      return off;
-    }));
-  },
-
-  scatter_elements: (op, ins) => {
-    const x = tensorArg(ins, 0);
-    const ind = tensorArg(ins, 1);
-    const upd = tensorArg(ins, 2);
-    const iv = indices(ind);
-    const out = copyOf(x);
-    const st = strides(x.shape);
-    const idx = new Array<number>(ind.shape.length).fill(0);
-    for (let i = 0; i < iv.length; i++) {
-      unravel(i, ind.shape, idx);
-      idx[op.axis] = normIndex(iv[i]!, x.shape[op.axis]!, 'scatter_elements');
-      storeCombined(out, ravel(idx, st), get(upd, i), op.reduction);
-    }
-    return one(out);
-  },
-
-  scatter_nd: (op, ins) => {
-    const x = tensorArg(ins, 0);
-    const ind = tensorArg(ins, 1);
-    const upd = tensorArg(ins, 2);
-    const iv = indices(ind);
-    const out = copyOf(x);
-    const q = ind.shape.length;
-    const k = ind.shape[q - 1]!;
-    const st = strides(x.shape);
-    const sliceSize = sizeOf(x.shape.slice(k));
-    const nUpd = sizeOf(ind.shape.slice(0, q - 1));
-    for (let u = 0; u < nUpd; u++) {
-      let base = 0;
-      for (let j = 0; j < k; j++) base += normIndex(iv[u * k + j]!, x.shape[j]!, 'scatter_nd') * st[j]!;
-      for (let e = 0; e < sliceSize; e++) storeCombined(out, base + e, get(upd, u * sliceSize + e), op.reduction);
-    }
-    return one(out);
+    const rst = shape.map((_, od) => (od < lead || x.shape[od - lead] === 1 ? 0 : st[od - lead]!));
+    return one(gatherBy(x, shape, (idx) => ravel(idx, rst)));
   },
 
   iota: (op, _ins, outTypes, ctx) => {
-    const t = outTypes[0] as TensorType;
+    const t = resultType(outTypes);
     const shape = ctx.shape(t.shape);
     const out = makeTensor(t.dtype, shape);
     const idx = new Array<number>(shape.length).fill(0);
-    for (let o = 0; o < sizeOf(shape); o++) {
+    const n = sizeOf(shape);
+    for (let o = 0; o < n; o++) {
       unravel(o, shape, idx);
-      set(out, o, isBigIntDType(t.dtype) ? BigInt(idx[op.axis]!) : idx[op.axis]!);
+      const i = idx[op.axis]!;
+      setElem(out, o, isBigIntDType(t.dtype) ? normalizeScalar(BigInt(i), t.dtype) : normalizeScalar(i, t.dtype));
     }
     return one(out);
   },
@@ -268,59 +166,17 @@ export const MOVEMENT_KERNELS: KernelTable<'reshape' | 'transpose' | 'slice' | '
     return one({ dtype: 'int64', shape: [dims.length], data: BigInt64Array.from(dims, (d) => BigInt(d)) });
   },
 
-  topk: (op, ins, _outTypes, ctx) => {
-    const x = tensorArg(ins, 0);
-    const k = ctx.dim(op.k);
-    const n = x.shape[op.axis]!;
-    if (k > n) runtimeError(`k=${k} exceeds axis size ${n}`);
-    const outer = sizeOf(x.shape.slice(0, op.axis));
-    const inner = sizeOf(x.shape.slice(op.axis + 1));
-    const shape = x.shape.map((d, i) => (i === op.axis ? k : d));
-    const vals = makeTensor(x.dtype, shape);
-    const idxs = makeTensor('int64', shape);
-    // ONNX: larger values first (NaN counts as the largest), ties keep the lower index first.
-    const key = (v: Elem) => { const f = num(v as number | bigint); return Number.isNaN(f) ? Infinity : f; };
-    for (let a = 0; a < outer; a++) {
-      for (let c = 0; c < inner; c++) {
-        const order = Array.from({ length: n }, (_, i) => i);
-        const at = (i: number) => (a * n + i) * inner + c;
-        order.sort((p, q) => {
-          const vp = get(x, at(p));
-          const vq = get(x, at(q));
-          const cmp = typeof vp === 'bigint' && typeof vq === 'bigint' ? (vp < vq ? -1 : vp > vq ? 1 : 0) : key(vp) - key(vq);
-          return (op.largest ? -cmp : cmp) || p - q;
-        });
-        for (let j = 0; j < k; j++) {
-          set(vals, (a * k + j) * inner + c, get(x, at(order[j]!)));
-          set(idxs, (a * k + j) * inner + c, BigInt(order[j]!));
-        }
-      }
-    }
-    return [vals, idxs];
-  },
-
-  nonzero: (_op, ins) => {
-    const x = tensorArg(ins, 0);
-    const hits: number[] = [];
-    for (let i = 0; i < x.data.length; i++) {
-      const v = x.data[i]!;
-      if (typeof v === 'string' ? v !== '' : v !== 0 && v !== 0n) hits.push(i);
-    }
-    const r = x.shape.length;
-    const out = makeTensor('int64', [r, hits.length]);
-    const idx = new Array<number>(r).fill(0);
-    hits.forEach((flat, j) => {
-      unravel(flat, x.shape, idx);
-      for (let d = 0; d < r; d++) set(out, d * hits.length + j, BigInt(idx[d]!));
-    });
-    return one(out);
-  },
-
   bitcast: (_op, ins, outTypes) => {
     const x = tensorArg(ins, 0);
-    const to = (outTypes[0] as TensorType).dtype;
+    const to = resultType(outTypes).dtype;
+    if (x.dtype === 'string' || to === 'string') runtimeError(`cannot bitcast ${x.dtype} to ${to}`);
     const out = makeTensor(to, x.shape);
-    for (let i = 0; i < x.data.length; i++) set(out, i, bitcastElement(get(x, i) as number | bigint, x.dtype, to));
+    for (let i = 0; i < x.data.length; i++) setElem(out, i, bitcastElement(getElem(x, i) as number | bigint, x.dtype, to));
     return one(out);
   },
+};
+
+export const MOVEMENT_KERNELS: KernelTable<'reshape' | 'transpose' | 'slice' | 'pad' | 'concat' | 'expand' | 'gather' | 'gather_elements' | 'gather_nd' | 'scatter_elements' | 'scatter_nd' | 'iota' | 'shape_of' | 'topk' | 'nonzero' | 'bitcast'> = {
+  ...SHAPE_KERNELS,
+  ...INDEX_KERNELS,
 };
