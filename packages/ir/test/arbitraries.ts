@@ -1,8 +1,9 @@
 // fast-check arbitraries for well-typed random graphs: a random program of steps applied through the
 // GraphBuilder to a pool of values (float32, float16, int32; static dims and a symbolic batch dim N),
 // covering contract (matmul/einsum), map (unary, binary with broadcasting, casts, selects), reduce, softmax,
-// argreduce, cumulative, reshape, transpose, slice, pad, concat, gather, scatter, iota, shape_of, topk,
-// quantize/dequantize, if and loop regions, routed experts and constants. Every graph verifies; its feeds are generated alongside.
+// argreduce, cumulative, reshape, transpose, slice, pad, concat, expand, gather(_nd), scatter(_nd), iota,
+// shape_of, topk, nonzero, bitcast, quantize/dequantize, if/loop/scan regions, routed experts, sequences,
+// optionals and constants: every op kind. Every graph verifies; its feeds are generated alongside.
 
 import fc from 'fast-check';
 import {
@@ -26,7 +27,7 @@ function data(shape: number[], seed: number, dtype: DType = 'float32'): HostTens
 
 /** Builds a graph from a step list; each step is [choice, a, b, c] of small integers. */
 /** `choices` limits the step kinds to the first n (the wasm backend's differential test uses the first 16). */
-export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true, choices = 24): RandomCase {
+export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true, choices = 32): RandomCase {
   const b = new GraphBuilder();
   const feeds: Record<string, HostTensor> = {};
   const x = b.input('x', tensorType('float32', [symbolicBatch ? 'N' : batch, 4]));
@@ -113,6 +114,39 @@ export function buildRandom(steps: readonly number[][], batch: number, symbolicB
         out = b.map(bin('mul', cast('float32', arg(0)), lit(0.5, 'float32')), [b.add1({ kind: 'iota', axis: 1 }, [], [tensorType('int32', [2, 3])])]);
         break;
       }
+      case 24: { const v = pick(a, (id) => rank2(id)); if (v !== undefined) out = b.add1({ kind: 'expand' }, [v], [tensorType(t(v).dtype, [2, ...t(v).shape])]); break; }
+      case 25: { const v = pick(a, isF32); if (v !== undefined) out = b.map(bin('bitand', arg(0), lit(0x7fffff00, 'int32')), [b.add1({ kind: 'bitcast' }, [v], [tensorType('int32', t(v).shape)])]); break; }
+      case 26: { const v = pick(a, isF32); if (v !== undefined) b.add1({ kind: 'nonzero' }, [b.map(bin('gt', arg(0), lit(0, 'float32')), [v])], [tensorType('int64', [t(v).shape.length, `nz${seed++}`])]); break; }
+      case 27: { // gather_nd, or gather_elements along the last axis
+        const v = pick(a, (id) => rank2(id) && t(id).shape.every((d) => typeof d === 'number' && d >= 2));
+        if (v === undefined) break;
+        const rows = t(v).shape[0] as number;
+        out = c % 2 === 0
+          ? b.add1({ kind: 'gather_nd', batchDims: 0 }, [v, b.constant({ dtype: 'int64', shape: [2, 2], data: BigInt64Array.of(0n, 1n, -1n, 0n) })])
+          : b.add1({ kind: 'gather_elements', axis: 1 }, [v, b.constant({ dtype: 'int64', shape: [rows, 1], data: BigInt64Array.from({ length: rows }, (_, i) => BigInt(i % 2 ? -1 : 0)) })]);
+        break;
+      }
+      case 28: { const v = pick(a, (id) => isF32(id) && rank2(id) && t(id).shape[1] === 4); if (v !== undefined) out = b.add1({ kind: 'scatter_nd', reduction: (['none', 'add', 'mul'] as const)[c % 3] }, [v, b.constant({ dtype: 'int64', shape: [1, 1], data: BigInt64Array.of(0n) }), b.constant(data([1, 4], seed++))]); break; }
+      case 29: { // a sequence of two values, read back by position
+        const v = pick(a, (id) => t(id).shape.every((d) => typeof d === 'number'));
+        if (v === undefined) break;
+        const seq = b.add1({ kind: 'sequence', fn: 'construct', axis: 0, keepDims: true }, [v, v], [{ kind: 'sequence', elem: t(v) }]);
+        out = b.add1({ kind: 'sequence', fn: 'at', axis: 0, keepDims: true }, [seq, b.constant({ dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt((c % 2) - 1)) })], [t(v)]);
+        break;
+      }
+      case 30: { const v = pick(a); if (v !== undefined) out = b.add1({ kind: 'optional', fn: 'get' }, [b.add1({ kind: 'optional', fn: 'wrap' }, [v], [{ kind: 'optional', elem: t(v) }])], [t(v)]); break; }
+      case 31: { // scan: running sum over the rows of a static 2-D value
+        const v = pick(a, (id) => isF32(id) && rank2(id) && t(id).shape.every((d) => typeof d === 'number'));
+        if (v === undefined) break;
+        const [rows, cols] = t(v).shape as [number, number];
+        const body = b.region([tensorType('float32', [cols]), tensorType('float32', [cols])], ([st, row]) => {
+          const next = b.map(bin('add', arg(0), arg(1)), [st!, row!]);
+          return [next, next];
+        });
+        out = b.add({ kind: 'scan', numScanInputs: 1, scanInputAxes: [0], scanInputReverse: [c % 2 === 1], scanOutputAxes: [0], scanOutputReverse: [false], body },
+          [b.constant(data([cols], seed++)), v], [tensorType('float32', [cols]), tensorType('float32', [rows, cols])])[1];
+        break;
+      }
       case 23: { // routed experts over a 2-D value with 4 columns
         const v = pick(a, (id) => isF32(id) && rank2(id) && t(id).shape[1] === 4);
         if (v === undefined) break;
@@ -136,7 +170,7 @@ export function buildRandom(steps: readonly number[][], batch: number, symbolicB
 }
 
 const programs = fc.tuple(
-  fc.array(fc.array(fc.nat({ max: 95 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 14 }),
+  fc.array(fc.array(fc.nat({ max: 127 }), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 14 }),
   fc.integer({ min: 1, max: 3 }),
 );
 

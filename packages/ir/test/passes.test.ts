@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   GraphBuilder, type HostTensor, OPTIMIZE_PIPELINE, PASSES, SIMPLIFY_PIPELINE, arg, bin, interpret, lit, parseGraph, printGraph, runPipeline, tensorType, verify,
-  type Graph, type RuntimeValue,
+  type Graph, type RuntimeValue, OP_KINDS, regionsOf,
 } from '../src/index.js';
 import { randomCase } from './arbitraries.js';
 
@@ -22,6 +22,18 @@ function sameResults(a: Record<string, RuntimeValue>, b: Record<string, RuntimeV
 }
 
 describe('random graphs', () => {
+  it('cover every op kind', () => {
+    const seen = new Set<string>();
+    const walk = (nodes: readonly { op: { kind: string } }[]) => {
+      for (const n of nodes) {
+        seen.add(n.op.kind);
+        for (const r of regionsOf(n.op as never)) walk(r.nodes);
+      }
+    };
+    for (const c of fc.sample(randomCase, { numRuns: 400, seed: 1 })) walk(c.graph.nodes);
+    expect(OP_KINDS.filter((k) => !seen.has(k))).toEqual([]);
+  });
+
   it('verify, and print -> parse -> print is the identity', () => {
     fc.assert(fc.property(randomCase, (c) => {
       verify(c.graph);

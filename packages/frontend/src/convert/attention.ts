@@ -1,7 +1,8 @@
 // ONNX Attention (opsets 23/24): optional 3-D inputs split into heads, past/present KV cache, grouped-query
 // heads, boolean or additive masks, causal masking aligned to the cache, nonpad_kv_seqlen padding, softcap,
 // scale, the qk_matmul_output modes and fully-masked rows (which yield zeros). Lowered as contract (QKᵀ),
-// maps (scale, softcap, bias), softmax and contract (PV), the shape the attention-fusion pass recognizes.
+// maps (scale + softcap, then bias), softmax and contract (PV), the shape the fusion passes recognize.
+// The family table also holds RotaryEmbedding, LinearAttention, CausalConvWithState and SwiGLU (siblings).
 
 import { type DType, type ValueId, arg, bin, cast, dtypeFromOnnx, lit, select, tensorType, un } from '@tensorc/ir';
 import { causalConvWithState, swiGLU } from './attention-gated.js';
