@@ -69,7 +69,8 @@ export const padRule: InferRule<'pad'> = (op, ins, declared) => {
   const shape = x.shape.map((d, i) => {
     const inner = op.interior[i]!;
     if (!Number.isInteger(inner) || inner < 0) shapeError(`interior padding ${inner}`);
-    const grown = inner === 0 ? d : dimAdd(d, dimMul(inner, dimSub(d, 1)));
+    // interior fill goes between neighbours: none for an empty axis
+    const grown = inner === 0 ? d : d === 0 ? 0 : dimAdd(d, dimMul(inner, dimSub(d, 1)));
     const s = dimAdd(dimAdd(op.low[i]!, grown), op.high[i]!);
     if (typeof s === 'number' && s < 0) shapeError(`padding axis ${i} gives size ${s}`);
     if (op.mode !== 'constant' && typeof d === 'number' && d === 0 && s !== 0) shapeError(`${op.mode} padding of an empty axis`);
