@@ -1,10 +1,29 @@
-// ConvTranspose as an ordinary convolution: the input is dilated by the stride (interior padding) and padded by
+// ConvTranspose as an ordinary convolution: the input is dilated by the stride (zeros inserted) and padded by
 // (k-1)*dilation minus the given pads (negative = crop), then convolved (stride 1) with the kernel flipped and
 // its in/out channels swapped per group. output_shape and SAME_* auto_pad derive pads as ONNX's reference does.
 
 import { type ValueId, arg, bin, tensorType } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { reshapeTo } from './shape-ops.js';
+
+/**
+ * x [N, C, S...] with s-1 zeros inserted after every element of each spatial axis: [N, C, S*s...]. Built from a
+ * reshape and an ordinary pad (of unit axes) so every backend handles it; the trailing zeros can be cropped.
+ */
+export function dilateByStride(ctx: ConvertContext, x: ValueId, strides: readonly number[]): ValueId {
+  if (strides.every((s) => s === 1)) return x;
+  const shape = ctx.shapeOf(x).map((d) => (typeof d === 'number' ? d : ctx.fail('UNSUPPORTED_OP', `stride dilation of symbolic dim ${d}`)));
+  const split = [shape[0]!, shape[1]!, ...strides.flatMap((_, i) => [shape[2 + i]!, 1])];
+  const high = [0, 0, ...strides.flatMap((s) => [0, s - 1])];
+  const padded = padConstant(ctx, reshapeTo(ctx, x, split), high.map(() => 0), high);
+  return reshapeTo(ctx, padded, [shape[0]!, shape[1]!, ...strides.map((s, i) => shape[2 + i]! * s)]);
+}
+
+/** Zero padding (negative entries crop); a no-op when all are zero. */
+export function padConstant(ctx: ConvertContext, x: ValueId, low: readonly number[], high: readonly number[]): ValueId {
+  if (low.every((v) => v === 0) && high.every((v) => v === 0)) return x;
+  return ctx.emit1({ kind: 'pad', mode: 'constant', low, high, interior: low.map(() => 0), value: 0 }, [x]);
+}
 
 export function convTranspose(ctx: ConvertContext): ValueId[] {
   const x = ctx.input(0);
@@ -43,12 +62,10 @@ export function convTranspose(ctx: ConvertContext): ValueId[] {
   } else {
     return ctx.attrs.unsupported('auto_pad', `"${autoPad}"`);
   }
-  // Dilate and pad the input.
+  // Dilate the input by the stride (s-1 zeros after every element), then pad it for a full convolution.
   const low = [0, 0, ...K.map((k, i) => (k - 1) * dil[i]! - pads[i]!)];
-  const high = [0, 0, ...K.map((k, i) => (k - 1) * dil[i]! - pads[n + i]! + outPad[i]!)];
-  const interior = [0, 0, ...strides.map((s) => s - 1)];
-  const xd = low.some((v) => v !== 0) || high.some((v) => v !== 0) || interior.some((v) => v !== 0)
-    ? ctx.emit1({ kind: 'pad', mode: 'constant', low, high, interior, value: 0 }, [x]) : x;
+  const high = [0, 0, ...K.map((k, i) => (k - 1) * dil[i]! - pads[n + i]! + outPad[i]! - (strides[i]! - 1))];
+  const xd = padConstant(ctx, dilateByStride(ctx, x, strides), low, high);
   // Weight [C, Mg, K...] -> [G, Cg, Mg, K...] -> [G, Mg, Cg, K...] -> [M, Cg, K...], kernel flipped.
   const wg = reshapeTo(ctx, w, [G, Cg, Mg, ...K]);
   const wt = ctx.emit1({ kind: 'transpose', perm: [0, 2, 1, ...K.map((_, i) => 3 + i)] }, [wg]);

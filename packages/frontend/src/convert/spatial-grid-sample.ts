@@ -2,7 +2,7 @@
 // adjusted for the padding mode, turned into interpolation taps, and the taps of all axes combine into flat
 // row indices into X laid out as a [N * spatial, C] table, which is gathered and contracted with the weights.
 
-import { type ValueId, arg, bin, cast, lit, tensorType } from '@tensorc/ir';
+import { type ValueId, arg, bin, cast, isFloat, lit, tensorType } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { reshapeTo } from './shape-ops.js';
 import {
@@ -49,6 +49,7 @@ export function gridSample(ctx: ConvertContext): ValueId[] {
   }
   const mode = sampleMode(ctx);
   const padding = paddingMode(ctx);
+  if (mode !== 'nearest' && !isFloat(ctx.tensorTypeOf(x).dtype)) ctx.fail('UNSUPPORTED_OP', `GridSample ${mode} interpolation of ${ctx.tensorTypeOf(x).dtype} data`);
   const alignCorners = ctx.attrs.int('align_corners', 0) === 1;
   // The reference denormalizes and interpolates coordinates in float32 whatever the grid's dtype.
   const gt = ctx.tensorTypeOf(grid).dtype;

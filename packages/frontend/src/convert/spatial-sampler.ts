@@ -38,16 +38,16 @@ function exprs(dt: DType) {
   const reflect = (v: ScalarExpr, lo: number, hi: number): ScalarExpr => {
     const rng = hi - lo;
     if (rng <= 0) return f(lo);
-    const fold = (dx: ScalarExpr, near: number, far: number) => {
+    const fold = (dx: ScalarExpr, fromLow: boolean) => {
       const n = un('floor', bin('div', dx, f(rng)));
       const r = bin('sub', dx, bin('mul', n, f(rng)));
       const even = bin('eq', bin('mod', n, f(2)), f(0));
-      return near === lo
+      return fromLow
         ? select(even, bin('add', f(lo), r), bin('sub', f(hi), r))
         : select(even, bin('sub', f(hi), r), bin('add', f(lo), r));
     };
-    return select(bin('lt', v, f(lo)), fold(bin('sub', f(lo), v), lo, hi),
-      select(bin('gt', v, f(hi)), fold(bin('sub', v, f(hi)), hi, lo), v));
+    return select(bin('lt', v, f(lo)), fold(bin('sub', f(lo), v), true),
+      select(bin('gt', v, f(hi)), fold(bin('sub', v, f(hi)), false), v));
   };
   return { f, clamp, trunc, reflect };
 }

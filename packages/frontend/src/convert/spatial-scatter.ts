@@ -1,10 +1,11 @@
 // Ops that write values into a zero image: MaxUnpool (run-time indices from MaxPool, a plain scatter into the
-// flattened output) and Col2Im (compile-time positions: a scatter-add of every column entry into the padded
-// image, then the padding is cropped).
+// flattened output) and Col2Im (compile-time positions: each block offset's columns are spread by the stride
+// and placed by padding, and the placements are summed).
 
-import { type DType, type ValueId, tensorType } from '@tensorc/ir';
+import { type DType, type ValueId, arg, bin, tensorType } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { reshapeTo } from './shape-ops.js';
+import { dilateByStride, padConstant } from './spatial-conv-transpose.js';
 import { staticDims } from './spatial-grid-sample.js';
 
 function zeros(ctx: ConvertContext, dt: DType, shape: readonly number[]): ValueId {
@@ -57,24 +58,20 @@ export function col2Im(ctx: ConvertContext): ValueId[] {
   const padded = image.map((d, i) => d + pads[i]! + pads[n + i]!);
   const cols = padded.map((d, i) => Math.floor((d - (dil[i]! * (block[i]! - 1) + 1)) / strides[i]!) + 1);
   if (product(cols) !== L || cols.some((c) => c < 1)) ctx.fail('SHAPE_ERROR', `Col2Im expects ${cols.join('x')} blocks but the input has ${L}`);
-  // Position in the padded image of every (block offset, block) pair, row-major in both.
-  const pos = new BigInt64Array(K * L);
+  const dt = ctx.tensorTypeOf(x).dtype;
+  // Block offset k contributes its columns, spread by the stride, at k * dilation; the image is their sum,
+  // cropped by the pads (negative padding).
+  const x4 = reshapeTo(ctx, x, [N, C, K, L]);
   const kIdx = new Array<number>(n);
-  const lIdx = new Array<number>(n);
+  let sum: ValueId | undefined;
   for (let k = 0; k < K; k++) {
     for (let r = k, a = n - 1; a >= 0; a--) { kIdx[a] = r % block[a]!; r = Math.floor(r / block[a]!); }
-    for (let l = 0; l < L; l++) {
-      for (let r = l, a = n - 1; a >= 0; a--) { lIdx[a] = r % cols[a]!; r = Math.floor(r / cols[a]!); }
-      let flat = 0;
-      for (let a = 0; a < n; a++) flat = flat * padded[a]! + lIdx[a]! * strides[a]! + kIdx[a]! * dil[a]!;
-      pos[k * L + l] = BigInt(flat);
-    }
+    const slab = ctx.emit1({ kind: 'slice', starts: [0, 0, k, 0], steps: [1, 1, 1, 1] }, [x4], [tensorType(dt, [N, C, 1, L])]);
+    const spread = dilateByStride(ctx, reshapeTo(ctx, slab, [N, C, ...cols]), strides);
+    const low = kIdx.map((kk, a) => kk * dil[a]! - pads[a]!);
+    const high = low.map((lo, a) => image[a]! - lo - cols[a]! * strides[a]!);
+    const placed = padConstant(ctx, spread, [0, 0, ...low], [0, 0, ...high]);
+    sum = sum === undefined ? placed : ctx.emit1({ kind: 'map', expr: bin('add', arg(0), arg(1)) }, [sum, placed]);
   }
-  const dt = ctx.tensorTypeOf(x).dtype;
-  const idx = ctx.emit1({ kind: 'expand' }, [ctx.b.constant({ dtype: 'int64', shape: [1, 1, K * L], data: pos })], [tensorType('int64', [N, C, K * L])]);
-  const img = ctx.emit1({ kind: 'scatter_elements', axis: 2, reduction: 'add' },
-    [zeros(ctx, dt, [N, C, product(padded)]), idx, reshapeTo(ctx, x, [N, C, K * L])]);
-  const y = reshapeTo(ctx, img, [N, C, ...padded]);
-  if (pads.every((p) => p === 0)) return [y];
-  return [ctx.emit1({ kind: 'slice', starts: [0, 0, ...pads.slice(0, n)], steps: Array(n + 2).fill(1) }, [y], [tensorType(dt, [N, C, ...image])])];
+  return [sum!];
 }

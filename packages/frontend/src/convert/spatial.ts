@@ -1,6 +1,7 @@
-// Resampling: Resize (opsets 10-19+) and Upsample (7, 9). Each resized axis becomes either a gather with
-// compile-time indices (nearest: exact for every dtype) or a contraction with a compile-time [out, in]
-// interpolation matrix (linear, cubic, antialias); tf_crop_and_resize extrapolation is a final select.
+// Spatial ops table. Resize (opsets 10-19+) and Upsample (7, 9) live here: each resized axis becomes either a
+// gather with compile-time indices (nearest: exact for every dtype) or a contraction with a compile-time
+// [out, in] interpolation matrix (linear, cubic, antialias); tf_crop_and_resize extrapolation is a final select.
+// ConvTranspose, GridSample, AffineGrid, RoiAlign, Col2Im, MaxUnpool and DeformConv are in spatial-*.ts.
 
 import { type ValueId, arg, isFloat, lit, select } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
@@ -9,8 +10,10 @@ import type { ConverterTable } from './registry-types.js';
 import { int64Const } from './shape-ops.js';
 import { affineGrid } from './spatial-affine-grid.js';
 import { convTranspose } from './spatial-conv-transpose.js';
+import { deformConv } from './spatial-deform-conv.js';
 import { gridSample } from './spatial-grid-sample.js';
 import { type AxisResize, axisWeights } from './spatial-resize-weights.js';
+import { roiAlign } from './spatial-roi-align.js';
 import { col2Im, maxUnpool } from './spatial-scatter.js';
 
 interface ResizePlan extends Omit<AxisResize, 'roi'> {
@@ -100,6 +103,8 @@ export const SPATIAL: ConverterTable = {
   Col2Im: { since: 18, convert: col2Im },
   ConvTranspose: { since: 1, convert: convTranspose },
   MaxUnpool: { since: 9, convert: maxUnpool },
+  RoiAlign: { since: 10, convert: roiAlign },
+  DeformConv: { since: 19, convert: deformConv },
   GridSample: { since: 16, convert: gridSample },
   Resize: {
     since: 10,
