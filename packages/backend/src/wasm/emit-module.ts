@@ -5,6 +5,7 @@ import binaryen from 'binaryen';
 import { CompileError } from '@tensorc/ir';
 import { emitGather, emitGemm, emitSoftmax } from './emit-kernels.js';
 import { emitArgReduce, emitGatherElements } from './emit-index-kernels.js';
+import { emitTopK } from './emit-topk.js';
 import { emitNest } from './emit-nest.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
 import type { MemoryLayout } from './memory-plan.js';
@@ -37,6 +38,7 @@ export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm:
           case 'gemm': emitGemm(m, math, k, address); break;
           case 'gather_elements': emitGatherElements(m, k, address); break;
           case 'argreduce': emitArgReduce(m, k, address); break;
+          case 'topk': emitTopK(m, k, address); break;
         }
       } catch (e) {
         if (e instanceof CompileError) throw e;

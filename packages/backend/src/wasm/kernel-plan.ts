@@ -115,7 +115,22 @@ export interface ArgReduceKernel {
   readonly inner: number;
 }
 
-export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | GatherElementsKernel | ArgReduceKernel;
+/** The k largest (or smallest) float32 values along an axis and their int64 indices, in order; ties to the
+ * lower index; NaN counts as larger than everything (as ONNX's reference sorts). */
+export interface TopKKernel {
+  readonly kind: 'topk';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly out: ValueId;
+  readonly indicesOut: ValueId;
+  readonly largest: boolean;
+  readonly outer: number;
+  readonly n: number;
+  readonly inner: number;
+  readonly k: number;
+}
+
+export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel;
 
 export interface KernelPlan {
   readonly kernels: readonly Kernel[];

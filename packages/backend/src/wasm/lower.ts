@@ -209,6 +209,17 @@ export function lowerGraph(g: Graph): LowerResult {
         });
         break;
       }
+      case 'topk': {
+        const x = tt(n.inputs[0]!);
+        const xs = x.shape as number[];
+        if (x.dtype !== 'float32') throw new CompileError('UNSUPPORTED_OP', `backend: topk of ${x.dtype}`, where(n));
+        types.set(n.outputs[1]!.id, n.outputs[1]!.type as TensorType);
+        kernels.push({
+          kind: 'topk', name: `k${count++}_topk`, input: n.inputs[0]!, out, indicesOut: n.outputs[1]!.id, largest: op.largest,
+          outer: prod(xs.slice(0, op.axis)), n: xs[op.axis]!, inner: prod(xs.slice(op.axis + 1)), k: op.k as number,
+        });
+        break;
+      }
       case 'argreduce': {
         const x = tt(n.inputs[0]!);
         const xs = x.shape as number[];

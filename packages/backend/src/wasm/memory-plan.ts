@@ -60,12 +60,17 @@ function rootOf(aliases: ReadonlyMap<ValueId, ValueId>, id: ValueId): ValueId {
   return r;
 }
 
+/** Buffers a kernel writes (top-k writes values and indices). */
+export function kernelWrites(k: Kernel): ValueId[] {
+  return k.kind === 'topk' ? [k.out, k.indicesOut] : [k.out];
+}
+
 export function kernelReads(k: Kernel): ValueId[] {
   switch (k.kind) {
     case 'nest': return k.operands.map((o) => o.buffer);
     case 'softmax': return [k.input];
     case 'gather': case 'gather_elements': return [k.input, k.indices];
-    case 'argreduce': return [k.input];
+    case 'argreduce': case 'topk': return [k.input];
     case 'gemm': return [k.a, k.b, ...k.epilogueOperands.map((o) => o.buffer)];
   }
 }
@@ -76,7 +81,7 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
   const kernels: Kernel[] = [...plan.kernels];
   const inputIds = new Set(g.inputs.map((i) => i.value.id));
   const allConsts = new Map([...consts, ...plan.derived]);
-  const produced = new Set(kernels.map((k) => k.out));
+  const produced = new Set(kernels.flatMap(kernelWrites));
   // Outputs: computed in place when a kernel produces that exact value once; otherwise copied.
   const outputs: MemoryLayout['outputs'] = [];
   const outBuffer = new Map<string, ValueId>();
@@ -144,8 +149,8 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
   let arenaEnd = arenaStart;
   kernels.forEach((k, i) => {
     for (let j = live.length - 1; j >= 0; j--) if (live[j]!.last < i) live.splice(j, 1);
-    const id = k.out;
-    if (address.has(id) || inputIds.has(id)) return;
+    for (const id of kernelWrites(k)) {
+    if (address.has(id) || inputIds.has(id)) continue;
     const size = align(Math.max(byteSize(typeOf(id)), 1));
     live.sort((a, b) => a.start - b.start);
     let at = arenaStart;
@@ -157,6 +162,7 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
     live.push({ id, start: at, end: at + size, last: lastUse.get(id) ?? i });
     arenaEnd = Math.max(arenaEnd, at + size);
     peak = Math.max(peak, live.reduce((a, l) => a + (l.end - l.start), 0));
+    }
   });
   for (const [a] of plan.aliases) if (!address.has(a) && address.has(root(a))) address.set(a, address.get(root(a))!);
   return {
