@@ -1,71 +1,31 @@
 // Benchmark: tensorc vs onnxruntime-web (wasm EP, same thread count, graphOptimizationLevel 'all') in one
 // process, interleaved, on every model of ../shared/bench-models (or the given models). Checks that outputs
 // agree, prints medians, GFLOP/s and ratios, and writes BENCHMARKS.md. A benchmark, never a timed test.
+// The measuring itself lives in bench-core.ts, shared with `tensorc bench`.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InferenceSession, type Tensor, type TensorType } from '@tensorc/runtime';
-import { randomTensor } from './cli-run.js';
-import { compile } from './compile.js';
+import { benchModel, tryLoadOrt } from './bench-core.js';
 
 interface ModelEntry { name: string; file: string; inputs: { name: string; dims: number[] }[]; flops: number }
 interface Row { name: string; flops: number; tensorc?: number; ort?: number; maxDiff?: number; wasmBytes?: number; createMs?: number; error?: string }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function loadOrt(): Promise<typeof import('onnxruntime-web')> {
-  try {
-    return await import('onnxruntime-web');
-  } catch {
-    throw new Error('onnxruntime-web is not installed (it is a dev dependency of the tensorc repository)');
-  }
-}
 
 export async function benchModels(dir: string, only: readonly string[], threads: number, minMs: number): Promise<Row[]> {
-  const ort = await loadOrt();
-  ort.env.wasm.numThreads = threads;
+  const ort = await tryLoadOrt();
+  if (!ort) throw new Error('onnxruntime-web is not installed (it is a dev dependency of the tensorc repository)');
   const models = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ModelEntry[]).filter((m) => only.length === 0 || only.includes(m.name));
   const rows: Row[] = [];
   for (const m of models) {
-    const file = path.join(dir, m.file);
     const row: Row = { name: m.name, flops: m.flops };
     rows.push(row);
     process.stderr.write(`${m.name}: `);
     try {
-      const shapes = Object.fromEntries(m.inputs.map((i) => [i.name, i.dims]));
-      const art = await compile(file, { inputShapes: shapes });
-      row.wasmBytes = art.wasm.length;
-      let t = performance.now();
-      const tc = await InferenceSession.create({ manifest: art.manifest, wasm: art.wasm, weights: art.weights }, { numThreads: threads });
-      row.createMs = performance.now() - t;
-      const os = await ort.InferenceSession.create(file, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-      const feeds = Object.fromEntries(art.manifest.inputs.map((i, k) => [i.name, randomTensor(i.dtype as TensorType, i.shape as number[], k + 7)]));
-      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor(v.type as 'float32', v.data as Float32Array, [...v.dims])]));
-      let a: Record<string, Tensor> = {};
-      let b: Record<string, { data: unknown }> = {};
-      for (let w = 0; w < 3; w++) { a = (await tc.run(feeds)) as Record<string, Tensor>; b = await os.run(ortFeeds); }
-      // Agreement: largest absolute difference over every output, relative to the output's scale.
-      row.maxDiff = 0;
-      for (const [name, v] of Object.entries(a)) {
-        const x = v.data as Float32Array;
-        const y = b[name]!.data as Float32Array;
-        const scale = Math.max(1e-6, ...Array.from(y.subarray(0, 1e5), Math.abs));
-        for (let i = 0; i < x.length; i++) row.maxDiff = Math.max(row.maxDiff, Math.abs(x[i]! - y[i]!) / scale);
-      }
-      const ta: number[] = [];
-      const tb: number[] = [];
-      const start = performance.now();
-      while ((ta.length < 10 || performance.now() - start < minMs) && ta.length < 200) {
-        t = performance.now(); await tc.run(feeds); ta.push(performance.now() - t);
-        t = performance.now(); await os.run(ortFeeds); tb.push(performance.now() - t);
-      }
-      row.tensorc = median(ta);
-      row.ort = median(tb);
-      await tc.release();
-      await os.release();
-      process.stderr.write(`tensorc ${row.tensorc.toFixed(2)} ms, ort ${row.ort.toFixed(2)} ms, ratio ${(row.tensorc / row.ort).toFixed(2)}\n`);
+      const r = await benchModel(path.join(dir, m.file), { inputShapes: Object.fromEntries(m.inputs.map((i) => [i.name, i.dims])), threads, minMs, ort });
+      Object.assign(row, { wasmBytes: r.wasmBytes, createMs: r.createMs, maxDiff: r.maxRelDiff, tensorc: r.tensorcMs, ort: r.ortMs });
+      process.stderr.write(`tensorc ${row.tensorc!.toFixed(2)} ms, ort ${row.ort!.toFixed(2)} ms, ratio ${(row.tensorc! / row.ort!).toFixed(2)}\n`);
     } catch (e) {
       row.error = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       process.stderr.write(`error: ${row.error}\n`);

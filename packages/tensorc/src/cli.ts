@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { CompileError } from '@tensorc/ir';
 import { TensorcRuntimeError } from '@tensorc/runtime';
+import { registerBench } from './cli-bench.js';
 import { compileCommand } from './cli-compile.js';
 import { inspectCommand } from './cli-inspect.js';
 import { runCommand } from './cli-run.js';
@@ -38,6 +39,8 @@ program.command('run').argument('<dir>', 'artifact folder made by tensorc compil
 program.command('inspect').argument('<model>', 'ONNX model file (.onnx)')
   .description('show opsets, ops with counts, inputs/outputs and what tensorc cannot import')
   .action(async (model: string) => inspectCommand(model));
+
+registerBench(program);
 
 function isUserError(e: unknown): boolean {
   if (e instanceof CompileError) return e.code !== 'INTERNAL';
