@@ -9,7 +9,7 @@ import {
 import { Attributes } from './convert/attributes.js';
 import { ConvertContext } from './convert/context.js';
 import { KnownValues } from './convert/known-values.js';
-import { DEFAULT_DOMAIN_CONVERTERS } from './convert/registry.js';
+import { DOMAIN_CONVERTERS } from './convert/registry.js';
 import { type LoweringGraph, type LoweringModel, type LoweringNode, type LoweringType, toLoweringModel } from './lowering-model.js';
 
 export interface ImportOptions {
@@ -178,13 +178,16 @@ export class Lowering {
         this.known.setConstant(id, t);
         outs = [id];
       } else {
-        if (node.domain !== '') throw new CompileError('UNSUPPORTED_OP', `domain "${node.domain}" is not supported`, where);
-        const conv = DEFAULT_DOMAIN_CONVERTERS.get(node.opType);
-        if (!conv) throw new CompileError('UNSUPPORTED_OP', `operator ${node.opType} is not supported`, where);
-        if (this.defaultOpset === undefined) throw new CompileError('INVALID_MODEL', 'the model imports no default-domain opset', where);
-        if (this.defaultOpset < conv.since) throw new CompileError('UNSUPPORTED_OP', `${node.opType} needs opset ${conv.since}, the model imports ${this.defaultOpset}`, where);
+        const table = DOMAIN_CONVERTERS.get(node.domain);
+        if (!table) throw new CompileError('UNSUPPORTED_OP', `domain "${node.domain}" is not supported`, where);
+        const conv = table.get(node.opType);
+        const domainName = node.domain === '' ? 'default-domain' : `"${node.domain}"`;
+        if (!conv) throw new CompileError('UNSUPPORTED_OP', `operator ${node.opType}${node.domain ? ` of domain "${node.domain}"` : ''} is not supported`, where);
+        const opset = node.domain === '' ? this.defaultOpset : this.model.opsets.get(node.domain);
+        if (opset === undefined) throw new CompileError('INVALID_MODEL', `the model imports no ${domainName} opset`, where);
+        if (opset < conv.since) throw new CompileError('UNSUPPORTED_OP', `${node.opType} needs ${domainName} opset ${conv.since}, the model imports ${opset}`, where);
         const info = { opType: node.opType, domain: node.domain, name: node.name, inputNames: node.inputs, outputNames: node.outputs };
-        const ctx = new ConvertContext(b, info, attrs, this.defaultOpset, inputIds, this.known, {
+        const ctx = new ConvertContext(b, info, attrs, opset, inputIds, this.known, {
           lowering: this,
           scope: env,
         });

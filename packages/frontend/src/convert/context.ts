@@ -50,7 +50,7 @@ export class ConvertContext {
   }
 
   get where(): { node: string; opType: string } {
-    return { node: this.node.name, opType: this.node.opType };
+    return { node: this.node.name, opType: this.node.domain ? `${this.node.domain}:${this.node.opType}` : this.node.opType };
   }
 
   fail(code: ErrorCode, reason: string): never {

@@ -5,7 +5,7 @@ import type { ValueId } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 
 export interface Converter {
-  /** Lowest default-domain opset version this converter handles (the op's first version). */
+  /** Lowest opset version of the op's own domain this converter handles (the op's first version). */
   readonly since: number;
   /** Returns one IR value per ONNX output (in order); optional outputs the op cannot produce fail inside. */
   readonly convert: (ctx: ConvertContext) => readonly ValueId[];

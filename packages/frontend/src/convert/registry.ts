@@ -1,5 +1,6 @@
-// Every converter, in one explicit table keyed by ONNX op type (default domain). Families live in their
-// own files; adding one means adding it here. A missing op is reported by the importer as UNSUPPORTED_OP.
+// Every converter, in one explicit table per ONNX domain, keyed by op type. Families live in their own
+// files; adding one means adding it here. A missing domain or op is reported by the importer as
+// UNSUPPORTED_OP. A converter's `since` counts in its own domain's opset versions.
 
 import { ATTENTION } from './attention.js';
 import { CONTRACTION } from './contraction.js';
@@ -24,13 +25,25 @@ const FAMILIES: readonly ConverterTable[] = [
   ATTENTION, MISC, SPATIAL, RECURRENT, LOSSES, SIGNAL, CONTROL_FLOW, SEQUENCES,
 ];
 
-export const DEFAULT_DOMAIN_CONVERTERS: ReadonlyMap<string, Converter> = (() => {
+/** Families of the other domains, by domain name (ONNX's spelling). */
+const DOMAIN_FAMILIES: readonly (readonly [string, readonly ConverterTable[]])[] = [
+  ['', FAMILIES],
+];
+
+function merge(domain: string, families: readonly ConverterTable[]): ReadonlyMap<string, Converter> {
   const m = new Map<string, Converter>();
-  for (const family of FAMILIES) {
+  for (const family of families) {
     for (const [op, conv] of Object.entries(family)) {
-      if (m.has(op)) throw new Error(`converter for ${op} is defined twice`);
+      if (m.has(op)) throw new Error(`converter for ${domain ? `${domain}:` : ''}${op} is defined twice`);
       m.set(op, conv);
     }
   }
   return m;
-})();
+}
+
+/** Converter tables by domain ('' is the default domain; the decoder maps 'ai.onnx' to ''). */
+export const DOMAIN_CONVERTERS: ReadonlyMap<string, ReadonlyMap<string, Converter>> = new Map(
+  DOMAIN_FAMILIES.map(([domain, families]) => [domain, merge(domain, families)]),
+);
+
+export const DEFAULT_DOMAIN_CONVERTERS: ReadonlyMap<string, Converter> = DOMAIN_CONVERTERS.get('')!;
