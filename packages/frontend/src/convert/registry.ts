@@ -8,6 +8,7 @@ import { CONTROL_FLOW } from './control-flow.js';
 import { ELEMENTWISE } from './elementwise.js';
 import { LOSSES } from './losses.js';
 import { MISC } from './misc.js';
+import { ML } from './ml.js';
 import { MOVEMENT } from './movement.js';
 import { NORMALIZATION } from './normalization.js';
 import { POOLING } from './pooling.js';
@@ -28,6 +29,7 @@ const FAMILIES: readonly ConverterTable[] = [
 /** Families of the other domains, by domain name (ONNX's spelling). */
 const DOMAIN_FAMILIES: readonly (readonly [string, readonly ConverterTable[]])[] = [
   ['', FAMILIES],
+  ['ai.onnx.ml', [ML]],
 ];
 
 function merge(domain: string, families: readonly ConverterTable[]): ReadonlyMap<string, Converter> {
