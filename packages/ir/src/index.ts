@@ -9,6 +9,7 @@ export * from './tensor.js';
 export * from './errors.js';
 export * from './numeric/index.js';
 export * from './dims.js';
+export { re2FullMatch } from './regex-re2.js';
 export * from './infer/index.js';
 export * from './builder/index.js';
 export * from './verify/index.js';

@@ -166,6 +166,32 @@ export interface BitcastOp {
   readonly kind: 'bitcast';
 }
 
+/** Elementwise concatenation of two string inputs broadcast (numpy rules) to the result shape. */
+export interface StringConcatOp {
+  readonly kind: 'string_concat';
+}
+/** Upper- or lower-cases every string (Unicode default case mapping, or the BCP 47 `locale`'s when not ''). */
+export interface StringCaseOp {
+  readonly kind: 'string_case';
+  readonly upper: boolean;
+  readonly locale: string;
+}
+/** bool: whether each whole string matches `pattern`, in RE2 syntax (the subset regex-re2.ts translates). */
+export interface RegexMatchOp {
+  readonly kind: 'regex_match';
+  readonly pattern: string;
+}
+/**
+ * Splits each string at `delimiter` ('' = at runs of whitespace, ignoring leading and trailing ones) after at
+ * most `maxSplit` splits (-1 = no limit). Results: string tokens [...x, n] padded with "" and int64 token
+ * counts [...x]; n, the largest count, is data-dependent.
+ */
+export interface StringSplitOp {
+  readonly kind: 'string_split';
+  readonly delimiter: string;
+  readonly maxSplit: number;
+}
+
 /**
  * How a tensor maps to quantized codes: per-tensor (axis null, block null), per-axis (axis set),
  * or blocked along `axis` (blockSize set; scale has the input's shape with that axis divided by blockSize).
@@ -247,6 +273,7 @@ export type Op =
   | ReshapeOp | TransposeOp | SliceOp | PadOp | ConcatOp | ExpandOp
   | GatherOp | GatherElementsOp | GatherNdOp | ScatterElementsOp | ScatterNdOp
   | IotaOp | ShapeOfOp | TopKOp | NonZeroOp | BitcastOp
+  | StringConcatOp | StringCaseOp | RegexMatchOp | StringSplitOp
   | QuantizeOp | DequantizeOp | ExpertsOp | IfOp | LoopOp | ScanOp | SequenceOp | OptionalOp;
 
 export type OpKind = Op['kind'];
@@ -257,6 +284,7 @@ export const OP_KINDS: readonly OpKind[] = [
   'reshape', 'transpose', 'slice', 'pad', 'concat', 'expand',
   'gather', 'gather_elements', 'gather_nd', 'scatter_elements', 'scatter_nd',
   'iota', 'shape_of', 'topk', 'nonzero', 'bitcast',
+  'string_concat', 'string_case', 'regex_match', 'string_split',
   'quantize', 'dequantize', 'experts', 'if', 'loop', 'scan', 'sequence', 'optional',
 ];
 

@@ -2,8 +2,8 @@
 // GraphBuilder to a pool of values (float32, float16, int32; static dims and a symbolic batch dim N),
 // covering contract (matmul/einsum), map (unary, binary with broadcasting, casts, selects), reduce, softmax,
 // argreduce, cumulative, reshape, transpose, slice, pad, concat, expand, gather(_nd), scatter(_nd), iota,
-// shape_of, topk, nonzero, bitcast, quantize/dequantize, if/loop/scan regions, routed experts, sequences,
-// optionals and constants: every op kind. Every graph verifies; its feeds are generated alongside.
+// shape_of, topk, nonzero, bitcast, string ops, quantize/dequantize, if/loop/scan regions, routed experts,
+// sequences, optionals and constants: every op kind. Every graph verifies; its feeds are generated alongside.
 
 import fc from 'fast-check';
 import {
@@ -27,7 +27,7 @@ function data(shape: number[], seed: number, dtype: DType = 'float32'): HostTens
 
 /** Builds a graph from a step list; each step is [choice, a, b, c] of small integers. */
 /** `choices` limits the step kinds to the first n (the wasm backend's differential test uses the first 16). */
-export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true, choices = 32): RandomCase {
+export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true, choices = 33): RandomCase {
   const b = new GraphBuilder();
   const feeds: Record<string, HostTensor> = {};
   const x = b.input('x', tensorType('float32', [symbolicBatch ? 'N' : batch, 4]));
@@ -154,6 +154,15 @@ export function buildRandom(steps: readonly number[][], batch: number, symbolicB
         const w = b.constant(data([3, 4, 2], seed++));
         const body = b.region([tensorType('float32', ['t', 4]), tensorType('float32', [4, 2])], ([xs, we]) => [b.matmul(xs!, we!)]);
         out = b.add1({ kind: 'experts', numExperts: 3, topK: 1 + (c % 2), gate: (['softmax_topk', 'topk_softmax', 'topk'] as const)[c % 3], body }, [v, scores, w]);
+        break;
+      }
+      case 32: { // string ops on constant text: case mapping, concat, RE2 full match, split (data-dependent width)
+        const words = b.constant({ dtype: 'string', shape: [2], data: [`Ab c${a}`, ` x,y  ${c % 3}`] });
+        const cased = b.add1({ kind: 'string_case', upper: c % 2 === 0, locale: '' }, [words]);
+        const joined = b.add1({ kind: 'string_concat' }, [cased, b.constant({ dtype: 'string', shape: [1], data: [','] })]);
+        const hit = b.add1({ kind: 'regex_match', pattern: ['[a-z ]+\\d+,', '.*,', '\\w+'][c % 3]! }, [joined]);
+        b.add({ kind: 'string_split', delimiter: [',', ''][c % 2]!, maxSplit: (c % 3) - 1 }, [joined], [tensorType('string', [2, `tok${seed++}`]), tensorType('int64', [2])]);
+        out = b.map(select(arg(0), lit(1, 'float32'), lit(0, 'float32')), [hit]);
         break;
       }
     }

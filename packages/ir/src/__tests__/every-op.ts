@@ -67,6 +67,12 @@ export function everyOpGraph(): Graph {
     kind: 'contract', reductionExtents: [3], maps: [[dimExpr(0), dimExpr(2)], [dimExpr(2), constExpr(0)]], padValues: [null, null],
     combiner: bin('mul', arg(0), arg(1)), reducer: 'add', accDtype: 'float32', epilogue: cast('float16', un('tanh', { k: 'acc' })),
   }, [x, c], [tensorType('float16', [2, 1])]);
+  // String ops last, so the value ids pinned by the golden test stay put.
+  const words = b.constant({ dtype: 'string', shape: [2], data: ['Hello world', 'a.b'] });
+  const upper = b.add1({ kind: 'string_case', upper: true, locale: '' }, [words]);
+  const joined = b.add1({ kind: 'string_concat' }, [upper, b.constant({ dtype: 'string', shape: [], data: ['!'] })]);
+  b.add1({ kind: 'regex_match', pattern: '(?i)[a-z]+\\.\\w' }, [joined]);
+  b.add({ kind: 'string_split', delimiter: '', maxSplit: -1 }, [joined], [tensorType('string', [2, 'ntok']), tensorType('int64', [2])]);
   b.output('y "out"', m);
   b.output('conv', conv);
   b.output('n', n);

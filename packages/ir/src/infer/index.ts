@@ -7,6 +7,7 @@ import type { InferRule } from './common.js';
 import * as C from './rules-compute.js';
 import { type TypeLookup, expertsRule, ifRule, loopRule, optionalRule, scanRule, sequenceRule } from './rules-control.js';
 import * as M from './rules-movement.js';
+import * as S from './rules-strings.js';
 
 type RuleWithLookup<K extends OpKind> = (op: OpOf<K>, ins: readonly ValueType[], declared: readonly ValueType[] | undefined, lookup?: TypeLookup) => readonly ValueType[];
 
@@ -17,6 +18,7 @@ const RULES: { readonly [K in OpKind]: InferRule<K> | RuleWithLookup<K> } = {
   expand: M.expandRule, gather: M.gatherRule, gather_elements: M.gatherElementsRule, gather_nd: M.gatherNdRule,
   scatter_elements: M.scatterElementsRule, scatter_nd: M.scatterNdRule, iota: M.iotaRule, shape_of: M.shapeOfRule,
   nonzero: M.nonzeroRule, bitcast: M.bitcastRule,
+  string_concat: S.stringConcatRule, string_case: S.stringCaseRule, regex_match: S.regexMatchRule, string_split: S.stringSplitRule,
   experts: expertsRule, if: ifRule, loop: loopRule, scan: scanRule, sequence: sequenceRule, optional: optionalRule,
 };
 

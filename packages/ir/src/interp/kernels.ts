@@ -6,5 +6,6 @@ import { CONTROL_KERNELS } from './kernels-control.js';
 import type { KernelTable } from './kernel-types.js';
 import { MOVEMENT_KERNELS } from './kernels-movement.js';
 import { QUANT_KERNELS } from './kernels-quant.js';
+import { STRING_KERNELS } from './kernels-strings.js';
 
-export const KERNELS: KernelTable<OpKind> = { ...COMPUTE_KERNELS, ...MOVEMENT_KERNELS, ...QUANT_KERNELS, ...CONTROL_KERNELS };
+export const KERNELS: KernelTable<OpKind> = { ...COMPUTE_KERNELS, ...MOVEMENT_KERNELS, ...QUANT_KERNELS, ...CONTROL_KERNELS, ...STRING_KERNELS };

@@ -22,6 +22,7 @@ export type FieldKind =
   | 'ints' // `[0, 2]`
   | 'bools' // `[true, false]`
   | 'dtype' // `"float32"` (long name)
+  | 'text' // any string, as a JSON string literal: `"a\\.b"`
   | 'scalar' // `mul(a0, a1)`
   | 'scalar?' // a scalar expression or `_`
   | 'maps' // `[(d0, d2), (d2, d1)]`
@@ -41,7 +42,7 @@ type KindFor<T> =
   : [T] extends [QuantScheme] ? 'scheme'
   : [T] extends [number] ? 'int' | 'number'
   : [T] extends [DType] ? ([DType] extends [T] ? 'dtype' : { readonly oneOf: { readonly [V in T]: true } })
-  : [T] extends [string] ? { readonly oneOf: { readonly [V in T]: true } }
+  : [T] extends [string] ? ([string] extends [T] ? 'text' : { readonly oneOf: { readonly [V in T]: true } })
   : [T] extends [Dim] ? 'dim'
   : [T] extends [readonly number[]] ? 'ints'
   : [T] extends [readonly boolean[]] ? 'bools'
@@ -84,6 +85,10 @@ export const OP_FIELDS: OpFieldTable = {
   topk: { axis: 'int', k: 'dim', largest: 'bool', sorted: 'bool' },
   nonzero: {},
   bitcast: {},
+  string_concat: {},
+  string_case: { upper: 'bool', locale: 'text' },
+  regex_match: { pattern: 'text' },
+  string_split: { delimiter: 'text', maxSplit: 'int' },
   quantize: { scheme: 'scheme' },
   dequantize: { scheme: 'scheme' },
   experts: { numExperts: 'int', topK: 'int', gate: { oneOf: { softmax_topk: true, topk_softmax: true, topk: true } }, body: 'region' },

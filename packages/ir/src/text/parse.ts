@@ -49,6 +49,7 @@ function readField(s: TokenStream, kind: FieldKind): unknown {
     case 'ints': return s.list('[', ']', () => s.int());
     case 'bools': return s.list('[', ']', () => readBool(s));
     case 'dtype': return s.dtype();
+    case 'text': return s.string('expected a string');
     case 'scalar': return readScalar(s);
     case 'scalar?': return s.isIdent('_') ? (s.next(), null) : readScalar(s);
     case 'maps': return s.list('[', ']', () => readMap(s));

@@ -31,7 +31,7 @@ function printField(kind: FieldKind, v: unknown, indent: string): string {
     case 'dims': return printList(v as readonly Dim[], printFieldDim);
     case 'ints': return printList(v as readonly number[], printNumber);
     case 'bools': return printList(v as readonly boolean[], String);
-    case 'dtype': return quote(v as string);
+    case 'dtype': case 'text': return quote(v as string);
     case 'scalar': return printScalar(v as ScalarExpr);
     case 'scalar?': return v === null ? '_' : printScalar(v as ScalarExpr);
     case 'maps': return printList(v as readonly AffineMap[], printMap);

@@ -71,6 +71,10 @@ export function oddGraph(): Graph {
   add({ kind: 'topk', axis: 0, k: 'K', largest: false, sorted: false }, [1, 2], [f('K'), T('int64', 'K')]);
   add({ kind: 'nonzero' }, [1], [T('int64', 1, 'nz_0')]);
   add({ kind: 'bitcast' }, [1], [T('uint32', 2)]);
+  add({ kind: 'string_concat' }, [1, 2], [T('string', 2)]);
+  add({ kind: 'string_case', upper: false, locale: 'tr-TR' }, [1], [T('string', 2)]);
+  add({ kind: 'regex_match', pattern: '"\\Q}\\E\n\u2028(?P<x>\\d)' }, [1], [T('bool', 2)]);
+  add({ kind: 'string_split', delimiter: ' \t"', maxSplit: 0 }, [1], [T('string', 2, 'n'), T('int64', 2)]);
   add({ kind: 'quantize', scheme: { axis: 1, blockSize: 32, saturate: false } }, [1, 2, 3], [T('float4e2m1', 2)]);
   add({ kind: 'dequantize', scheme: { axis: -1, blockSize: null, saturate: true } }, [1, 2], [f(2)]);
   const expertBody = region([V(500, f('t', 4)), V(501, f(4, 6))], [node({ kind: 'map', expr: arg(0) }, [500], [V(502, f('t', 4))])], [502]);
