@@ -66,9 +66,12 @@ export class ThreadPool {
       for (let i = 0; i < o.threads; i++) {
         pool.workers.push(await spawn(o.host, script, (m) => pool.onMessage(m), (why) => pool.onFailure(why)));
       }
+      // Hold the process open while the workers start (they are unref'd while idle).
+      for (const w of pool.workers) w.hold(true);
       pool.workers.forEach((w, index) =>
         w.post({ type: 'init', module: o.module, memory: o.memory, control: pool.control.buffer, index, count: o.threads, steps: o.steps }));
       await allReady;
+      for (const w of pool.workers) w.hold(false);
     } catch (e) {
       pool.terminate();
       throw e;

@@ -8,12 +8,16 @@ import type { ArtifactManifest } from '@tensorc/runtime';
 import { emitModule } from './emit-module.js';
 import { lowerGraph } from './lower.js';
 import { planMemory } from './memory-plan.js';
+import { planSteps } from './parallel-plan.js';
 
 export interface Artifact {
   readonly manifest: ArtifactManifest;
+  /** The baseline module (model.wasm). */
   readonly wasm: Uint8Array;
+  /** Every variant's bytes by file name, the baseline included (an InMemoryArtifact for the runtime). */
+  readonly wasmVariants: Readonly<Record<string, Uint8Array>>;
   readonly weights: Uint8Array;
-  /** Writes model.wasm, manifest.json and weights.bin into `dir` (created if needed). */
+  /** Writes manifest.json, weights.bin and every variant's .wasm into `dir` (created if needed). */
   save(dir: string): Promise<void>;
 }
 
@@ -21,6 +25,25 @@ export interface BackendOptions {
   /** Run the optimization pipeline (simplification and epilogue fusion) first (default true). */
   readonly simplify?: boolean;
   readonly modelName?: string;
+  /** Also emit relaxed-SIMD variants, picked at load time where the engine has them (default true). */
+  readonly relaxedSimd?: boolean;
+  /** Also emit threaded variants (shared memory + run_range) for InferenceSession's numThreads (default true). */
+  readonly threads?: boolean;
+  /** The smallest GEMM (multiply-adds) split across threads; tests lower it to exercise splitting on small graphs. */
+  readonly parallelMinMacs?: number;
+}
+
+interface VariantSpec { readonly file: string; readonly relaxed: boolean; readonly threaded: boolean }
+
+/** Best first, as the runtime picks the first it can run; the baseline model.wasm is last. */
+function variantSpecs(opts: BackendOptions): VariantSpec[] {
+  const all: VariantSpec[] = [
+    { file: 'model.relaxed.mt.wasm', relaxed: true, threaded: true },
+    { file: 'model.mt.wasm', relaxed: false, threaded: true },
+    { file: 'model.relaxed.wasm', relaxed: true, threaded: false },
+    { file: 'model.wasm', relaxed: false, threaded: false },
+  ];
+  return all.filter((v) => (opts.relaxedSimd !== false || !v.relaxed) && (opts.threads !== false || !v.threaded));
 }
 
 export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact {
@@ -30,7 +53,16 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
   const consts = new Map<ValueId, HostTensor>();
   for (const n of g.nodes) if (n.op.kind === 'constant') consts.set(n.outputs[0]!.id, n.op.value);
   const layout = planMemory(g, plan, consts);
-  const { wasm, pages } = emitModule(layout);
+  const specs = variantSpecs(opts);
+  const wasmVariants: Record<string, Uint8Array> = {};
+  let pages = 0;
+  for (const v of specs) {
+    const emitted = emitModule(layout, { relaxed: v.relaxed, threaded: v.threaded, ...(opts.parallelMinMacs !== undefined ? { parallelMinMacs: opts.parallelMinMacs } : {}) });
+    wasmVariants[v.file] = emitted.wasm;
+    pages = emitted.pages;
+  }
+  const wasm = wasmVariants['model.wasm']!;
+  const steps = planSteps(layout.kernels, opts.parallelMinMacs);
   const manifest: ArtifactManifest = {
     format: 'tensorc-wasm',
     version: 1,
@@ -40,17 +72,24 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
     outputs: layout.outputs.map((o) => ({ name: o.name, dtype: o.type.dtype as never, shape: o.type.shape as number[], offset: o.offset, byteLength: o.byteLength })),
     memory: { pages, arena: layout.arena, peakBytes: layout.peakBytes },
     weights: { byteLength: layout.weights.length, offset: layout.weightsOffset, alignment: 16, tensors: layout.weightEntries },
-    variants: [{ file: 'model.wasm', requires: ['simd128'] }],
+    variants: specs.map((v) => ({ file: v.file, requires: ['simd128', ...(v.relaxed ? ['relaxed-simd' as const] : []), ...(v.threaded ? ['threads' as const] : [])] })),
     kernels: layout.kernels.map((k) => ({ name: k.name })),
+    ...(specs.some((v) => v.threaded) ? {
+      parallel: {
+        steps: steps.map((s) => ({ iterations: s.iterations, kernel: s.kernels.map((i) => layout.kernels[i]!.name).join('+') })),
+        maxThreads: Math.max(1, ...steps.map((s) => s.iterations)),
+      },
+    } : {}),
   };
   const weights = layout.weights;
   return {
     manifest,
     wasm,
+    wasmVariants,
     weights,
     async save(dir: string) {
       await fs.promises.mkdir(dir, { recursive: true });
-      await fs.promises.writeFile(path.join(dir, 'model.wasm'), wasm);
+      for (const [file, bytes] of Object.entries(wasmVariants)) await fs.promises.writeFile(path.join(dir, file), bytes);
       await fs.promises.writeFile(path.join(dir, 'weights.bin'), weights);
       await fs.promises.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
     },

@@ -1,25 +1,41 @@
 // Assembles the wasm module: imported memory of a fixed size, one function per kernel, `run` calling them
-// in order, host math imports as used. Built with binaryen, validated, optimized (-O2), emitted.
+// in order, host math imports as used; threaded variants import shared memory and add `run_range`, which
+// runs a slice of one parallel step (parallel-plan.ts). Built with binaryen, validated, optimized (-O2).
 
 import binaryen from 'binaryen';
 import { CompileError } from '@tensorc/ir';
-import { emitGather, emitGemm, emitSoftmax } from './emit-kernels.js';
+import { emitGather, emitSoftmax } from './emit-kernels.js';
+import { emitGemm, gemmUnits } from './emit-gemm.js';
 import { emitArgReduce, emitGatherElements } from './emit-index-kernels.js';
 import { emitTopK } from './emit-topk.js';
 import { emitNest } from './emit-nest.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
 import type { MemoryLayout } from './memory-plan.js';
 import { addWasmMath } from './wasm-math.js';
+import { type StepPlan, planSteps } from './parallel-plan.js';
 
 export const PAGE = 65536;
 
-/** `exportKernels` also exports every kernel function by name (for profiling tools). */
-export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm: Uint8Array; pages: number; mathImports: string[] } {
+export interface EmitOptions {
+  /** Relaxed SIMD code (f32x4.relaxed_madd in the GEMM). */
+  readonly relaxed?: boolean;
+  /** Shared memory and a `run_range` export for the runtime's worker threads. */
+  readonly threaded?: boolean;
+  /** The smallest GEMM (multiply-adds) given a parallel step (default PARALLEL_MIN_MACS). */
+  readonly parallelMinMacs?: number;
+  /** Also export every kernel function by name (for profiling tools). */
+  readonly exportKernels?: boolean;
+}
+
+export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm: Uint8Array; pages: number; mathImports: string[] } {
   const m = new binaryen.Module();
+  const relaxed = opts.relaxed ?? false;
+  const threaded = opts.threaded ?? false;
   try {
-    m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.BulkMemory);
+    const F = binaryen.Features;
+    m.setFeatures(F.MVP | F.SIMD128 | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | (relaxed ? F.RelaxedSIMD : 0) | (threaded ? F.Atomics : 0));
     const pages = Math.max(1, Math.ceil(layout.totalBytes / PAGE));
-    m.setMemory(pages, pages, null, [], false, false, '0');
+    m.setMemory(pages, pages, null, [], threaded, false, '0');
     m.addMemoryImport('0', 'env', 'memory');
     const math = new MathImports(m);
     addWasmMath(m);
@@ -35,7 +51,7 @@ export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm:
           case 'nest': emitNest(m, math, k, address); break;
           case 'softmax': emitSoftmax(m, math, k, address); break;
           case 'gather': emitGather(m, k, address); break;
-          case 'gemm': emitGemm(m, math, k, address); break;
+          case 'gemm': emitGemm(m, math, k, address, { relaxed }); break;
           case 'gather_elements': emitGatherElements(m, k, address); break;
           case 'argreduce': emitArgReduce(m, k, address); break;
           case 'topk': emitTopK(m, k, address); break;
@@ -46,11 +62,17 @@ export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm:
         throw new CompileError('INTERNAL', `backend: binaryen failed while emitting kernel ${k.name}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-    m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((k) => m.call(k.name, [], binaryen.none))));
+    // A GEMM takes a unit range; elsewhere (run, serial steps) it gets all of its units.
+    const callWhole = (i: number) => {
+      const k = layout.kernels[i]!;
+      return m.call(k.name, k.kind === 'gemm' ? [m.i32.const(0), m.i32.const(gemmUnits(k).total)] : [], binaryen.none);
+    };
+    m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((_, i) => callWhole(i))));
     m.addFunctionExport('run', 'run');
+    if (threaded) addRunRange(m, planSteps(layout.kernels, opts.parallelMinMacs), layout, callWhole);
     // Exporting the memory keeps its import alive through optimization even when no kernel touches memory.
     m.addMemoryExport('0', 'memory');
-    if (exportKernels) for (const k of layout.kernels) m.addFunctionExport(k.name, k.name);
+    if (opts.exportKernels) for (const k of layout.kernels) m.addFunctionExport(k.name, k.name);
     if (!m.validate()) throw new CompileError('INTERNAL', 'backend: generated module does not validate');
     binaryen.setOptimizeLevel(2);
     binaryen.setShrinkLevel(1);
@@ -59,4 +81,20 @@ export function emitModule(layout: MemoryLayout, exportKernels = false): { wasm:
   } finally {
     m.dispose();
   }
+}
+
+/** run_range(step, begin, end): a br_table over the steps; a parallel GEMM step runs its units [begin, end). */
+function addRunRange(m: binaryen.Module, steps: readonly StepPlan[], layout: MemoryLayout, callWhole: (i: number) => binaryen.ExpressionRef): void {
+  const get = (i: number) => m.local.get(i, binaryen.i32);
+  const code = steps.map((s) => (s.iterations > 1
+    ? m.call(layout.kernels[s.kernels[0]!]!.name, [get(1), get(2)], binaryen.none)
+    : m.block(null, s.kernels.map(callWhole))));
+  const labels = steps.map((_, i) => `step${i}`);
+  let cur = m.block(labels[0] ?? 'done', [m.switch(labels, 'done', get(0))]);
+  steps.forEach((_, i) => {
+    cur = m.block(i === steps.length - 1 ? 'done' : labels[i + 1]!, [cur, code[i]!, m.br('done')]);
+  });
+  if (steps.length === 0) cur = m.nop();
+  m.addFunction('run_range', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, [], cur);
+  m.addFunctionExport('run_range', 'run_range');
 }

@@ -1,0 +1,95 @@
+// Every code variant of an artifact computes what the reference interpreter computes: baseline SIMD128,
+// relaxed SIMD (fused multiply-add may round once instead of twice, hence the GEMM tolerance) and the
+// threaded variants run on 2 workers, which split each large GEMM into disjoint unit ranges.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CompileError, GraphBuilder, type Graph, type HostTensor, interpret, tensorType } from '@tensorc/ir';
+import { InferenceSession, Tensor } from '@tensorc/runtime';
+import { detectHostFeatures } from '../../runtime/src/features.js';
+import { compileGraph } from '../src/index.js';
+import { randomStaticCase } from '../../ir/test/arbitraries.js';
+
+const relaxedAvailable = detectHostFeatures().relaxedSimd;
+
+function toTensor(t: HostTensor): Tensor {
+  const d = t.data;
+  switch (t.dtype) {
+    case 'float32': return new Tensor('float32', Float32Array.from(d as Float64Array), t.shape);
+    case 'int32': return new Tensor('int32', Int32Array.from(d as Float64Array), t.shape);
+    case 'int64': return new Tensor('int64', BigInt64Array.from(d as BigInt64Array), t.shape);
+    default: throw new Error(`test feeds of ${t.dtype}`);
+  }
+}
+
+const FLAVOURS = [
+  { name: 'baseline', opts: { relaxedSimd: false }, file: 'model.wasm' },
+  { name: 'relaxed', opts: { relaxedSimd: true }, file: 'model.relaxed.wasm' },
+  { name: 'baseline, 2 threads', opts: { relaxedSimd: false, numThreads: 2 }, file: 'model.mt.wasm' },
+  { name: 'relaxed, 2 threads', opts: { relaxedSimd: true, numThreads: 2 }, file: 'model.relaxed.mt.wasm' },
+] as const;
+
+async function expectAllFlavoursAgree(g: Graph, feeds: Record<string, HostTensor>, tol: number): Promise<void> {
+  const want = interpret(g, feeds);
+  // Every GEMM of two or more units gets a parallel step, however small, so splitting is exercised.
+  const art = compileGraph(g, { parallelMinMacs: 0 });
+  const parallel = (art.manifest.parallel?.maxThreads ?? 1) > 1;
+  for (const f of FLAVOURS) {
+    const s = await InferenceSession.create(art, { ...f.opts, onWarning: () => {} });
+    try {
+      // The variant actually run must be the one asked for: relaxed only where the engine has it, threads
+      // only where the model has a parallel step (else the runtime rightly stays on one thread).
+      let file: string = f.file;
+      if (!relaxedAvailable) file = file.replace('.relaxed', '');
+      if (!parallel) file = file.replace('.mt', '');
+      expect(s.variant).toBe(file);
+      const got = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toTensor(v)])));
+      for (const [name, w] of Object.entries(want)) {
+        const t = w as HostTensor;
+        const o = got[name]!;
+        expect([...o.dims]).toEqual([...t.shape]);
+        for (let i = 0; i < t.data.length; i++) {
+          const x = Number(o.data[i]);
+          const y = Number(t.data[i]);
+          if (Number.isNaN(y)) expect(Number.isNaN(x), `${f.name} ${name}[${i}]`).toBe(true);
+          else if (!Number.isFinite(y)) expect(x, `${f.name} ${name}[${i}]`).toBe(y);
+          else expect(Math.abs(x - y), `${f.name} ${name}[${i}]: ${x} vs ${y}`).toBeLessThanOrEqual(tol * (1 + Math.abs(y)));
+        }
+      }
+    } finally {
+      await s.release();
+    }
+  }
+}
+
+describe('code variants', () => {
+  it(`this engine ${relaxedAvailable ? 'has' : 'lacks'} relaxed SIMD (the backend project enables it on Node 20)`, () => {
+    expect(typeof relaxedAvailable).toBe('boolean');
+  });
+
+  it('GEMMs split into row strips and column panels agree in every variant', async () => {
+    // shapes chosen to hit full and ragged strips/panels, batches, and both splitting directions
+    for (const [bA, M, K, N] of [[1, 64, 64, 64], [2, 37, 70, 129], [1, 3, 300, 257], [1, 129, 65, 20], [3, 45, 33, 47]] as const) {
+      const b = new GraphBuilder();
+      const a = b.input('a', tensorType('float32', bA > 1 ? [bA, M, K] : [M, K]));
+      const w = b.input('w', tensorType('float32', [K, N]));
+      b.output('y', b.matmul(a, w));
+      const mk = (shape: number[], s: number): HostTensor => ({ dtype: 'float32', shape, data: Float64Array.from({ length: shape.reduce((x, y) => x * y, 1) }, (_, i) => Math.fround(Math.sin(i * 0.7 + s))) });
+      await expectAllFlavoursAgree(b.build(), { a: mk(bA > 1 ? [bA, M, K] : [M, K], 1), w: mk([K, N], 2) }, 1e-5);
+    }
+  }, 120_000);
+
+  it('random graphs agree in every variant', async () => {
+    let compiled = 0;
+    await fc.assert(fc.asyncProperty(randomStaticCase, async (c) => {
+      try {
+        await expectAllFlavoursAgree(c.graph, c.feeds, 1e-4);
+        compiled++;
+      } catch (e) {
+        if (e instanceof CompileError && e.code === 'UNSUPPORTED_OP') return;
+        throw e;
+      }
+    }), { numRuns: 25, seed: 77 });
+    expect(compiled).toBeGreaterThan(5);
+  }, 240_000);
+});
