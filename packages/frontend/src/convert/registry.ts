@@ -20,6 +20,7 @@ import { SEQUENCES } from './sequences.js';
 import { SHAPE_OPS } from './shape-ops.js';
 import { SIGNAL } from './signal.js';
 import { SPATIAL } from './spatial.js';
+import { TRAINING } from './training.js';
 
 const FAMILIES: readonly ConverterTable[] = [
   ELEMENTWISE, SHAPE_OPS, MOVEMENT, REDUCTIONS, CONTRACTION, POOLING, NORMALIZATION, QUANT,
@@ -30,6 +31,7 @@ const FAMILIES: readonly ConverterTable[] = [
 const DOMAIN_FAMILIES: readonly (readonly [string, readonly ConverterTable[]])[] = [
   ['', FAMILIES],
   ['ai.onnx.ml', [ML]],
+  ['ai.onnx.preview.training', [TRAINING]],
 ];
 
 function merge(domain: string, families: readonly ConverterTable[]): ReadonlyMap<string, Converter> {
