@@ -3,6 +3,7 @@
 // UNSUPPORTED_OP. A converter's `since` counts in its own domain's opset versions.
 
 import { ATTENTION } from './attention.js';
+import { PREVIEW } from './attention-flex.js';
 import { CONTRACTION } from './contraction.js';
 import { CONTROL_FLOW } from './control-flow.js';
 import { ELEMENTWISE } from './elementwise.js';
@@ -10,6 +11,7 @@ import { LOSSES } from './losses.js';
 import { MISC } from './misc.js';
 import { ML } from './ml.js';
 import { MOVEMENT } from './movement.js';
+import { NMS } from './nms.js';
 import { NORMALIZATION } from './normalization.js';
 import { POOLING } from './pooling.js';
 import { QUANT } from './quant.js';
@@ -20,11 +22,14 @@ import { SEQUENCES } from './sequences.js';
 import { SHAPE_OPS } from './shape-ops.js';
 import { SIGNAL } from './signal.js';
 import { SPATIAL } from './spatial.js';
+import { STRINGS } from './strings.js';
+import { UNIQUE } from './unique.js';
 import { TRAINING } from './training.js';
 
 const FAMILIES: readonly ConverterTable[] = [
   ELEMENTWISE, SHAPE_OPS, MOVEMENT, REDUCTIONS, CONTRACTION, POOLING, NORMALIZATION, QUANT,
   ATTENTION, MISC, SPATIAL, RECURRENT, LOSSES, SIGNAL, CONTROL_FLOW, SEQUENCES,
+  NMS, UNIQUE, STRINGS,
 ];
 
 /** Families of the other domains, by domain name (ONNX's spelling). */
@@ -32,6 +37,7 @@ const DOMAIN_FAMILIES: readonly (readonly [string, readonly ConverterTable[]])[]
   ['', FAMILIES],
   ['ai.onnx.ml', [ML]],
   ['ai.onnx.preview.training', [TRAINING]],
+  ['ai.onnx.preview', [PREVIEW]],
 ];
 
 function merge(domain: string, families: readonly ConverterTable[]): ReadonlyMap<string, Converter> {
