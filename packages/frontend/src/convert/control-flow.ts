@@ -5,6 +5,7 @@
 import { type Dim, type TensorType, type ValueId, type ValueType, dimEquals, tensorType } from '@tensorc/ir';
 import type { LoweringGraph } from '../lowering-model.js';
 import type { ConvertContext } from './context.js';
+import { normAxis } from './dim-utils.js';
 import type { ConverterTable } from './registry-types.js';
 
 function graphAttr(ctx: ConvertContext, name: string): LoweringGraph {
@@ -81,7 +82,9 @@ export const CONTROL_FLOW: ConverterTable = {
       });
       // Trip count: static when the count is a constant and no condition can stop the loop early.
       const m = ctx.constInput(0);
-      const trips: Dim = m && condIn === undefined ? Number(m.data[0]) : ctx.freshDim();
+      // A negative count runs the body zero times, as ONNX's reference does.
+      if (m && m.data.length !== 1) ctx.fail('SHAPE_ERROR', `Loop trip count must have one element, it has ${m.data.length}`);
+      const trips: Dim = m && condIn === undefined ? Math.max(0, Number(m.data[0])) : ctx.freshDim();
       const outTypes: ValueType[] = [
         ...carried.map((id) => ctx.typeOf(id)),
         ...scanTypes.map((t) => {
@@ -100,12 +103,13 @@ export const CONTROL_FLOW: ConverterTable = {
       const m = ctx.attrs.requiredInt('num_scan_inputs');
       const all = [...Array(ctx.numInputs).keys()].map((i) => ctx.input(i));
       const nState = all.length - m;
-      if (nState < 0) ctx.fail('INVALID_MODEL', `Scan has ${all.length} inputs but num_scan_inputs=${m}`);
+      if (m < 1 || nState < 0) ctx.fail('INVALID_MODEL', `Scan has ${all.length} inputs but num_scan_inputs=${m}`);
       const scanIns = all.slice(nState);
       const rankOf = (id: ValueId) => ctx.rankOf(id);
-      const inAxes = (ctx.attrs.ints('scan_input_axes') ?? scanIns.map(() => 0)).map((a, j) => (a < 0 ? a + rankOf(scanIns[j]!) : a));
+      const axesIn = ctx.attrs.ints('scan_input_axes') ?? scanIns.map(() => 0);
       const inDirs = ctx.attrs.ints('scan_input_directions') ?? scanIns.map(() => 0);
-      if (inAxes.length !== m || inDirs.length !== m) ctx.fail('INVALID_MODEL', 'scan_input_axes/directions must list every scan input');
+      if (axesIn.length !== m || inDirs.length !== m) ctx.fail('INVALID_MODEL', 'scan_input_axes/directions must list every scan input');
+      const inAxes = axesIn.map((a, j) => normAxis(ctx, a, rankOf(scanIns[j]!)));
       const len = ctx.shapeOf(scanIns[0]!)[inAxes[0]!]!;
       const paramTypes: ValueType[] = [
         ...all.slice(0, nState).map((id) => ctx.typeOf(id)),
@@ -118,13 +122,16 @@ export const CONTROL_FLOW: ConverterTable = {
         return outs;
       });
       const nOut = outTypesBody.length - nState;
+      if (nOut < 0) ctx.fail('INVALID_MODEL', `Scan body yields ${outTypesBody.length} values, fewer than its ${nState} states`);
       const outAxesRaw = ctx.attrs.ints('scan_output_axes') ?? Array(nOut).fill(0);
       const outDirs = ctx.attrs.ints('scan_output_directions') ?? Array(nOut).fill(0);
-      const outAxes = outAxesRaw.map((a, j) => { const t = outTypesBody[nState + j]! as TensorType; return a < 0 ? a + t.shape.length + 1 : a; });
+      if (outAxesRaw.length !== nOut || outDirs.length !== nOut) ctx.fail('INVALID_MODEL', 'scan_output_axes/directions must list every scan output');
+      const outAxes: number[] = [];
       const outTypes: ValueType[] = [
         ...outTypesBody.slice(0, nState),
         ...outTypesBody.slice(nState).map((t, j) => {
           if (t.kind !== 'tensor') return ctx.fail('UNSUPPORTED_OP', 'Scan outputs must be tensors');
+          outAxes.push(normAxis(ctx, outAxesRaw[j]!, t.shape.length + 1));
           const s = [...t.shape];
           s.splice(outAxes[j]!, 0, len);
           return tensorType(t.dtype, s);

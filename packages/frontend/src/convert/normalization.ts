@@ -11,7 +11,9 @@ const map = (ctx: ConvertContext, expr: Parameters<typeof bin>[1], ids: ValueId[
 
 /** Reshapes a per-channel vector [C] to broadcast against [N, C, spatial...]. */
 function perChannel(ctx: ConvertContext, v: ValueId, rank: number): ValueId {
-  const c = ctx.shapeOf(v)[0]!;
+  const s = ctx.shapeOf(v);
+  if (s.length !== 1) ctx.fail('SHAPE_ERROR', `per-channel inputs must be 1-D, got shape [${s.join(', ')}]`);
+  const c = s[0]!;
   return reshapeTo(ctx, v, [c, ...Array(Math.max(0, rank - 2)).fill(1)]);
 }
 

@@ -98,6 +98,10 @@ const floats = (ctx: ConvertContext, i: number, what: string): number[] | undefi
   return t.data.length === 0 ? undefined : Array.from(t.data as ArrayLike<number>, Number);
 };
 
+/** The values of Resize's string attributes that spatial-resize-weights.ts implements. */
+const COORD_MODES = new Set(['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_crop_and_resize']);
+const NEAREST_MODES = new Set(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']);
+
 export const SPATIAL: ConverterTable = {
   AffineGrid: { since: 20, convert: affineGrid },
   Col2Im: { since: 18, convert: col2Im },
@@ -119,6 +123,9 @@ export const SPATIAL: ConverterTable = {
       const scalesIn = floats(ctx, opset10 ? 1 : 2, 'scales');
       const sizesIn = opset10 ? undefined : floats(ctx, 3, 'sizes')?.map(Math.trunc);
       const coordMode = opset10 ? 'asymmetric' : ctx.attrs.string('coordinate_transformation_mode', 'half_pixel');
+      if (!COORD_MODES.has(coordMode)) return ctx.attrs.unsupported('coordinate_transformation_mode', `"${coordMode}"`);
+      const nearestMode = opset10 ? 'floor' : ctx.attrs.string('nearest_mode', 'round_prefer_floor');
+      if (!NEAREST_MODES.has(nearestMode)) return ctx.attrs.unsupported('nearest_mode', `"${nearestMode}"`);
       const { scales, sizes } = outputSizes(ctx, shape, scalesIn, sizesIn, axes, ctx.attrs.string('keep_aspect_ratio_policy', 'stretch'));
       let roi: number[] | undefined;
       if (coordMode === 'tf_crop_and_resize') {
@@ -128,7 +135,7 @@ export const SPATIAL: ConverterTable = {
       }
       return [applyResize(ctx, x, {
         mode, coordMode, scales, sizes, roi,
-        nearestMode: opset10 ? 'floor' : ctx.attrs.string('nearest_mode', 'round_prefer_floor'),
+        nearestMode,
         cubicA: ctx.attrs.float('cubic_coeff_a', -0.75), excludeOutside: ctx.attrs.int('exclude_outside', 0) === 1,
         antialias: ctx.attrs.int('antialias', 0) === 1, extrapolationValue: ctx.attrs.float('extrapolation_value', 0),
       })];
