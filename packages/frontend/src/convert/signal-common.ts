@@ -1,7 +1,7 @@
 // Shared pieces of the signal converters: the dtype sums run in, compile-time scalar inputs, and twiddle
 // tables as IR constants.
 
-import { type DType, type HostTensor, type ValueId, arg, cast, castScalar } from '@tensorc/ir';
+import { type DType, type HostTensor, type ValueId, allocData, arg, cast, castScalar, writeScalar } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { MAX_TWIDDLE_ELEMENTS, type TwiddleSpec, type TwiddleTable, twiddleTable } from './signal-twiddles.js';
 
@@ -31,11 +31,9 @@ export function scalarInput(ctx: ConvertContext, i: number, what: string): numbe
 
 /** Float64 values rounded to dtype `dt` (integers truncated toward zero) as a host tensor. */
 export function hostFromFloat64(dt: DType, shape: readonly number[], values: ArrayLike<number>): HostTensor {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Number(castScalar(values[i]!, 'float64', dt, false));
-  if (dt === 'int64') return { dtype: dt, shape, data: BigInt64Array.from(out, (v) => BigInt(v)) };
-  if (dt === 'uint64') return { dtype: dt, shape, data: BigUint64Array.from(out, (v) => BigInt(v)) };
-  return { dtype: dt, shape, data: out };
+  const t: HostTensor = { dtype: dt, shape, data: allocData(dt, values.length) };
+  for (let i = 0; i < values.length; i++) writeScalar(t, i, castScalar(values[i]!, 'float64', dt, false));
+  return t;
 }
 
 /** The twiddle table for `spec`, refusing (before building it) one too large to hold. */

@@ -50,7 +50,12 @@ describe('window functions', () => {
     const i32 = await window('HannWindow', 5, 0, 6);
     expect(i32.dtype).toBe('int32');
     expect(values(i32)).toEqual([0, 0, 1, 0, 0]);
+    const i64 = await window('HammingWindow', 3, 0, 7);
+    expect(i64.dtype).toBe('int64');
+    expect(Array.from(i64.data as BigInt64Array)).toEqual([0n, 1n, 0n]);
     expect((await window('BlackmanWindow', 0, 1)).shape).toEqual([0]);
+    // As in ONNX's reference, a symmetric window of size 1 divides by size - 1 = 0.
+    expect(values(await window('HannWindow', 1, 0))).toEqual([NaN]);
   });
 
   it('refuses a non-numeric output_datatype', async () => {
