@@ -44,6 +44,16 @@ export class ConvertContext {
     return this.sub.lowering.lowerSubgraph(graph, this.sub.scope, params);
   }
 
+  /** The IR value an ONNX name refers to at this node (own graph first, then enclosing ones), if defined yet. */
+  valueNamed(name: string): ValueId | undefined {
+    return this.sub.scope.get(name);
+  }
+
+  /** IR values bound to the model's graph inputs (Gradient tells them apart from computed values). */
+  modelInputValues(): ValueId[] {
+    return this.sub.lowering.model.graph.inputs.flatMap((i) => this.sub.scope.get(i.name) ?? []);
+  }
+
   /** The IR type of a declared ONNX type (used for subgraph inputs). */
   irType(t: LoweringGraph['inputs'][number]['type'], what: string): ValueType {
     return this.sub.lowering.valueType(t, what);

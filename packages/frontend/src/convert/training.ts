@@ -5,6 +5,7 @@
 
 import { type DType, type ScalarExpr, type ValueId, arg, bin, cast, isFloat, lit, select, un } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { gradient } from './training-gradient.js';
 import type { ConverterTable } from './registry-types.js';
 import { reshapeTo } from './shape-ops.js';
 
@@ -129,4 +130,5 @@ export const TRAINING: ConverterTable = {
   Adagrad: { since: 1, convert: adagrad },
   Adam: { since: 1, convert: adam },
   Momentum: { since: 1, convert: momentum },
+  Gradient: { since: 1, convert: gradient },
 };
