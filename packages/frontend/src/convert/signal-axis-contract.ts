@@ -34,7 +34,8 @@ function contractOp(t: AxisTransform, accDt: DType, maps: AffineExpr[][], reduct
 /**
  * y = x (x) table along `t.axis`: x is [..., L, ..., C] in the compute dtype with L >= M, `table` is [M*C, K*D]
  * in the same dtype (constant or computed); y is [..., K, ..., D] in t.outDtype. Only the first M positions of the
- * axis are read, so truncating to dft_length costs nothing and zero padding is simply the absent rows.
+ * axis are read (the GEMM form slices them out first, the strided form just stops), and zero padding to
+ * dft_length is simply the absent rows of the table.
  */
 export function contractAlongAxis(ctx: ConvertContext, x: ValueId, table: ValueId, t: AxisTransform): ValueId {
   const shape = ctx.shapeOf(x);
