@@ -9,6 +9,7 @@ import type { HostTensor } from '../tensor.js';
 import type { ValueType } from '../types.js';
 import { producers, substitute } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
+import { SCALAR_RULES } from './scalar-rules.js';
 
 export interface RuleContext {
   producer(id: ValueId): Node | undefined;
@@ -97,6 +98,7 @@ export const CANONICAL_RULES: readonly Rule[] = [
     apply: (n, ctx) => (n.op.kind === 'pad' && [...n.op.low, ...n.op.high, ...n.op.interior].every((v) => v === 0) ? forwardIfSameType(n, ctx, 0) : undefined),
   },
   { name: 'concat-single', identity: 'concat(x) -> x', apply: (n, ctx) => (n.op.kind === 'concat' && n.inputs.length === 1 ? forwardIfSameType(n, ctx, 0) : undefined) },
+  ...SCALAR_RULES,
 ];
 
 export const MAX_ROUNDS = 32;
@@ -104,6 +106,8 @@ export const MAX_ROUNDS = 32;
 /** Applies `rules` to top-level nodes until none fires or MAX_ROUNDS; `trace` receives each firing. */
 export function applyRules(g: Graph, rules: readonly Rule[], stats: Parameters<Pass['run']>[1], trace?: (rule: string, n: Node) => void): Graph {
   let cur = g;
+  // A node whose result was forwarded is dead (left for DCE); it must not fire again in later rounds.
+  const forwarded = new Set<ValueId>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const prod = producers(cur);
     const types = new Map<ValueId, ValueType>();
@@ -117,13 +121,14 @@ export function applyRules(g: Graph, rules: readonly Rule[], stats: Parameters<P
     const repl = new Map<ValueId, ValueId>();
     let fired = false;
     const nodes = cur.nodes.map((n) => {
+      if (n.outputs.length === 1 && forwarded.has(n.outputs[0]!.id)) return n;
       for (const rule of rules) {
         const r = rule.apply(n, ctx);
         if (!r) continue;
         fired = true;
         bump(stats, `rule:${rule.name}`);
         trace?.(rule.name, n);
-        if ('forward' in r) { repl.set(n.outputs[0]!.id, r.forward); return n; }
+        if ('forward' in r) { repl.set(n.outputs[0]!.id, r.forward); forwarded.add(n.outputs[0]!.id); return n; }
         prod.set(n.outputs[0]!.id, r.replace);
         return r.replace;
       }

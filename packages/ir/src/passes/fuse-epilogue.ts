@@ -1,4 +1,4 @@
-// Epilogue fusion: a map that consumes a contraction's result (its only use) and otherwise reads values that
+// Epilogue fusion: a map that consumes a contraction's result (its only use, as any operand) and otherwise reads values that
 // broadcast to the contraction's output is folded into the contraction's epilogue, so bias, activation and
 // residual are applied while the result is still in registers. Chains fuse repeatedly (bias, then ReLU, ...).
 
@@ -6,20 +6,14 @@ import { type AffineExpr, constExpr, dimExpr } from '../affine.js';
 import type { Graph, Node, ValueId } from '../graph.js';
 import type { ContractOp } from '../ops.js';
 import { type ScalarExpr, cast } from '../scalar.js';
+import { substArgs } from './scalar-rewrite.js';
 import type { TensorType } from '../types.js';
 import { useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 
-/** Rewrites arg indices of `e`: arg(0) becomes `first`, arg(i > 0) becomes arg(offset + i - 1). */
-function rebase(e: ScalarExpr, first: ScalarExpr, offset: number): ScalarExpr {
-  switch (e.k) {
-    case 'arg': return e.i === 0 ? first : { k: 'arg', i: offset + e.i - 1 };
-    case 'acc': case 'lit': return e;
-    case 'un': return { ...e, a: rebase(e.a, first, offset) };
-    case 'cast': return { ...e, a: rebase(e.a, first, offset) };
-    case 'bin': return { ...e, a: rebase(e.a, first, offset), b: rebase(e.b, first, offset) };
-    case 'select': return { ...e, c: rebase(e.c, first, offset), a: rebase(e.a, first, offset), b: rebase(e.b, first, offset) };
-  }
+/** Rewrites arg indices of `e`: arg(k) becomes `first`, the other args in order become arg(offset), arg(offset + 1), ... */
+function rebase(e: ScalarExpr, k: number, first: ScalarExpr, offset: number): ScalarExpr {
+  return substArgs(e, (i) => (i === k ? first : { k: 'arg', i: offset + (i < k ? i : i - 1) }));
 }
 
 /** Index map reading a value of `shape` broadcast (numpy) against an output of `outShape`, over output loops. */
@@ -36,16 +30,19 @@ function broadcastMap(shape: readonly (number | string)[], outShape: readonly (n
   return map;
 }
 
-function tryFuse(contract: Node, map: Node, types: ReadonlyMap<ValueId, TensorType>): Node | undefined {
+/** The map's inputs other than the contraction's result (read at position k). */
+const others = (map: Node, k: number) => map.inputs.filter((_, i) => i !== k);
+
+function tryFuse(contract: Node, map: Node, k: number, types: ReadonlyMap<ValueId, TensorType>): Node | undefined {
   const op = contract.op as ContractOp;
   if (map.op.kind !== 'map') return undefined;
   const out = contract.outputs[0]!;
   const outT = out.type as TensorType;
   const mapOut = map.outputs[0]!.type as TensorType;
-  if (map.inputs[0] !== out.id || map.inputs.slice(1).includes(out.id)) return undefined;
+  if (map.inputs[k] !== out.id || others(map, k).includes(out.id)) return undefined;
   if (mapOut.shape.length !== outT.shape.length || mapOut.shape.some((d, i) => d !== outT.shape[i])) return undefined;
   const extraMaps: AffineExpr[][] = [];
-  for (const id of map.inputs.slice(1)) {
+  for (const id of others(map, k)) {
     const t = types.get(id);
     if (!t) return undefined;
     const m = broadcastMap(t.shape, outT.shape);
@@ -58,9 +55,9 @@ function tryFuse(contract: Node, map: Node, types: ReadonlyMap<ValueId, TensorTy
     ...op,
     maps: [...op.maps, ...extraMaps],
     padValues: [...op.padValues, ...extraMaps.map(() => null)],
-    epilogue: rebase(map.op.expr, result, contract.inputs.length),
+    epilogue: rebase(map.op.expr, k, result, contract.inputs.length),
   };
-  return { op: fused, inputs: [...contract.inputs, ...map.inputs.slice(1)], outputs: map.outputs, ...(contract.origin ? { origin: contract.origin } : {}) };
+  return { op: fused, inputs: [...contract.inputs, ...others(map, k)], outputs: map.outputs, ...(contract.origin ? { origin: contract.origin } : {}) };
 }
 
 export const fuseEpiloguePass: Pass = {
@@ -78,16 +75,20 @@ export const fuseEpiloguePass: Pass = {
       nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o.id, i)));
       for (let i = 0; i < nodes.length && !changed; i++) {
         const m = nodes[i]!;
-        if (m.op.kind !== 'map' || m.inputs.length === 0) continue;
-        const pi = producer.get(m.inputs[0]!);
-        if (pi === undefined) continue;
-        const c = nodes[pi]!;
-        if (c.op.kind !== 'contract' || uses.get(c.outputs[0]!.id) !== 1) continue;
-        // Every other input must exist where the contraction runs: defined before it, or a constant (moved up).
-        const late = m.inputs.slice(1).map((id) => producer.get(id) ?? -1).filter((k) => k > pi);
-        if (late.some((k) => nodes[k]!.op.kind !== 'constant')) continue;
-        const fused = tryFuse(c, m, types);
-        if (!fused) continue;
+        if (m.op.kind !== 'map') continue;
+        // The contraction may be any operand of the map (a residual add reads it second).
+        let found: { k: number; pi: number; late: number[]; fused: Node } | undefined;
+        for (let k = 0; k < m.inputs.length && !found; k++) {
+          const pi = producer.get(m.inputs[k]!);
+          if (pi === undefined || nodes[pi]!.op.kind !== 'contract' || uses.get(m.inputs[k]!) !== 1) continue;
+          // Every other input must exist where the contraction runs: defined before it, or a constant (moved up).
+          const late = others(m, k).map((id) => producer.get(id) ?? -1).filter((j) => j > pi);
+          if (late.some((j) => nodes[j]!.op.kind !== 'constant')) continue;
+          const fused = tryFuse(nodes[pi]!, m, k, types);
+          if (fused) found = { k, pi, late, fused };
+        }
+        if (!found) continue;
+        const { pi, late, fused } = found;
         const moved = [...new Set(late)].map((k) => nodes[k]!);
         nodes = nodes.map((n, k) => (k === pi ? fused : n)).filter((_, k) => k !== i && !late.includes(k));
         nodes.splice(nodes.indexOf(fused), 0, ...moved);

@@ -11,6 +11,11 @@ export interface PassStats {
 export interface Pass {
   readonly name: string;
   readonly description: string;
+  /**
+   * Set when the pass changes float rounding (it reassociates, or swaps a spelled-out formula for a fused op):
+   * results then agree within a few ulps, not bit for bit. Tests check such passes node by node with a tolerance.
+   */
+  readonly inexact?: true;
   run(g: Graph, stats: PassStats): Graph;
 }
 

@@ -4,10 +4,11 @@ import { canonicalizePass } from './canonicalize.js';
 import { constFoldPass } from './constfold.js';
 import { csePass } from './cse.js';
 import { dcePass } from './dce.js';
+import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
 import type { Pass } from './pass.js';
 
-export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass];
+export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass];
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
@@ -16,5 +17,5 @@ export function passByName(name: string): Pass | undefined {
 /** The default simplification pipeline: simplify, fold, then clean up. */
 export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPass, canonicalizePass, csePass, dcePass];
 
-/** The default optimization pipeline: simplify, then fuse elementwise epilogues into contractions. */
-export const OPTIMIZE_PIPELINE: readonly Pass[] = [...SIMPLIFY_PIPELINE, fuseEpiloguePass, dcePass];
+/** The default optimization pipeline: simplify, merge elementwise maps, then fuse them into contractions as epilogues. */
+export const OPTIMIZE_PIPELINE: readonly Pass[] = [...SIMPLIFY_PIPELINE, fuseElementwisePass, fuseEpiloguePass, dcePass];
