@@ -79,6 +79,18 @@ describe('code variants', () => {
     }
   }, 120_000);
 
+  it('convolutions (implicit GEMM with per-worker scratch panels, and im2col) agree in every variant', async () => {
+    for (const [stride, pad, C, M] of [[1, 1, 3, 8], [1, 0, 5, 12], [2, 1, 4, 6]] as const) {
+      const W = (16 / stride - 1) * stride + 3 - 2 * pad;
+      const b = new GraphBuilder();
+      const x = b.input('x', tensorType('float32', [2, C, 9, W]));
+      const w = b.constant({ dtype: 'float32', shape: [M, C, 3, 3], data: Float64Array.from({ length: M * C * 9 }, (_, i) => Math.fround(Math.cos(i * 0.3))) });
+      b.output('y', b.conv({ x, w, strides: [stride, stride], dilations: [1, 1], pads: [pad, pad, pad, pad], group: 1 }));
+      const feeds = { x: { dtype: 'float32' as const, shape: [2, C, 9, W], data: Float64Array.from({ length: 18 * C * W }, (_, i) => Math.fround(Math.sin(i * 0.05))) } };
+      await expectAllFlavoursAgree(b.build(), feeds, 1e-5);
+    }
+  }, 120_000);
+
   it('random graphs agree in every variant', async () => {
     let compiled = 0;
     await fc.assert(fc.asyncProperty(randomStaticCase, async (c) => {

@@ -40,9 +40,11 @@
 //   call `run()` (or the parallel schedule below), read outputs.
 //   `run(): void`        required in every variant: the whole graph on the calling thread, no params/results.
 //   `init(): void`       optional: one-time setup after weights are in place (e.g. prepacking into the arena).
-//   `run_range(step: i32, begin: i32, end: i32): void`   required in variants requiring 'threads': runs
-//                        iterations [begin, end) of parallel.steps[step]. Calling run_range(k, 0, steps[k]
-//                        .iterations) for k = 0, 1, ... in order on one thread must equal run().
+//   `run_range(step: i32, begin: i32, end: i32, worker: i32): void`   required in variants requiring
+//                        'threads': runs iterations [begin, end) of parallel.steps[step] as worker `worker`
+//                        (0 <= worker < the pool size <= parallel.maxThreads). Calling run_range(k, 0,
+//                        steps[k].iterations, 0) for k = 0, 1, ... in order on one thread must equal run().
+//                        A module may declare only the first three parameters (JS drops the extra one).
 //   A trap (unreachable, out-of-bounds) is reported as a RUNTIME_ERROR; memory stays usable for later runs.
 //   No start function (it would run again in every worker's instance). Mutable globals are per instance, so
 //   per-thread state and a linear-memory shadow stack are not allowed in threaded variants.
@@ -53,7 +55,9 @@
 //   parallel.steps in order: the iterations [0, iterations) of a step are split into contiguous ranges over the
 //   workers, and all ranges of step k finish before any range of step k+1 starts (a barrier). A serial step
 //   is simply `iterations: 1`. The iterations of one step must write disjoint memory and must not depend on
-//   which thread runs them; there is no thread index, so scratch memory must be indexed by iteration.
+//   which thread runs them. Per-worker scratch memory is indexed by the `worker` argument; a module that
+//   needs it sets parallel.maxThreads to the number of scratch slots it has, and the runtime never starts
+//   more workers than that.
 //
 // IMPORTS
 //   `env.memory` (required) and, optionally, host math functions `math.<name>` from HOST_MATH_IMPORTS, each

@@ -10,7 +10,7 @@ import type { ArtifactManifest } from './manifest.js';
 export interface ModelExports {
   readonly run: () => void;
   readonly init?: () => void;
-  readonly run_range?: (step: number, begin: number, end: number) => void;
+  readonly run_range?: (step: number, begin: number, end: number, worker: number) => void;
 }
 
 export interface LinkedModel {

@@ -18,7 +18,7 @@ export const CONTROL_WORDS = 4; // [0] barrier arrivals, [1] barrier generation,
 
 function workerMain(port: Port, buildMath: () => WebAssembly.ModuleImports): void {
   const ARRIVED = 0, GENERATION = 1, ABORT = 2;
-  let runRange: (step: number, begin: number, end: number) => void = () => {};
+  let runRange: (step: number, begin: number, end: number, worker: number) => void = () => {};
   let control = new Int32Array(4);
   let index = 0, count = 1;
   let steps: number[] = [];
@@ -53,7 +53,7 @@ function workerMain(port: Port, buildMath: () => WebAssembly.ModuleImports): voi
         const begin = Math.floor((n * index) / count), end = Math.floor((n * (index + 1)) / count);
         if (begin < end && Atomics.load(control, ABORT) === 0) {
           try {
-            runRange(k, begin, end);
+            runRange(k, begin, end, index);
           } catch (e) {
             error = `step ${k} [${begin}, ${end}): ${text(e)}`;
             Atomics.store(control, ABORT, 1);

@@ -9,6 +9,7 @@ import { emitModule } from './emit-module.js';
 import { lowerGraph } from './lower.js';
 import { planMemory } from './memory-plan.js';
 import { planSteps } from './parallel-plan.js';
+import { SCRATCH_WORKERS } from './emit-gemm.js';
 
 export interface Artifact {
   readonly manifest: ArtifactManifest;
@@ -77,7 +78,8 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
     ...(specs.some((v) => v.threaded) ? {
       parallel: {
         steps: steps.map((s) => ({ iterations: s.iterations, kernel: s.kernels.map((i) => layout.kernels[i]!.name).join('+') })),
-        maxThreads: Math.max(1, ...steps.map((s) => s.iterations)),
+        // implicit-B GEMMs have one scratch slot per worker
+        maxThreads: Math.min(SCRATCH_WORKERS, Math.max(1, ...steps.map((s) => s.iterations))),
       },
     } : {}),
   };

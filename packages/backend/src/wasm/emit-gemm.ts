@@ -1,14 +1,17 @@
 // The float32 GEMM kernel: a SIMD128 4x8 register tile (8 f32x4 accumulators, one A broadcast, two B vectors:
 // the largest tile V8 keeps in registers) over the main block, one-row tiles on the bottom edge, scalar
 // cells on the right edge. The work is cut into units (4-row strips, or 8-column panels when the output
-// is wider than tall, so the larger operand streams once) and the function takes a unit range
-// `(begin, end)`: `run` passes the whole range, threaded variants hand disjoint ranges to workers.
+// is wider than tall, so the larger operand streams once) and the function takes a unit range and a worker
+// `(begin, end, worker)`: `run` passes the whole range, threaded variants hand disjoint ranges to workers.
+// A convolution's implicit B (read in place from the input, kernel-plan.ts) is first gathered panel by
+// panel into the worker's scratch slot in packed layout, so the tiles stream it from L1 like packed weights.
 
 import binaryen from 'binaryen';
 import { type MathImports, emitScalar } from './emit-scalar.js';
 import { emitLoad } from './emit-nest.js';
 import type { GemmKernel } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
+import { emitVectorEpilogue, vectorizableEpilogue } from './emit-vector-epilogue.js';
 
 type E = binaryen.ExpressionRef;
 
@@ -21,9 +24,12 @@ export interface GemmCodeOptions {
   readonly relaxed: boolean;
 }
 
+/** Scratch slots (one per worker) of an implicit-B GEMM: the most workers a threaded variant can use. */
+export const SCRATCH_WORKERS = 32;
+
 /** How a GEMM's work is cut into independent units (all units of a batch, then the next batch). */
-export function gemmUnits(k: Pick<GemmKernel, 'm' | 'n' | 'batch'>): { readonly byColumns: boolean; readonly perBatch: number; readonly total: number } {
-  const byColumns = k.n > k.m;
+export function gemmUnits(k: Pick<GemmKernel, 'm' | 'n' | 'batch' | 'bImplicit'>): { readonly byColumns: boolean; readonly perBatch: number; readonly total: number } {
+  const byColumns = k.n > k.m || k.bImplicit !== undefined;
   const perBatch = byColumns ? Math.ceil(k.n / 8) : Math.ceil(k.m / 4);
   return { byColumns, perBatch, total: perBatch * k.batch };
 }
@@ -44,34 +50,55 @@ function forLoop(m: binaryen.Module, label: string, i: number, from: E, to: () =
 
 const ZERO = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
-/** Adds function `k.name(begin: i32, end: i32)` computing units [begin, end) of the product. */
+/** Adds function `k.name(begin: i32, end: i32, worker: i32)` computing units [begin, end) of the product. */
 export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, address: (id: number) => number, opts: GemmCodeOptions): void {
-  // params: begin 0, end 1. locals: batch q, i, j, kk, aBase, bBase, cBase (bytes), scalar acc, 8 vector
-  // accumulators, 2 B vectors, an A splat, epilogue counters, the unit u and its row/column bounds.
-  const [begin, end] = [0, 1];
-  const [q, i, j, kk, aB, bB, cB, sacc] = [2, 3, 4, 5, 6, 7, 8, 9];
-  const vacc = [10, 11, 12, 13, 14, 15, 16, 17];
-  const [b0, b1, av] = [18, 19, 20];
-  const [er, ec, rr, cc, u, lo, hi] = [21, 22, 23, 24, 25, 26, 27];
-  const vars = [...Array(7).fill(binaryen.i32), binaryen.f32, ...Array(11).fill(binaryen.v128), ...Array(7).fill(binaryen.i32)];
+  const [begin, end, worker] = [0, 1, 2];
+  const vars: binaryen.Type[] = [];
+  const local = (t: binaryen.Type) => { vars.push(t); return 2 + vars.length; };
+  // batch q, row i, column j, depth kk, byte bases of A/B/C for the batch, the unit u and its bounds
+  const [q, i, j, kk, aB, bB, cB, u, lo, hi] = Array.from({ length: 10 }, () => local(binaryen.i32)) as [number, number, number, number, number, number, number, number, number, number];
+  // epilogue counters; `pb`: byte address of the current 8-column panel of packed (or gathered) B
+  const [er, ec, rr, cc, pb, bp] = Array.from({ length: 6 }, () => local(binaryen.i32)) as [number, number, number, number, number, number];
+  const sacc = local(binaryen.f32);
+  const vacc = Array.from({ length: 8 }, () => local(binaryen.v128));
+  const [b0, b1, av] = [local(binaryen.v128), local(binaryen.v128), local(binaryen.v128)];
   const I = (x: number) => m.local.get(x, binaryen.i32);
   const V = (x: number) => m.local.get(x, binaryen.v128);
   const c = (v: number) => m.i32.const(v);
   const units = gemmUnits(k);
   const M4 = k.m - (k.m % 4);
   const N8 = k.n - (k.n % 8);
+  const imp = k.bImplicit;
+  if (imp && !k.bScratch) throw new Error('implicit-B GEMM without scratch');
   // acc + a * b, as one relaxed fused multiply-add or as mul then add.
   const madd = (acc: E, a: E, b: E): E => (opts.relaxed
     ? simdTernary(m.ptr, RELAXED_MADD_F32X4, a, b, acc)
     : m.f32x4.add(acc, m.f32x4.mul(a, b)));
   const aAt = (row: E, col: E) => m.i32.add(I(aB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.aRow)), col), c(2)));
-  // B element (row k, column j), from the locals holding k and j (each use re-reads them: binaryen expressions
-  // are trees). Packed panels put column j at ((j - j%8) * K + k*8 + j%8).
-  const bAt = (kLocal: number, jLocal: number, colMod8Zero = false) => k.bPacked
-    ? m.i32.add(I(bB), m.i32.shl(colMod8Zero
-      ? m.i32.add(m.i32.mul(I(jLocal), c(k.k)), m.i32.shl(I(kLocal), c(3)))
-      : m.i32.add(m.i32.add(m.i32.mul(m.i32.and(I(jLocal), c(~7)), c(k.k)), m.i32.shl(I(kLocal), c(3))), m.i32.and(I(jLocal), c(7))), c(2)))
-    : m.i32.add(I(bB), m.i32.shl(m.i32.add(m.i32.mul(I(kLocal), c(k.bRow)), I(jLocal)), c(2)));
+  const tableAt = (kv: E): E => m.i32.load(0, 4, m.i32.add(c(imp ? address(imp.table) : 0), m.i32.shl(kv, c(2))));
+  // Implicit B element offset (k, j): table[k] + (j / ow) * rowStep + j % ow.
+  const implicitAt = (kv: () => E, jv: () => E): E => m.i32.add(I(bB), m.i32.shl(m.i32.add(tableAt(kv()),
+    m.i32.add(m.i32.mul(m.i32.div_u(jv(), c(imp!.ow)), c(imp!.rowStep)), m.i32.rem_u(jv(), c(imp!.ow)))), c(2)));
+  // Any B element (row k, column j), for scalar cells. Packed panels put column j at ((j - j%8)*K + k*8 + j%8).
+  const bAt = (kLocal: number, jLocal: number): E => {
+    if (imp) return implicitAt(() => I(kLocal), () => I(jLocal));
+    if (k.bPacked) return m.i32.add(I(bB), m.i32.shl(m.i32.add(m.i32.add(m.i32.mul(m.i32.and(I(jLocal), c(~7)), c(k.k)), m.i32.shl(I(kLocal), c(3))), m.i32.and(I(jLocal), c(7))), c(2)));
+    return m.i32.add(I(bB), m.i32.shl(m.i32.add(m.i32.mul(I(kLocal), c(k.bRow)), I(jLocal)), c(2)));
+  };
+  // B vectors of columns j..j+7 at depth kk for a tile: from the panel at `pb` (packed, gathered) or row-major.
+  const panelRow = (): E => (k.bPacked || imp
+    ? m.i32.add(I(pb), m.i32.shl(I(kk), c(5)))
+    : m.i32.add(I(bB), m.i32.shl(m.i32.add(m.i32.mul(I(kk), c(k.bRow)), I(j)), c(2))));
+  // The panel holding column j (a multiple of 8): packed weights in place; implicit B is gathered first.
+  const setPanel = (): E[] => (k.bPacked ? [m.local.set(pb, m.i32.add(I(bB), m.i32.shl(m.i32.mul(I(j), c(k.k)), c(2))))] : []);
+  const gatherPanel = (): E[] => (imp ? [
+    m.local.set(pb, m.i32.add(c(address(k.bScratch!)), m.i32.mul(I(worker), c(k.k * 32)))),
+    forLoop(m, 'gk', kk, c(0), () => c(k.k), 1, [
+      m.local.set(bp, implicitAt(() => I(kk), () => I(j))),
+      m.v128.store(0, 4, panelRow(), m.v128.load(0, 4, I(bp))),
+      m.v128.store(16, 4, panelRow(), m.v128.load(16, 4, I(bp))),
+    ]),
+  ] : []);
   const cAt = (row: E, col: E) => m.i32.add(I(cB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.n)), col), c(2)));
   const rowPlus = (r: number) => m.i32.add(I(i), c(r));
 
@@ -102,12 +129,30 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
   ] : []);
   const cellEpilogue = (): E[] => (k.epilogue ? [m.local.set(rr, I(i)), m.local.set(cc, I(j)), ...epilogueAt()] : []);
 
-  // rows i..i+3 x columns j..j+7
+  // An epilogue of plain f32 arithmetic runs on the accumulator vectors before the store (operands read as
+  // vectors: contiguous along the columns, or one value splat); others run per element after the store.
+  const vectorEpilogue = k.epilogue !== null && vectorizableEpilogue(k.epilogue, k.epilogueOperands.map((o) => o.col));
+  const storeVec = (row: () => E, col: () => E, colOffset: number, accLocal: number): E => {
+    if (!vectorEpilogue) return m.v128.store(colOffset * 4, 4, cAt(row(), col()), V(accLocal));
+    const value = emitVectorEpilogue(m, k.epilogue!, {
+      acc: () => V(accLocal),
+      arg: (n) => {
+        const o = k.epilogueOperands[n - 2]!;
+        const el = m.i32.add(m.i32.add(m.i32.add(c(o.base + colOffset * o.col), m.i32.mul(I(q), c(o.batch))), m.i32.mul(row(), c(o.row))), m.i32.mul(col(), c(o.col)));
+        const ptr = m.i32.add(c(address(o.buffer)), m.i32.shl(el, c(2)));
+        return o.col === 0 ? m.v128.load32_splat(0, 4, ptr) : m.v128.load(0, 4, ptr);
+      },
+    });
+    return m.v128.store(colOffset * 4, 4, cAt(row(), col()), value);
+  };
+  const scalarBlockEpilogue = (tag: string, rows: number): E[] => (vectorEpilogue ? [] : blockEpilogue(tag, rows));
+
+  // rows i..i+3 x columns j..j+7 (the panel already set)
   const tile = (): E[] => [
     ...vacc.map((v) => m.local.set(v, m.v128.const(ZERO))),
     forLoop(m, 'tk', kk, c(0), () => c(k.k), 1, [
-      m.local.set(b0, m.v128.load(0, 4, bAt(kk, j, true))),
-      m.local.set(b1, m.v128.load(16, 4, bAt(kk, j, true))),
+      m.local.set(b0, m.v128.load(0, 4, panelRow())),
+      m.local.set(b1, m.v128.load(16, 4, panelRow())),
       ...[0, 1, 2, 3].flatMap((r) => [
         m.local.set(av, m.v128.load32_splat(0, 4, aAt(rowPlus(r), I(kk)))),
         m.local.set(vacc[2 * r]!, madd(V(vacc[2 * r]!), V(av), V(b0))),
@@ -115,23 +160,23 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
       ]),
     ]),
     ...[0, 1, 2, 3].flatMap((r) => [
-      m.v128.store(0, 4, cAt(rowPlus(r), I(j)), V(vacc[2 * r]!)),
-      m.v128.store(16, 4, cAt(rowPlus(r), I(j)), V(vacc[2 * r + 1]!)),
+      storeVec(() => rowPlus(r), () => I(j), 0, vacc[2 * r]!),
+      storeVec(() => rowPlus(r), () => I(j), 4, vacc[2 * r + 1]!),
     ]),
-    ...blockEpilogue('t', 4),
+    ...scalarBlockEpilogue('t', 4),
   ];
-  // row i x columns j..j+7
+  // row i x columns j..j+7 (the panel already set)
   const rowTile = (): E[] => [
     m.local.set(vacc[0]!, m.v128.const(ZERO)),
     m.local.set(vacc[1]!, m.v128.const(ZERO)),
     forLoop(m, 'rk', kk, c(0), () => c(k.k), 1, [
       m.local.set(av, m.v128.load32_splat(0, 4, aAt(I(i), I(kk)))),
-      m.local.set(vacc[0]!, madd(V(vacc[0]!), V(av), m.v128.load(0, 4, bAt(kk, j, true)))),
-      m.local.set(vacc[1]!, madd(V(vacc[1]!), V(av), m.v128.load(16, 4, bAt(kk, j, true)))),
+      m.local.set(vacc[0]!, madd(V(vacc[0]!), V(av), m.v128.load(0, 4, panelRow()))),
+      m.local.set(vacc[1]!, madd(V(vacc[1]!), V(av), m.v128.load(16, 4, panelRow()))),
     ]),
-    m.v128.store(0, 4, cAt(I(i), I(j)), V(vacc[0]!)),
-    m.v128.store(16, 4, cAt(I(i), I(j)), V(vacc[1]!)),
-    ...blockEpilogue('r', 1),
+    storeVec(() => I(i), () => I(j), 0, vacc[0]!),
+    storeVec(() => I(i), () => I(j), 4, vacc[1]!),
+    ...scalarBlockEpilogue('r', 1),
   ];
   // element (i, j)
   const cell = (tag: string): E[] => [
@@ -151,6 +196,8 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
         // a full 8-column panel: 4-row tiles, then the bottom rows one at a time
         m.block(null, [
           m.local.set(j, I(lo)),
+          ...setPanel(),
+          ...gatherPanel(),
           forLoop(m, 'ti', i, c(0), () => c(M4), 4, tile()),
           forLoop(m, 'ri', i, c(M4), () => c(k.m), 1, rowTile()),
         ]),
@@ -161,11 +208,11 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
       m.local.set(lo, m.i32.shl(I(u), c(2))),
       m.local.set(hi, m.i32.add(I(lo), c(4))),
       m.if(m.i32.le_s(I(hi), c(k.m)),
-        m.block(null, [m.local.set(i, I(lo)), forLoop(m, 'tj', j, c(0), () => c(N8), 8, tile())]),
+        m.block(null, [m.local.set(i, I(lo)), forLoop(m, 'tj', j, c(0), () => c(N8), 8, [...setPanel(), ...tile()])]),
         // the bottom strip (fewer than 4 rows; the whole product when M < 4, e.g. batch-1 layers)
         m.block(null, [
           m.local.set(hi, c(k.m)),
-          forLoop(m, 'ri', i, I(lo), () => I(hi), 1, [forLoop(m, 'rj', j, c(0), () => c(N8), 8, rowTile())]),
+          forLoop(m, 'ri', i, I(lo), () => I(hi), 1, [forLoop(m, 'rj', j, c(0), () => c(N8), 8, [...setPanel(), ...rowTile()])]),
         ])),
       // right edge (columns N8..N) of the strip's rows
       forLoop(m, 'ei', i, I(lo), () => I(hi), 1, [forLoop(m, 'ej', j, c(N8), () => c(k.n), 1, cell('e'))]),
@@ -182,5 +229,5 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
     m.local.set(u, m.i32.add(I(u), m.i32.mul(I(q), c(units.perBatch)))),
   ];
   const body = forLoop(m, 'unit', u, I(begin), () => I(end), 1, perUnit);
-  m.addFunction(k.name, binaryen.createType([binaryen.i32, binaryen.i32]), binaryen.none, vars, body);
+  m.addFunction(k.name, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, vars, body);
 }

@@ -65,7 +65,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     // A GEMM takes a unit range; elsewhere (run, serial steps) it gets all of its units.
     const callWhole = (i: number) => {
       const k = layout.kernels[i]!;
-      return m.call(k.name, k.kind === 'gemm' ? [m.i32.const(0), m.i32.const(gemmUnits(k).total)] : [], binaryen.none);
+      return m.call(k.name, k.kind === 'gemm' ? [m.i32.const(0), m.i32.const(gemmUnits(k).total), m.i32.const(0)] : [], binaryen.none);
     };
     m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((_, i) => callWhole(i))));
     m.addFunctionExport('run', 'run');
@@ -83,11 +83,11 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
   }
 }
 
-/** run_range(step, begin, end): a br_table over the steps; a parallel GEMM step runs its units [begin, end). */
+/** run_range(step, begin, end, worker): a br_table over the steps; a parallel GEMM step runs units [begin, end). */
 function addRunRange(m: binaryen.Module, steps: readonly StepPlan[], layout: MemoryLayout, callWhole: (i: number) => binaryen.ExpressionRef): void {
   const get = (i: number) => m.local.get(i, binaryen.i32);
   const code = steps.map((s) => (s.iterations > 1
-    ? m.call(layout.kernels[s.kernels[0]!]!.name, [get(1), get(2)], binaryen.none)
+    ? m.call(layout.kernels[s.kernels[0]!]!.name, [get(1), get(2), get(3)], binaryen.none)
     : m.block(null, s.kernels.map(callWhole))));
   const labels = steps.map((_, i) => `step${i}`);
   let cur = m.block(labels[0] ?? 'done', [m.switch(labels, 'done', get(0))]);
@@ -95,6 +95,6 @@ function addRunRange(m: binaryen.Module, steps: readonly StepPlan[], layout: Mem
     cur = m.block(i === steps.length - 1 ? 'done' : labels[i + 1]!, [cur, code[i]!, m.br('done')]);
   });
   if (steps.length === 0) cur = m.nop();
-  m.addFunction('run_range', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, [], cur);
+  m.addFunction('run_range', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, [], cur);
   m.addFunctionExport('run_range', 'run_range');
 }

@@ -80,6 +80,14 @@ export interface GemmKernel {
   readonly bBatch: number;
   /** B packed at compile time into column panels of 8, k-major ([P][K][8], zero-padded); else row-major [K, N]. */
   readonly bPacked: boolean;
+  /**
+   * B read in place from a convolution's (padded) input instead of a materialized im2col matrix: element
+   * (k, j) of batch q sits at bBatch*q + table[k] + (j / ow) * rowStep + j % ow, with `table` an int32
+   * constant of K element offsets; `ow` is a multiple of 8, so a tile's 8 columns are contiguous.
+   */
+  readonly bImplicit?: { readonly table: ValueId; readonly ow: number; readonly rowStep: number };
+  /** With bImplicit: float32 [SCRATCH_WORKERS][K][8], one gathered panel per worker (emit-gemm.ts). */
+  readonly bScratch?: ValueId;
   readonly cBatch: number;
   /** Fused epilogue over acc (the product, float32) and `epilogueOperands` (args 2, 3, ...); null = store acc. */
   readonly epilogue: ScalarExpr | null;

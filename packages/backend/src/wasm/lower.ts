@@ -95,9 +95,9 @@ export function lowerGraph(g: Graph): LowerResult {
       case 'contract': {
         const cv = asConvGemm(n, t, tt, consts, () => nextId++);
         if (cv) {
-          types.set(cv.colId, cv.colType);
-          kernels.push({ ...cv.im2col, name: `k${count++}_im2col` } as LoopNestKernel);
-          kernels.push({ ...cv.gemm, name: `k${count++}_conv_gemm` });
+          for (const [id, ty] of cv.newTypes) types.set(id, ty);
+          for (const [id, value] of cv.derived) derived.set(id, value);
+          for (const { kernel, suffix } of cv.kernels) kernels.push({ ...kernel, name: `k${count++}_${suffix}` } as Kernel);
           break;
         }
         const gemm = asGemm(n, t, tt, consts, derived, () => nextId++);

@@ -62,7 +62,9 @@ function rootOf(aliases: ReadonlyMap<ValueId, ValueId>, id: ValueId): ValueId {
 
 /** Buffers a kernel writes (top-k writes values and indices). */
 export function kernelWrites(k: Kernel): ValueId[] {
-  return k.kind === 'topk' ? [k.out, k.indicesOut] : [k.out];
+  if (k.kind === 'topk') return [k.out, k.indicesOut];
+  if (k.kind === 'gemm' && k.bScratch !== undefined) return [k.out, k.bScratch];
+  return [k.out];
 }
 
 export function kernelReads(k: Kernel): ValueId[] {
@@ -71,7 +73,7 @@ export function kernelReads(k: Kernel): ValueId[] {
     case 'softmax': return [k.input];
     case 'gather': case 'gather_elements': return [k.input, k.indices];
     case 'argreduce': case 'topk': return [k.input];
-    case 'gemm': return [k.a, k.b, ...k.epilogueOperands.map((o) => o.buffer)];
+    case 'gemm': return [k.a, k.b, ...(k.bImplicit ? [k.bImplicit.table] : []), ...k.epilogueOperands.map((o) => o.buffer)];
   }
 }
 

@@ -1,0 +1,84 @@
+// A GEMM epilogue evaluated on f32x4 vectors (four adjacent output columns at once) straight on the
+// accumulators, before they are stored. Only float32 expressions built from ops whose SIMD form rounds
+// exactly like the scalar one qualify (add, sub, mul, div, min, max, neg, abs, sqrt, floor, ceil, round,
+// recip, comparisons and select); anything else (exp, erf, tanh, casts, ...) keeps the scalar epilogue.
+
+import binaryen from 'binaryen';
+import type { BinaryOp, ScalarExpr, UnaryOp } from '@tensorc/ir';
+
+type E = binaryen.ExpressionRef;
+
+const UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sqrt', 'floor', 'ceil', 'round', 'recip']);
+const BINARY: ReadonlySet<BinaryOp> = new Set(['add', 'sub', 'mul', 'div', 'min', 'max', 'eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+const COMPARE: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+/** How each epilogue operand varies along the output's columns: 0 = constant (splat), 1 = contiguous. */
+export type ColumnStride = 0 | 1;
+
+/**
+ * Whether `e` can run on vectors given each operand's column stride (index = operand number - 2).
+ * Comparisons are allowed only as the condition of a select (a mask is not a float value).
+ */
+export function vectorizableEpilogue(e: ScalarExpr, colStrides: readonly number[], asMask = false): boolean {
+  switch (e.k) {
+    case 'acc': return !asMask;
+    case 'arg': return !asMask && e.i >= 2 && (colStrides[e.i - 2] === 0 || colStrides[e.i - 2] === 1);
+    case 'lit': return !asMask && e.dtype === 'float32';
+    case 'un': return !asMask && UNARY.has(e.op) && vectorizableEpilogue(e.a, colStrides);
+    case 'bin':
+      if (COMPARE.has(e.op) !== asMask || !BINARY.has(e.op)) return false;
+      return vectorizableEpilogue(e.a, colStrides) && vectorizableEpilogue(e.b, colStrides);
+    case 'select': return !asMask && vectorizableEpilogue(e.c, colStrides, true) && vectorizableEpilogue(e.a, colStrides) && vectorizableEpilogue(e.b, colStrides);
+    case 'cast': return false;
+  }
+}
+
+export interface VectorEpilogueEnv {
+  /** The accumulator vector (a fresh expression per call). */
+  acc(): E;
+  /** Four column-adjacent values of operand i (i >= 2): a load or a splat. */
+  arg(i: number): E;
+}
+
+/** The f32x4 value of `e`; call only when vectorizableEpilogue(e) holds. */
+export function emitVectorEpilogue(m: binaryen.Module, e: ScalarExpr, env: VectorEpilogueEnv): E {
+  const v = (x: ScalarExpr) => emitVectorEpilogue(m, x, env);
+  switch (e.k) {
+    case 'acc': return env.acc();
+    case 'arg': return env.arg(e.i);
+    case 'lit': return m.f32x4.splat(m.f32.const(e.v as number));
+    case 'un':
+      switch (e.op) {
+        case 'neg': return m.f32x4.neg(v(e.a));
+        case 'abs': return m.f32x4.abs(v(e.a));
+        case 'sqrt': return m.f32x4.sqrt(v(e.a));
+        case 'floor': return m.f32x4.floor(v(e.a));
+        case 'ceil': return m.f32x4.ceil(v(e.a));
+        case 'round': return m.f32x4.nearest(v(e.a));
+        case 'recip': return m.f32x4.div(m.f32x4.splat(m.f32.const(1)), v(e.a));
+        default: throw new Error(`vector epilogue: ${e.op}`);
+      }
+    case 'bin': {
+      const a = v(e.a);
+      const b = v(e.b);
+      switch (e.op) {
+        case 'add': return m.f32x4.add(a, b);
+        case 'sub': return m.f32x4.sub(a, b);
+        case 'mul': return m.f32x4.mul(a, b);
+        case 'div': return m.f32x4.div(a, b);
+        case 'min': return m.f32x4.min(a, b);
+        case 'max': return m.f32x4.max(a, b);
+        case 'eq': return m.f32x4.eq(a, b);
+        case 'ne': return m.f32x4.ne(a, b);
+        case 'lt': return m.f32x4.lt(a, b);
+        case 'le': return m.f32x4.le(a, b);
+        case 'gt': return m.f32x4.gt(a, b);
+        case 'ge': return m.f32x4.ge(a, b);
+        default: throw new Error(`vector epilogue: ${e.op}`);
+      }
+    }
+    // lanes where the mask is set take a, the others b
+    case 'select': return m.v128.bitselect(v(e.a), v(e.b), v(e.c));
+    case 'cast': throw new Error('vector epilogue: cast');
+  }
+}
