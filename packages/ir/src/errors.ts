@@ -6,7 +6,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_ATTRIBUTE' // op known, attribute value not supported
   | 'TYPE_ERROR' // dtype mismatch
   | 'SHAPE_ERROR' // impossible, negative or inconsistent shapes
-  | 'LIMIT_EXCEEDED' // tensor too large, recursion too deep
+  | 'LIMIT_EXCEEDED' // tensor too large (2^31 elements at import, MAX_HOST_ELEMENTS in the interpreter), nesting too deep
   | 'IO_ERROR' // files, external data
   | 'INVALID_INPUT' // wrong feed name, dtype or shape at run time
   | 'VERIFY_ERROR' // IR broke an invariant (a compiler bug when it follows a pass)

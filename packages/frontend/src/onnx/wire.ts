@@ -31,7 +31,7 @@ export function walkMessage(bytes: Uint8Array, what: string, visit: (field: numb
       const field = tag >>> 3;
       const wire = tag & 7;
       if (field === 0) throw invalid(what, `field number 0 at offset ${r.pos}`);
-      if (!visit(field, wire, r)) r.skipType(wire);
+      if (!visit(field, wire, r)) skipField(r, wire, what);
     }
   } catch (e) {
     if (e instanceof CompileError) throw e;
@@ -39,15 +39,38 @@ export function walkMessage(bytes: Uint8Array, what: string, visit: (field: numb
   }
 }
 
+/**
+ * Skips an unknown field. Not protobufjs's skipType: that reads lengths as 32 bits and skips groups by
+ * recursion, so crafted input could misframe the rest or overflow the stack. ONNX has no groups.
+ */
+function skipField(r: Reader, wire: number, what: string): void {
+  switch (wire) {
+    case WIRE_VARINT: r.uint64(); return;
+    case WIRE_FIXED64: r.skip(8); return;
+    case WIRE_LEN: r.skip(readLength(r, what)); return;
+    case WIRE_FIXED32: r.skip(4); return;
+    default: throw invalid(what, `wire type ${wire} at offset ${r.pos} (ONNX uses no groups)`);
+  }
+}
+
 function expectWire(wire: number, expected: number, what: string): void {
   if (wire !== expected) throw invalid(what, `wire type ${wire} where ${expected} was expected`);
+}
+
+/**
+ * A length prefix, read as the full 64-bit varint: protobufjs's uint32() keeps only the low 32 bits, so a
+ * length of 2^32 + 3 would frame 3 bytes and the rest of the input would be misread as fields.
+ */
+function readLength(r: Reader, what: string): number {
+  const len = longToBigInt(r.uint64(), true);
+  if (len > BigInt(r.len - r.pos)) throw invalid(what, `a field claims ${len} bytes but only ${r.len - r.pos} remain`);
+  return Number(len);
 }
 
 /** A length-delimited field's bytes, as a view into the input (no copy). */
 export function readBytes(r: Reader, wire: number, what: string): Uint8Array {
   expectWire(wire, WIRE_LEN, what);
-  const len = r.uint32();
-  if (len > r.len - r.pos) throw invalid(what, `a field claims ${len} bytes but only ${r.len - r.pos} remain`);
+  const len = readLength(r, what);
   const out = r.buf.subarray(r.pos, r.pos + len);
   r.pos += len;
   return out;
@@ -128,7 +151,7 @@ export function readRepeatedFloat64(r: Reader, wire: number, what: string, out: 
 /** A packed run of fixed-width elements must be a whole number of elements (peeks at the length only). */
 function checkFixedRun(r: Reader, width: number, what: string): void {
   const start = r.pos;
-  const len = r.uint32();
+  const len = readLength(r, what);
   r.pos = start;
   if (len % width !== 0) throw invalid(what, `packed run of ${len} bytes is not a multiple of ${width}`);
 }

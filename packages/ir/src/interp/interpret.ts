@@ -5,6 +5,7 @@
 
 import { evalDim } from '../dims.js';
 import { CompileError } from '../errors.js';
+import { MAX_HOST_ELEMENTS } from '../numeric/index.js';
 import type { Graph, Node, Region, ValueId } from '../graph.js';
 import type { OpKind } from '../ops.js';
 import type { HostTensor, RuntimeValue } from '../tensor.js';
@@ -68,6 +69,18 @@ function nodeName(node: Node): string {
   return node.origin ? `${node.op.kind} (${node.origin.opType} node "${node.origin.node}")` : node.op.kind;
 }
 
+/** Refuses a node whose declared results (with the dims known so far) exceed the host tensor limit, before its kernel allocates. */
+function checkResultSizes(node: Node, symbols: ReadonlyMap<string, number>, where: string): void {
+  for (const o of node.outputs) {
+    if (o.type.kind !== 'tensor') continue;
+    let n = 1;
+    for (const d of o.type.shape) n *= evalDim(d, symbols) ?? 1;
+    if (n > MAX_HOST_ELEMENTS) {
+      throw new CompileError('LIMIT_EXCEEDED', `${where}: result [${o.type.shape.join(', ')}] would have ${n} elements, over the interpreter's limit of ${MAX_HOST_ELEMENTS}`, node.origin ?? {});
+    }
+  }
+}
+
 function runNodes(nodes: readonly Node[], scope: Scope): void {
   for (const node of nodes) {
     const where = nodeName(node);
@@ -81,6 +94,7 @@ function runNodes(nodes: readonly Node[], scope: Scope): void {
       shape: (dims) => dims.map((d) => ctx.dim(d)),
       runRegion: (r, params) => runRegion(r, params, scope),
     };
+    checkResultSizes(node, scope.symbols, where);
     const kernel = KERNELS[node.op.kind] as Kernel<OpKind>;
     let outs: RuntimeValue[];
     try {

@@ -13,5 +13,5 @@ export { formatFloat, formatScalar, parseNumber, type ParsedNumber } from './str
 export {
   toHostTensor, fromHostTensor, packSubByte, unpackSubByte, userArrayName, type UserTensor, type UserTensorData,
 } from './host-data.js';
-export { allocData, readScalar, writeScalar, normalizeScalar } from './scalar-data.js';
+export { allocData, readScalar, writeScalar, normalizeScalar, MAX_HOST_ELEMENTS } from './scalar-data.js';
 export { erf } from './erf.js';

@@ -7,9 +7,17 @@ import type { HostTensor, TensorData } from '../tensor.js';
 import { castScalar, type ScalarValue } from './cast.js';
 import { isIntDType, wrapInt } from './ints.js';
 
+/**
+ * Most elements one host tensor may have: 2^28, i.e. 2 GiB as the Float64Array a host tensor is held in.
+ * The interpreter and constant folding refuse larger results (LIMIT_EXCEEDED) before allocating them, so a
+ * model that declares a huge tensor fails cleanly instead of exhausting memory.
+ */
+export const MAX_HOST_ELEMENTS = 2 ** 28;
+
 /** Zeroed storage for n elements of dtype: BigInt64Array/BigUint64Array for 64-bit ints, string[] of "" for string, Float64Array otherwise. */
 export function allocData(dtype: DType, n: number): TensorData {
   if (!Number.isSafeInteger(n) || n < 0) throw new CompileError('LIMIT_EXCEEDED', `allocData: bad element count ${n}`);
+  if (n > MAX_HOST_ELEMENTS) throw new CompileError('LIMIT_EXCEEDED', `a ${dtype} tensor of ${n} elements exceeds the host tensor limit of ${MAX_HOST_ELEMENTS} elements`);
   switch (dtype) {
     case 'int64': return new BigInt64Array(n);
     case 'uint64': return new BigUint64Array(n);

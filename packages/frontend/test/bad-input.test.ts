@@ -1,0 +1,367 @@
+// Named bad inputs: each must end in a typed CompileError with the right code whose message names the node,
+// the op and the reason — never an uncaught exception, a hang or an out-of-memory. Covers bytes that are not
+// (or no longer) a model, unknown ops and domains, unsupported attribute values, dtype and shape errors,
+// cycles and missing values, tensors of ten billion elements, deep nesting and huge loop trip counts.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CompileError, type ErrorCode, interpret } from '@tensorc/ir';
+import protobuf from 'protobufjs';
+import { describe, expect, it } from 'vitest';
+import { importOnnx, type ImportOptions } from '../src/import-onnx.js';
+import {
+  attr, f, functionProto, graph, le, model, msg, node, sequenceType, sub, tensor, tensorType, valueInfo,
+} from '../src/onnx/__tests__/proto-writer.js';
+
+const FLOAT = 1;
+const INT64 = 7;
+const BOOL = 9;
+const TEN_BILLION = 10_000_000_000;
+const MLP = new Uint8Array(fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/mlp/model.onnx')));
+
+interface Expected {
+  readonly code: ErrorCode;
+  /** The ONNX node the error must name (omitted for model-level errors). */
+  readonly node?: string;
+  readonly op?: string;
+  readonly reason: RegExp;
+}
+
+/** Runs `fn`, which must throw a CompileError matching `want`, within `ms` milliseconds. */
+function expectCompileError(fn: () => unknown, want: Expected, ms = 5_000): CompileError {
+  const t0 = performance.now();
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  const took = performance.now() - t0;
+  if (!(thrown instanceof CompileError)) {
+    throw new Error(`expected a CompileError ${want.code}, got ${thrown === undefined ? 'success' : String((thrown as Error)?.stack ?? thrown)}`);
+  }
+  expect({ code: thrown.code, message: thrown.message }).toEqual({ code: want.code, message: expect.stringMatching(want.reason) });
+  if (want.node !== undefined) {
+    expect(thrown.node).toBe(want.node);
+    expect(thrown.message).toContain(`"${want.node}"`);
+  }
+  if (want.op !== undefined) {
+    expect(thrown.opType).toBe(want.op);
+    expect(thrown.message).toContain(want.op);
+  }
+  expect(took).toBeLessThan(ms);
+  return thrown;
+}
+
+const importing = (bytes: Uint8Array, opts?: ImportOptions) => () => importOnnx(bytes, opts);
+
+/** A model around `nodes` with float inputs/outputs given as [name, shape]. */
+function modelOf(
+  nodes: Uint8Array[],
+  io: { inputs?: [string, number, (number | string | null)[]][]; outputs?: [string, number, (number | string | null)[]][]; initializers?: Uint8Array[] },
+  opset = 18,
+): Uint8Array {
+  return model({
+    opsets: [['', opset]],
+    graph: graph({
+      nodes,
+      inputs: (io.inputs ?? []).map(([n, t, s]) => valueInfo(n, tensorType(t, s))),
+      outputs: (io.outputs ?? []).map(([n, t, s]) => valueInfo(n, tensorType(t, s))),
+      initializers: io.initializers ?? [],
+    }),
+  });
+}
+
+const i64 = (name: string, values: number[], dims = [values.length]) => tensor({ name, dims, dataType: INT64, int64Data: values });
+const f32 = (name: string, values: number[], dims = [values.length]) => tensor({ name, dims, dataType: FLOAT, raw: le(new Float32Array(values)) });
+
+describe('bytes that are not (or no longer) an ONNX model', () => {
+  it.each([
+    ['empty input', new Uint8Array(0), /the input is empty/],
+    ['a PNG header', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /not an ONNX model/],
+    ['JSON text', new TextEncoder().encode('{"graph": {"node": []}}'), /not an ONNX model/],
+    ['a valid protobuf without a graph', msg(f.int(1, 8), f.str(2, 'pytorch')), /no graph/],
+    ['a length prefix claiming 2^60 bytes', Uint8Array.from([0x3a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 1, 2, 3]), /claims 1152921504606846976 bytes/],
+    // 10^5 nested start-group tags in an unknown field: refused at once, not skipped by recursion.
+    ['nested protobuf groups', Uint8Array.from({ length: 100_000 }, () => 0xfb).map((b, i) => (i % 2 === 0 ? 0xfb : 0x07)), /ONNX uses no groups/],
+    // 2^32 + 3 must not be read as 3 (its low 32 bits), which would frame the next bytes as a graph.
+    ['a length prefix of 2^32 + 3', Uint8Array.from([0x3a, 0x83, 0x80, 0x80, 0x80, 0x10, 0x12, 0x01, 0x67]), /claims 4294967299 bytes/],
+  ])('%s -> INVALID_MODEL', (_, bytes, reason) => {
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', reason });
+  });
+
+  it.each([10, 100, 1000, Math.floor(MLP.length / 2), MLP.length - 1])('the example MLP truncated to %i bytes -> INVALID_MODEL', (n) => {
+    expectCompileError(importing(MLP.subarray(0, n)), { code: 'INVALID_MODEL', reason: /malformed|corrupt|no graph|never produced|has \d+ bytes/ });
+  });
+
+  it('a corrupt initializer (raw_data shorter than its dims) -> INVALID_MODEL naming the tensor', () => {
+    const bytes = modelOf([node({ opType: 'Add', name: 'add', inputs: ['x', 'w'], outputs: ['y'] })], {
+      inputs: [['x', FLOAT, [4]]], outputs: [['y', FLOAT, [4]]], initializers: [tensor({ name: 'w', dims: [4], dataType: FLOAT, raw: new Uint8Array(12) })],
+    });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', reason: /tensor "w" .* 12 bytes of raw_data, the dims need 16/ });
+  });
+});
+
+describe('ops, domains and attribute values tensorc does not support', () => {
+  it('an unknown op -> UNSUPPORTED_OP naming node and op', () => {
+    const bytes = modelOf([node({ opType: 'FrobnicateTensor', name: 'frob', inputs: ['x'], outputs: ['y'] })], { inputs: [['x', FLOAT, [2]]], outputs: [['y', FLOAT, [2]]] });
+    expectCompileError(importing(bytes), { code: 'UNSUPPORTED_OP', node: 'frob', op: 'FrobnicateTensor', reason: /operator FrobnicateTensor is not supported/ });
+  });
+
+  it('an unknown domain -> UNSUPPORTED_OP naming node, domain and op', () => {
+    const bytes = model({
+      opsets: [['', 18], ['com.acme.unknown', 1]],
+      graph: graph({
+        nodes: [node({ opType: 'Relu', domain: 'com.acme.unknown', name: 'custom', inputs: ['x'], outputs: ['y'] })],
+        inputs: [valueInfo('x', tensorType(FLOAT, [2]))], outputs: [valueInfo('y', tensorType(FLOAT, [2]))],
+      }),
+    });
+    expectCompileError(importing(bytes), { code: 'UNSUPPORTED_OP', node: 'custom', op: 'com.acme.unknown:Relu', reason: /com\.acme\.unknown/ });
+  });
+
+  it('Resize with an unknown coordinate_transformation_mode -> UNSUPPORTED_ATTRIBUTE naming the value', () => {
+    const bytes = modelOf([node({
+      opType: 'Resize', name: 'up', inputs: ['x', '', 'scales'], outputs: ['y'], attrs: [attr.string('coordinate_transformation_mode', 'sideways')],
+    })], { inputs: [['x', FLOAT, [1, 1, 2, 2]]], outputs: [['y', FLOAT, [1, 1, 4, 4]]], initializers: [f32('scales', [1, 1, 2, 2])] });
+    expectCompileError(importing(bytes), { code: 'UNSUPPORTED_ATTRIBUTE', node: 'up', op: 'Resize', reason: /coordinate_transformation_mode: "sideways"/ });
+  });
+
+  it('Resize with an unknown nearest_mode -> UNSUPPORTED_ATTRIBUTE', () => {
+    const bytes = modelOf([node({
+      opType: 'Resize', name: 'up', inputs: ['x', '', 'scales'], outputs: ['y'], attrs: [attr.string('nearest_mode', 'stochastic')],
+    })], { inputs: [['x', FLOAT, [1, 1, 2, 2]]], outputs: [['y', FLOAT, [1, 1, 3, 3]]], initializers: [f32('scales', [1, 1, 1.5, 1.5])] });
+    expectCompileError(importing(bytes), { code: 'UNSUPPORTED_ATTRIBUTE', node: 'up', op: 'Resize', reason: /nearest_mode: "stochastic"/ });
+  });
+
+  it('an attribute of the wrong kind -> INVALID_MODEL naming the attribute', () => {
+    const bytes = modelOf([node({ opType: 'Transpose', name: 't', inputs: ['x'], outputs: ['y'], attrs: [attr.float('perm', 1)] })],
+      { inputs: [['x', FLOAT, [2, 3]]], outputs: [['y', FLOAT, [3, 2]]] });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 't', op: 'Transpose', reason: /attribute "perm" should be ints but is float/ });
+  });
+
+  it('a list-of-tensors attribute -> UNSUPPORTED_ATTRIBUTE', () => {
+    const tensors = msg(f.str(1, 'value'), f.int(20, 9), f.bytes(10, f32('a', [1])));
+    const bytes = modelOf([node({ opType: 'Constant', name: 'c', outputs: ['y'], attrs: [tensors] })], { outputs: [['y', FLOAT, [1]]] });
+    expectCompileError(importing(bytes), { code: 'UNSUPPORTED_ATTRIBUTE', node: 'c', op: 'Constant', reason: /list of tensors/ });
+  });
+
+  it('an opset older than the op -> UNSUPPORTED_OP', () => {
+    const bytes = modelOf([node({ opType: 'LayerNormalization', name: 'ln', inputs: ['x', 's'], outputs: ['y'] })],
+      { inputs: [['x', FLOAT, [2, 3]]], outputs: [['y', FLOAT, [2, 3]]], initializers: [f32('s', [1, 1, 1])] }, 13);
+    expectCompileError(importing(bytes), { code: 'UNSUPPORTED_OP', node: 'ln', op: 'LayerNormalization', reason: /needs .*opset 17, the model imports 13/ });
+  });
+});
+
+describe('dtype and shape errors', () => {
+  it('Add of float32 and int64 -> TYPE_ERROR', () => {
+    const bytes = modelOf([node({ opType: 'Add', name: 'add', inputs: ['x', 'k'], outputs: ['y'] })],
+      { inputs: [['x', FLOAT, [3]], ['k', INT64, [3]]], outputs: [['y', FLOAT, [3]]] });
+    expectCompileError(importing(bytes), { code: 'TYPE_ERROR', node: 'add', op: 'Add', reason: /float32.*int64|int64.*float32/ });
+  });
+
+  it('MatMul with mismatched inner dims -> SHAPE_ERROR', () => {
+    const bytes = modelOf([node({ opType: 'MatMul', name: 'mm', inputs: ['a', 'b'], outputs: ['y'] })],
+      { inputs: [['a', FLOAT, [2, 3]], ['b', FLOAT, [4, 5]]], outputs: [['y', FLOAT, [2, 5]]] });
+    expectCompileError(importing(bytes), { code: 'SHAPE_ERROR', node: 'mm', op: 'MatMul', reason: /3.*4|4.*3/ });
+  });
+
+  it('Reshape to a target with a different element count -> SHAPE_ERROR', () => {
+    const bytes = modelOf([node({ opType: 'Reshape', name: 'r', inputs: ['x', 's'], outputs: ['y'] })],
+      { inputs: [['x', FLOAT, [2, 3]]], outputs: [['y', FLOAT, [4]]], initializers: [i64('s', [4])] });
+    expectCompileError(importing(bytes), { code: 'SHAPE_ERROR', node: 'r', op: 'Reshape', reason: /6|\[2, 3\]/ });
+  });
+
+  it('Reshape with two -1 dims -> SHAPE_ERROR', () => {
+    const bytes = modelOf([node({ opType: 'Reshape', name: 'r', inputs: ['x', 's'], outputs: ['y'] })],
+      { inputs: [['x', FLOAT, [2, 3]]], outputs: [['y', FLOAT, [3, 2]]], initializers: [i64('s', [-1, -1])] });
+    expectCompileError(importing(bytes), { code: 'SHAPE_ERROR', node: 'r', op: 'Reshape', reason: /-1/ });
+  });
+
+  it('an initializer with a negative dim -> INVALID_MODEL', () => {
+    const bytes = modelOf([node({ opType: 'Relu', name: 'relu', inputs: ['w'], outputs: ['y'] })],
+      { outputs: [['y', FLOAT, [2]]], initializers: [tensor({ name: 'w', dims: [-2], dataType: FLOAT, floatData: [1, 2] })] });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', reason: /tensor "w" has an invalid dim -2/ });
+  });
+
+  it('a negative pinned input dim -> SHAPE_ERROR', () => {
+    const bytes = modelOf([node({ opType: 'Relu', name: 'relu', inputs: ['x'], outputs: ['y'] })], { inputs: [['x', FLOAT, ['N', 3]]], outputs: [['y', FLOAT, ['N', 3]]] });
+    expectCompileError(importing(bytes, { inputShapes: { x: [-4, 3] } }), { code: 'SHAPE_ERROR', reason: /graph input "x" has an invalid dim -4/ });
+  });
+
+  it('a BatchNormalization scale that is not 1-D -> SHAPE_ERROR', () => {
+    const bytes = modelOf([node({ opType: 'BatchNormalization', name: 'bn', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'] })], {
+      inputs: [['x', FLOAT, [1, 2, 2]]], outputs: [['y', FLOAT, [1, 2, 2]]],
+      initializers: [f32('s', [1], []), f32('b', [0, 0]), f32('m', [0, 0]), f32('v', [1, 1])],
+    });
+    expectCompileError(importing(bytes), { code: 'SHAPE_ERROR', node: 'bn', op: 'BatchNormalization', reason: /per-channel inputs must be 1-D/ });
+  });
+
+  it('Scan with num_scan_inputs larger than its inputs -> INVALID_MODEL', () => {
+    const body = graph({ inputs: [valueInfo('xi', tensorType(FLOAT, [2]))], outputs: [valueInfo('yi', tensorType(FLOAT, [2]))], nodes: [node({ opType: 'Relu', inputs: ['xi'], outputs: ['yi'] })] });
+    const bytes = modelOf([node({ opType: 'Scan', name: 'scan', inputs: ['x'], outputs: ['y'], attrs: [attr.graph('body', body), attr.int('num_scan_inputs', 2n ** 62n)] })],
+      { inputs: [['x', FLOAT, [3, 2]]], outputs: [['y', FLOAT, [3, 2]]] });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 'scan', op: 'Scan', reason: /num_scan_inputs/ });
+  });
+});
+
+describe('graph structure: cycles and missing values', () => {
+  it('a cycle -> INVALID_MODEL naming the first node of the cycle', () => {
+    const bytes = modelOf([
+      node({ opType: 'Relu', name: 'a', inputs: ['vb'], outputs: ['va'] }),
+      node({ opType: 'Neg', name: 'b', inputs: ['va'], outputs: ['vb'] }),
+    ], { outputs: [['vb', FLOAT, [2]]] });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 'a', op: 'Relu', reason: /input "vb" is not defined before this node \(missing input or graph cycle\)/ });
+  });
+
+  it('a node reading a value nothing defines -> INVALID_MODEL naming the value', () => {
+    const bytes = modelOf([node({ opType: 'Add', name: 'add', inputs: ['x', 'ghost'], outputs: ['y'] })], { inputs: [['x', FLOAT, [2]]], outputs: [['y', FLOAT, [2]]] });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 'add', op: 'Add', reason: /input "ghost" is not defined/ });
+  });
+
+  it('a required input left empty -> INVALID_MODEL', () => {
+    const bytes = modelOf([node({ opType: 'Gemm', name: 'gemm', inputs: ['x', ''], outputs: ['y'] })], { inputs: [['x', FLOAT, [2, 2]]], outputs: [['y', FLOAT, [2, 2]]] });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 'gemm', op: 'Gemm', reason: /required input 1 is missing/ });
+  });
+
+  it('a graph output nothing produces -> INVALID_MODEL', () => {
+    const bytes = modelOf([node({ opType: 'Relu', name: 'relu', inputs: ['x'], outputs: ['y'] })], { inputs: [['x', FLOAT, [2]]], outputs: [['z', FLOAT, [2]]] });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', reason: /graph output "z" is never produced/ });
+  });
+
+  it('a node without op_type -> INVALID_MODEL', () => {
+    const g = msg(f.bytes(1, msg(f.str(1, 'x'), f.str(2, 'y'), f.str(3, 'nameless'))), f.str(2, 'g'));
+    expectCompileError(importing(model({ graph: g })), { code: 'INVALID_MODEL', reason: /node 0 has no op_type/ });
+  });
+});
+
+describe('ten billion elements and other sizes that must be refused before any work', () => {
+  it('a graph input of 100000 x 100000 -> LIMIT_EXCEEDED', () => {
+    const bytes = modelOf([node({ opType: 'Relu', name: 'relu', inputs: ['x'], outputs: ['y'] })], { inputs: [['x', FLOAT, [100_000, 100_000]]], outputs: [['y', FLOAT, [100_000, 100_000]]] });
+    expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', reason: /graph input "x" would have 10000000000 elements/ });
+  });
+
+  it('an initializer declaring 10^10 elements -> LIMIT_EXCEEDED', () => {
+    const bytes = modelOf([node({ opType: 'Relu', name: 'relu', inputs: ['w'], outputs: ['y'] })],
+      { outputs: [['y', FLOAT, [TEN_BILLION]]], initializers: [tensor({ name: 'w', dims: [TEN_BILLION], dataType: FLOAT })] });
+    expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', reason: /tensor "w" \[10000000000\] has more than 2\^31 elements/ });
+  });
+
+  const huge: [string, Uint8Array[], Uint8Array[]][] = [
+    ['ConstantOfShape', [node({ opType: 'ConstantOfShape', name: 'big', inputs: ['s'], outputs: ['y'] })], [i64('s', [100_000, 100_000])]],
+    ['Expand', [node({ opType: 'Expand', name: 'big', inputs: ['x', 's'], outputs: ['y'] })], [i64('s', [100_000, 100_000])]],
+    ['Tile', [node({ opType: 'Tile', name: 'big', inputs: ['x', 's'], outputs: ['y'] })], [i64('s', [TEN_BILLION])]],
+    ['Range', [node({ opType: 'Range', name: 'big', inputs: ['a', 'b', 'c'], outputs: ['y'] })], [i64('a', [0], []), i64('b', [TEN_BILLION], []), i64('c', [1], [])]],
+    ['Pad', [node({ opType: 'Pad', name: 'big', inputs: ['x', 'p'], outputs: ['y'] })], [i64('p', [0, TEN_BILLION])]],
+    ['OneHot', [node({ opType: 'OneHot', name: 'big', inputs: ['i', 'd', 'v'], outputs: ['y'] })], [i64('i', [0]), i64('d', [TEN_BILLION], []), f32('v', [0, 1])]],
+    ['Resize', [node({ opType: 'Resize', name: 'big', inputs: ['x4', '', 'sc'], outputs: ['y'] })], [f32('sc', [1, 1, 100_000, 100_000])]],
+    ['Upsample', [node({ opType: 'Upsample', name: 'big', inputs: ['x4', 'sc'], outputs: ['y'] })], [f32('sc', [1, 1, 100_000, 100_000])]],
+  ];
+  it.each(huge)('%s to ten billion elements -> LIMIT_EXCEEDED naming the node, without allocating', (op, nodes, inits) => {
+    const bytes = model({
+      opsets: [['', op === 'Upsample' ? 9 : 18]],
+      graph: graph({
+        nodes,
+        inputs: [valueInfo('x', tensorType(FLOAT, [1])), valueInfo('x4', tensorType(FLOAT, [1, 1, 2, 2]))],
+        outputs: [valueInfo('y', tensorType(FLOAT, null as never))],
+        initializers: inits,
+      }),
+    });
+    expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', node: 'big', op, reason: /elements/ });
+  });
+
+  it('a Loop with a constant trip count of 10^10 and a scan output -> LIMIT_EXCEEDED', () => {
+    const body = graph({
+      inputs: [valueInfo('i', tensorType(INT64, [])), valueInfo('c', tensorType(BOOL, []))],
+      outputs: [valueInfo('c2', tensorType(BOOL, [])), valueInfo('s', tensorType(INT64, []))],
+      nodes: [node({ opType: 'Identity', inputs: ['c'], outputs: ['c2'] }), node({ opType: 'Identity', inputs: ['i'], outputs: ['s'] })],
+    });
+    const bytes = modelOf([node({ opType: 'Loop', name: 'loop', inputs: ['n', ''], outputs: ['ys'], attrs: [attr.graph('body', body)] })],
+      { outputs: [['ys', INT64, [null]]], initializers: [i64('n', [TEN_BILLION], [])] });
+    expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', node: 'loop', op: 'Loop', reason: /elements/ });
+  });
+
+  it('a Loop with a trip count of 10^12 whose result feeds a shape is not run at import time', () => {
+    const body = graph({
+      inputs: [valueInfo('i', tensorType(INT64, [])), valueInfo('c', tensorType(BOOL, [])), valueInfo('acc', tensorType(INT64, [1]))],
+      outputs: [valueInfo('c2', tensorType(BOOL, [])), valueInfo('acc2', tensorType(INT64, [1]))],
+      nodes: [node({ opType: 'Identity', inputs: ['c'], outputs: ['c2'] }), node({ opType: 'Add', inputs: ['acc', 'one'], outputs: ['acc2'] })],
+    });
+    const bytes = modelOf([
+      node({ opType: 'Loop', name: 'loop', inputs: ['n', '', 'start'], outputs: ['count'], attrs: [attr.graph('body', body)] }),
+      node({ opType: 'ConstantOfShape', name: 'fill', inputs: ['count'], outputs: ['y'] }),
+    ], { outputs: [['y', FLOAT, [null]]], initializers: [i64('n', [1e12], []), i64('start', [0]), i64('one', [1])] }, 18);
+    expectCompileError(importing(bytes), { code: 'UNSUPPORTED_ATTRIBUTE', node: 'fill', op: 'ConstantOfShape', reason: /shape .* must be known at compile time/ }, 3_000);
+  });
+
+  it('the interpreter refuses a result over its element limit before allocating it', () => {
+    // 2^30 elements: importable (types only), but 8 GiB as float64 in the interpreter.
+    const bytes = modelOf([node({ opType: 'ConstantOfShape', name: 'fill', inputs: ['s'], outputs: ['y'] })],
+      { outputs: [['y', FLOAT, [32_768, 32_768]]], initializers: [i64('s', [32_768, 32_768])] });
+    const g = importOnnx(bytes);
+    expectCompileError(() => interpret(g, {}), { code: 'LIMIT_EXCEEDED', node: 'fill', op: 'ConstantOfShape', reason: /1073741824 elements/ });
+  });
+});
+
+describe('nesting and recursion limits', () => {
+  /** An If whose then-branch holds another If, `depth` levels deep (else-branches are flat). */
+  function nestedIf(depth: number): Uint8Array {
+    const leaf = (out: string) => graph({ outputs: [valueInfo(out, tensorType(FLOAT, [1]))], nodes: [node({ opType: 'Identity', inputs: ['x'], outputs: [out] })] });
+    let inner = leaf('r0');
+    for (let d = 1; d <= depth; d++) {
+      const out = `r${d}`;
+      inner = graph({
+        outputs: [valueInfo(out, tensorType(FLOAT, [1]))],
+        nodes: [node({ opType: 'If', name: `if${d}`, inputs: ['cond'], outputs: [out], attrs: [attr.graph('then_branch', inner), attr.graph('else_branch', leaf(out))] })],
+      });
+    }
+    return inner;
+  }
+
+  it('subgraphs nested 100 deep -> LIMIT_EXCEEDED (no stack overflow)', () => {
+    const top = nestedIf(100);
+    const m = model({
+      opsets: [['', 18]],
+      graph: graph({
+        nodes: [node({ opType: 'If', name: 'top', inputs: ['cond'], outputs: ['y'], attrs: [attr.graph('then_branch', top), attr.graph('else_branch', top)] })],
+        inputs: [valueInfo('cond', tensorType(BOOL, [])), valueInfo('x', tensorType(FLOAT, [1]))],
+        outputs: [valueInfo('y', tensorType(FLOAT, [1]))],
+      }),
+    });
+    expectCompileError(importing(m), { code: 'LIMIT_EXCEEDED', reason: /nested deeper than 64 levels/ });
+  });
+
+  it('value types nested 200 deep -> LIMIT_EXCEEDED', () => {
+    let t = tensorType(FLOAT, [1]);
+    for (let d = 0; d < 200; d++) t = sequenceType(t);
+    const bytes = model({ graph: graph({ inputs: [valueInfo('x', t)], outputs: [valueInfo('x', t)] }) });
+    expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', reason: /nested deeper than 64 levels/ });
+  });
+
+  it('a local function that calls itself -> LIMIT_EXCEEDED naming the call', () => {
+    const fn = functionProto({ name: 'Loopy', domain: 'local', inputs: ['a'], outputs: ['b'], nodes: [node({ opType: 'Loopy', domain: 'local', inputs: ['a'], outputs: ['b'] })] });
+    const bytes = model({
+      opsets: [['', 18], ['local', 1]],
+      graph: graph({ nodes: [node({ opType: 'Loopy', domain: 'local', name: 'call', inputs: ['x'], outputs: ['y'] })], inputs: [valueInfo('x', tensorType(FLOAT, [1]))], outputs: [valueInfo('y', tensorType(FLOAT, [1]))] }),
+      functions: [fn],
+    });
+    expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', reason: /recursive function "Loopy"/ });
+  });
+
+  it('a node with 200000 inputs and an attribute of a million ints end quickly in a typed error', () => {
+    const w = protobuf.Writer.create();
+    for (let i = 0; i < 200_000; i++) w.uint32((1 << 3) | 2).string('x');
+    w.uint32((2 << 3) | 2).string('y').uint32((3 << 3) | 2).string('t').uint32((4 << 3) | 2).string('Transpose');
+    w.uint32((5 << 3) | 2).bytes(attr.ints('perm', Array.from({ length: 1_000_000 }, (_, i) => i)));
+    const bytes = modelOf([w.finish()], { inputs: [['x', FLOAT, [2, 3]]], outputs: [['y', FLOAT, [3, 2]]] });
+    expectCompileError(importing(bytes), { code: 'UNSUPPORTED_ATTRIBUTE', node: 't', op: 'Transpose', reason: /perm/ });
+  });
+
+  it('sub-messages nested 2000 deep in an unknown field are skipped without recursion', () => {
+    // field 99 (unknown to ModelProto) holding 2000 nested length-delimited fields: skipped as opaque bytes.
+    let inner: Uint8Array = new Uint8Array(0);
+    for (let d = 0; d < 2000; d++) inner = msg(f.bytes(1, inner));
+    const bytes = msg(f.bytes(99, inner), f.bytes(7, graph({ nodes: [node({ opType: 'Relu', inputs: ['x'], outputs: ['y'] })], inputs: [valueInfo('x', tensorType(FLOAT, [2]))], outputs: [valueInfo('y', tensorType(FLOAT, [2]))] })), sub(8, f.str(1, ''), f.int(2, 18)));
+    expect(importOnnx(bytes).nodes.length).toBe(1);
+  });
+});
