@@ -28,6 +28,8 @@ export interface BenchResult {
   readonly createMs: number;
   /** Threads tensorc actually ran on (1 when the artifact has no threaded variant). */
   readonly tensorcThreads: number;
+  /** The wasm variant tensorc picked for this host, e.g. model.wasm or model.mt.wasm. */
+  readonly variant: string;
   readonly tensorcMs: number;
   readonly runs: number;
   readonly ortMs?: number;
@@ -69,7 +71,7 @@ export function maxRelativeDiff(got: Record<string, Tensor>, want: Record<string
 export async function benchModel(file: string, o: BenchOptions): Promise<BenchResult> {
   const art = await compile(file, { ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}), ...(o.onStage ? { onStage: o.onStage } : {}) });
   let t = performance.now();
-  const tc = await InferenceSession.create({ manifest: art.manifest, wasm: art.wasm, weights: art.weights }, {
+  const tc = await InferenceSession.create({ manifest: art.manifest, wasm: art.wasm, wasmVariants: art.wasmVariants, weights: art.weights }, {
     numThreads: o.threads, ...(o.onWarning ? { onWarning: o.onWarning } : {}),
   });
   const createMs = performance.now() - t;
@@ -98,6 +100,7 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
       wasmBytes: art.wasm.length,
       createMs,
       tensorcThreads: tc.numThreads,
+      variant: tc.variant,
       tensorcMs: median(ta),
       runs: ta.length,
       ...(os ? { ortMs: median(tb), maxRelDiff: maxRelativeDiff(a, b) } : {}),

@@ -21,7 +21,7 @@ function positiveInt(flag: string, text: string): number {
 
 function report(model: string, threads: number, r: BenchResult): string {
   const lines = [`${model}: ${r.inputs.map((i) => `${i.name} ${i.dtype}[${i.shape.join(',')}]`).join(', ')}; model.wasm ${r.wasmBytes} bytes`];
-  const note = r.tensorcThreads < threads ? ` (${r.tensorcThreads} thread: no threaded variant)` : ` (${r.tensorcThreads} thread${r.tensorcThreads > 1 ? 's' : ''})`;
+  const note = ` (${r.tensorcThreads} thread${r.tensorcThreads > 1 ? 's' : ''}, ${r.variant})`;
   lines.push(`  tensorc          ${r.tensorcMs.toFixed(3).padStart(10)} ms median of ${r.runs} runs${note}`);
   if (r.ortMs !== undefined) {
     lines.push(`  onnxruntime-web  ${r.ortMs.toFixed(3).padStart(10)} ms median of ${r.runs} runs (${threads} thread${threads > 1 ? 's' : ''})`);
@@ -53,7 +53,7 @@ export async function benchCommand(model: string, f: BenchFlags): Promise<void> 
   if (f.json) {
     process.stdout.write(JSON.stringify({
       model, threads, inputs: r.inputs, wasmBytes: r.wasmBytes, runs: r.runs,
-      tensorc: { medianMs: r.tensorcMs, threads: r.tensorcThreads, sessionCreateMs: r.createMs },
+      tensorc: { medianMs: r.tensorcMs, threads: r.tensorcThreads, variant: r.variant, sessionCreateMs: r.createMs },
       onnxruntimeWeb: r.ortMs === undefined ? null : { medianMs: r.ortMs, threads },
       ratio: ratio ?? null, maxRelDiff: r.maxRelDiff ?? null, agree: agree ?? null,
     }, null, 1) + '\n');

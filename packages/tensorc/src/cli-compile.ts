@@ -39,8 +39,9 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
       else tick(stage, ms);
     },
   });
+  const tSave = performance.now();
   await result.save(f.output);
-  tick('save', 0);
+  tick('save', performance.now() - tSave);
   const m = result.manifest;
   const summary = {
     output: f.output, kernels: m.kernels.length, wasmBytes: result.wasm.length, weightsBytes: result.weights.length,

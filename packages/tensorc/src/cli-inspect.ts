@@ -1,9 +1,9 @@
 // `tensorc inspect`: what a model contains and whether tensorc can import it (and if not, why).
 
-import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_DOMAIN_CONVERTERS, type LoweringGraph, type LoweringType, importOnnx, toLoweringModel } from '@tensorc/frontend';
 import { CompileError } from '@tensorc/ir';
+import { readModelFile } from './read-model-file.js';
 
 const typeText = (t: LoweringType): string => {
   if (t.kind === 'tensor') return `${t.dtype}[${t.shape === null ? '?' : t.shape.map((d) => (d === null ? '?' : d)).join(',')}]`;
@@ -23,12 +23,7 @@ function countOps(g: LoweringGraph, counts: Map<string, number>): void {
 }
 
 export async function inspectCommand(file: string): Promise<void> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(fs.readFileSync(file));
-  } catch (e) {
-    throw new CompileError('IO_ERROR', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  const bytes = await readModelFile(file);
   const baseDir = path.dirname(path.resolve(file));
   const m = toLoweringModel(bytes, baseDir);
   const out: string[] = [];

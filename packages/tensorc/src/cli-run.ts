@@ -7,6 +7,7 @@ import { decodeTensorProto } from '@tensorc/frontend';
 import { CompileError, fromHostTensor } from '@tensorc/ir';
 import { InferenceSession, Tensor, type TensorType } from '@tensorc/runtime';
 import { readNpy, writeNpy } from './npy.js';
+import { progress } from './progress.js';
 
 export interface RunFlags { input: string[]; random?: boolean; outputDir?: string; runs: string; quiet?: boolean }
 
@@ -47,9 +48,13 @@ function summarize(name: string, t: Tensor): string {
 
 export async function runCommand(dir: string, f: RunFlags): Promise<void> {
   if (!fs.existsSync(path.join(dir, 'manifest.json'))) throw new CompileError('IO_ERROR', `${dir} is not an artifact folder (no manifest.json)`);
+  const runs = Number(f.runs);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new CompileError('INVALID_INPUT', `--runs must be a positive integer, got "${f.runs}"`);
   const t0 = performance.now();
   const session = await InferenceSession.create(dir);
   const createMs = performance.now() - t0;
+  const tick = progress(f.quiet);
+  tick('load', createMs);
   const given = new Map<string, Tensor>();
   for (const spec of f.input) {
     const eq = spec.indexOf('=');
@@ -64,7 +69,6 @@ export async function runCommand(dir: string, f: RunFlags): Promise<void> {
     feeds[i.name] = t;
   });
   for (const name of given.keys()) if (!manifest.inputs.some((i) => i.name === name)) throw new CompileError('INVALID_INPUT', `the model has no input "${name}"`);
-  const runs = Math.max(1, Number(f.runs) || 1);
   const times: number[] = [];
   let out: Record<string, Tensor> = {};
   for (let r = 0; r < runs; r++) {
@@ -72,6 +76,7 @@ export async function runCommand(dir: string, f: RunFlags): Promise<void> {
     out = (await session.run(feeds)) as Record<string, Tensor>;
     times.push(performance.now() - s);
   }
+  tick(`run x${runs}`, times.reduce((a, b) => a + b, 0));
   times.sort((a, b) => a - b);
   for (const [name, t] of Object.entries(out)) process.stdout.write(summarize(name, t) + '\n');
   process.stdout.write(`session created in ${createMs.toFixed(1)} ms; run median ${times[Math.floor(times.length / 2)]!.toFixed(3)} ms over ${runs} run(s)\n`);

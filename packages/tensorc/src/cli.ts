@@ -1,19 +1,20 @@
 #!/usr/bin/env node
-// The tensorc command line: compile, run, inspect. User errors print one line on stderr and exit 1;
+// The tensorc command line: compile, run, inspect, bench. User errors print one line on stderr and exit 1;
 // internal errors exit 2 (stack trace with --verbose). Progress goes to stderr when it is a terminal.
 
 import { Command } from 'commander';
-import { CompileError } from '@tensorc/ir';
-import { TensorcRuntimeError } from '@tensorc/runtime';
 import { registerBench } from './cli-bench.js';
 import { compileCommand } from './cli-compile.js';
+import { errorReport, exitCodeFor } from './cli-errors.js';
 import { inspectCommand } from './cli-inspect.js';
 import { runCommand } from './cli-run.js';
-import { NpyError } from './npy.js';
 
 const program = new Command();
 program.name('tensorc').description('Ahead-of-time compiler from ONNX models to WebAssembly SIMD').version('0.1.0')
-  .option('--verbose', 'print stack traces for errors').option('-q, --quiet', 'no progress output');
+  .option('--verbose', 'print stack traces for errors').option('-q, --quiet', 'no progress output')
+  .addHelpText('after', '\nProgress lines (one per stage, with timing) go to stderr when it is a terminal.\nExit codes: 0 success; 1 user error (one line on stderr); 2 internal error (add --verbose for the stack).')
+  // Usage errors found by commander (unknown option, missing argument) read like our own: one line, exit 1.
+  .configureOutput({ outputError: (text, write) => write(`tensorc: ${text.replace(/^error: /, '')}`) });
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -42,15 +43,7 @@ program.command('inspect').argument('<model>', 'ONNX model file (.onnx)')
 
 registerBench(program);
 
-function isUserError(e: unknown): boolean {
-  if (e instanceof CompileError) return e.code !== 'INTERNAL';
-  return e instanceof TensorcRuntimeError || e instanceof NpyError || (e instanceof Error && 'code' in e && typeof (e as NodeJS.ErrnoException).code === 'string');
-}
-
 program.parseAsync(process.argv).catch((e: unknown) => {
-  const verbose = program.opts()['verbose'] === true;
-  const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`tensorc: ${isUserError(e) ? '' : 'internal error: '}${msg.split('\n')[0]}\n`);
-  if (verbose && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
-  process.exit(isUserError(e) ? 1 : 2);
+  process.stderr.write(errorReport(e, program.opts()['verbose'] === true));
+  process.exit(exitCodeFor(e));
 });

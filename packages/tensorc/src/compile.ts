@@ -1,11 +1,11 @@
 // The public compile() API: an ONNX model (path or bytes) -> a WebAssembly artifact. It imports with the
 // frontend (pinning shapes), simplifies the IR, and emits code with the wasm backend, reporting each stage.
 
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Artifact, compileGraph } from '@tensorc/backend';
 import { importOnnx } from '@tensorc/frontend';
-import { CompileError, type Graph, OPTIMIZE_PIPELINE, type PassReport, printGraph, runPipeline } from '@tensorc/ir';
+import { type Graph, OPTIMIZE_PIPELINE, type PassReport, printGraph, runPipeline } from '@tensorc/ir';
+import { readModelFile } from './read-model-file.js';
 
 export interface CompileOptions {
   /** Concrete shapes for graph inputs by name (pins symbolic dims such as the batch size). */
@@ -33,11 +33,7 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
   let bytes: Uint8Array;
   let baseDir: string | undefined;
   if (typeof model === 'string') {
-    try {
-      bytes = new Uint8Array(await fs.promises.readFile(model));
-    } catch (e) {
-      throw new CompileError('IO_ERROR', `cannot read ${model}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
+    bytes = await readModelFile(model);
     baseDir = path.dirname(path.resolve(model));
   } else {
     bytes = model;
