@@ -43,6 +43,9 @@ program.command('inspect').argument('<model>', 'ONNX model file (.onnx)')
 
 registerBench(program);
 
+// A closed pipe (`tensorc inspect m.onnx | head`) ends output quietly instead of crashing with a stack.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(errorReport(e, program.opts()['verbose'] === true));
   process.exit(exitCodeFor(e));

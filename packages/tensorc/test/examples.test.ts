@@ -1,0 +1,26 @@
+// The runnable examples stay runnable: each examples/<name>/run.mjs is spawned as a user would run it (against
+// the built packages) and must exit 0, which it does only when its outputs match the PyTorch references beside it.
+
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const EXAMPLES: Record<string, RegExp[]> = {
+  cnn: [/image 0 \(drawn: disk\): disk /, /image 4 \(drawn: vertical stripes\): vertical stripes /, /max \|tensorc - PyTorch\| = \S+ \(ok/],
+  transformer: [/y: float32\[1, 32, 64\]/, /changing token 31 moved earlier outputs by 0 /, /max \|tensorc - PyTorch\| = \S+ \(ok/],
+  moe: [/tokens per expert \[4, 5, 10, 7, 7, 5, 14, 12\]/, /experts identical to PyTorch's; max \|tensorc - PyTorch\| = \S+ \(ok/],
+};
+
+describe('examples', () => {
+  for (const [name, patterns] of Object.entries(EXAMPLES)) {
+    it(`examples/${name}/run.mjs matches its PyTorch reference`, () => {
+      const r = spawnSync(process.execPath, [path.join(root, 'examples', name, 'run.mjs')], { encoding: 'utf8', timeout: 240_000 });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      for (const p of patterns) expect(r.stdout).toMatch(p);
+      expect(r.stdout).toMatch(/median [\d.]+ ms/);
+    }, 300_000);
+  }
+});
