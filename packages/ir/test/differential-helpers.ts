@@ -67,12 +67,13 @@ export function allValues(g: Graph, feeds: Record<string, HostTensor>): Map<Valu
 export function expectLocallyClose(before: Graph, after: Graph, feeds: Record<string, HostTensor>): number {
   const orig = allValues(before, feeds);
   if (!orig) return 0;
-  const old = new Set(before.nodes);
+  const key = (n: Node) => `${n.outputs.map((o) => o.id).join()}|${n.inputs.join()}|${JSON.stringify(n.op, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+  const old = new Set(before.nodes.filter((n) => n.op.kind !== 'constant').map(key));
   const constants = new Map<ValueId, Node>();
   for (const n of after.nodes) if (n.op.kind === 'constant') constants.set(n.outputs[0]!.id, n);
   let checked = 0;
   for (const n of after.nodes) {
-    if (old.has(n) || n.op.kind === 'constant' || !n.outputs.every((o) => orig.has(o.id))) continue;
+    if (n.op.kind === 'constant' || old.has(key(n)) || !n.outputs.every((o) => orig.has(o.id))) continue;
     const ins = [...new Set(n.inputs)];
     const inputs = ins.filter((id) => !constants.has(id)).map((id) => {
       const v = orig.get(id);

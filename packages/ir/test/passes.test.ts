@@ -42,10 +42,12 @@ describe('random graphs', () => {
     }), { numRuns: 200, seed: 21 });
   });
 
-  it('every pass and the simplify pipeline preserve interpreter results', () => {
+  // Passes marked inexact change float rounding; fusion-passes.test.ts checks them node by node with a tolerance.
+  it('every exact pass and the simplify pipeline preserve interpreter results', () => {
+    const exact = (ps: readonly (typeof PASSES)[number][]) => ps.filter((x) => !x.inexact);
     fc.assert(fc.property(randomCase, (c) => {
       const want = interpret(c.graph, c.feeds);
-      for (const p of [...PASSES.map((x) => [x]), SIMPLIFY_PIPELINE, OPTIMIZE_PIPELINE]) {
+      for (const p of [...exact(PASSES).map((x) => [x]), SIMPLIFY_PIPELINE, exact(OPTIMIZE_PIPELINE)]) {
         const { graph } = runPipeline(c.graph, p, { verifyEach: true });
         sameResults(want, interpret(graph, c.feeds));
       }

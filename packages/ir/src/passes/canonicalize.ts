@@ -8,6 +8,7 @@ import type { ScalarExpr } from '../scalar.js';
 import type { HostTensor } from '../tensor.js';
 import type { ValueType } from '../types.js';
 import { producers, substitute } from './graph-walk.js';
+import { MOVEMENT_RULES } from './movement-rules.js';
 import { type Pass, bump } from './pass.js';
 import { SCALAR_RULES } from './scalar-rules.js';
 
@@ -98,6 +99,7 @@ export const CANONICAL_RULES: readonly Rule[] = [
     apply: (n, ctx) => (n.op.kind === 'pad' && [...n.op.low, ...n.op.high, ...n.op.interior].every((v) => v === 0) ? forwardIfSameType(n, ctx, 0) : undefined),
   },
   { name: 'concat-single', identity: 'concat(x) -> x', apply: (n, ctx) => (n.op.kind === 'concat' && n.inputs.length === 1 ? forwardIfSameType(n, ctx, 0) : undefined) },
+  ...MOVEMENT_RULES,
   ...SCALAR_RULES,
 ];
 
