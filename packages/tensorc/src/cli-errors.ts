@@ -18,7 +18,9 @@ export const exitCodeFor = (e: unknown): 1 | 2 => (isUserError(e) ? 1 : 2);
 
 /** The text written to stderr: one line, plus the stack when verbose. */
 export function errorReport(e: unknown, verbose: boolean): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const line = `tensorc: ${isUserError(e) ? '' : 'internal error: '}${msg.split('\n')[0]}\n`;
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  // The library speaks of the API option; say what to type here.
+  const hint = /\binputShapes\b/.test(msg) ? ' (on the command line: --input-shape name=d0,d1,...)' : '';
+  const line = `tensorc: ${isUserError(e) ? '' : 'internal error: '}${msg}${hint}\n`;
   return verbose && e instanceof Error && e.stack ? line + e.stack + '\n' : line;
 }

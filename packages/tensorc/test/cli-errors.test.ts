@@ -31,4 +31,9 @@ describe('cli-errors', () => {
     expect(v.startsWith('tensorc: MatMul node "mm": first line\n')).toBe(true);
     expect(v).toMatch(/\n\s+at /);
   });
+
+  it('a message about the inputShapes option also names the CLI flag', () => {
+    const e = new CompileError('UNSUPPORTED_OP', 'backend: input "x" needs a static tensor shape; pin it with inputShapes');
+    expect(errorReport(e, false)).toBe('tensorc: backend: input "x" needs a static tensor shape; pin it with inputShapes (on the command line: --input-shape name=d0,d1,...)\n');
+  });
 });
