@@ -29,10 +29,10 @@ const FLAVOURS = [
   { name: 'relaxed, 2 threads', opts: { relaxedSimd: true, numThreads: 2 }, file: 'model.relaxed.mt.wasm' },
 ] as const;
 
-async function expectAllFlavoursAgree(g: Graph, feeds: Record<string, HostTensor>, tol: number): Promise<void> {
+async function expectAllFlavoursAgree(g: Graph, feeds: Record<string, HostTensor>, tol: number, exactMath = false): Promise<void> {
   const want = interpret(g, feeds);
   // Every GEMM of two or more units gets a parallel step, however small, so splitting is exercised.
-  const art = compileGraph(g, { parallelMinMacs: 0 });
+  const art = compileGraph(g, { parallelMinMacs: 0, exactMath });
   const parallel = (art.manifest.parallel?.maxThreads ?? 1) > 1;
   for (const f of FLAVOURS) {
     const s = await InferenceSession.create(art, { ...f.opts, onWarning: () => {} });
@@ -95,7 +95,8 @@ describe('code variants', () => {
     let compiled = 0;
     await fc.assert(fc.asyncProperty(randomStaticCase, async (c) => {
       try {
-        await expectAllFlavoursAgree(c.graph, c.feeds, 1e-4);
+        // exact math: random graphs cast floats to ints, where one ulp can flip the result
+        await expectAllFlavoursAgree(c.graph, c.feeds, 1e-4, true);
         compiled++;
       } catch (e) {
         if (e instanceof CompileError && e.code === 'UNSUPPORTED_OP') return;

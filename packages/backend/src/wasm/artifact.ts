@@ -30,6 +30,8 @@ export interface BackendOptions {
   readonly relaxedSimd?: boolean;
   /** Also emit threaded variants (shared memory + run_range) for InferenceSession's numThreads (default true). */
   readonly threads?: boolean;
+  /** float64 transcendental functions that round exactly as the interpreter (see EmitOptions.exactMath). */
+  readonly exactMath?: boolean;
   /** The smallest GEMM (multiply-adds) split across threads; tests lower it to exercise splitting on small graphs. */
   readonly parallelMinMacs?: number;
 }
@@ -58,7 +60,7 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
   const wasmVariants: Record<string, Uint8Array> = {};
   let pages = 0;
   for (const v of specs) {
-    const emitted = emitModule(layout, { relaxed: v.relaxed, threaded: v.threaded, ...(opts.parallelMinMacs !== undefined ? { parallelMinMacs: opts.parallelMinMacs } : {}) });
+    const emitted = emitModule(layout, { relaxed: v.relaxed, threaded: v.threaded, exactMath: opts.exactMath ?? false, ...(opts.parallelMinMacs !== undefined ? { parallelMinMacs: opts.parallelMinMacs } : {}) });
     wasmVariants[v.file] = emitted.wasm;
     pages = emitted.pages;
   }

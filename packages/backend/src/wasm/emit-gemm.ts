@@ -22,6 +22,8 @@ const RELAXED_MADD_F32X4 = (binaryen as unknown as { RelaxedMaddVecF32x4: number
 export interface GemmCodeOptions {
   /** Use f32x4.relaxed_madd (one rounding on FMA hardware) instead of mul + add. */
   readonly relaxed: boolean;
+  /** Keep transcendental epilogue ops (exp, erf, sigmoid) on the scalar float64 code (EmitOptions.exactMath). */
+  readonly exactMath: boolean;
 }
 
 /** Scratch slots (one per worker) of an implicit-B GEMM: the most workers a threaded variant can use. */
@@ -131,7 +133,7 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
 
   // An epilogue of plain f32 arithmetic runs on the accumulator vectors before the store (operands read as
   // vectors: contiguous along the columns, or one value splat); others run per element after the store.
-  const vectorEpilogue = k.epilogue !== null && vectorizableEpilogue(k.epilogue, k.epilogueOperands.map((o) => o.col));
+  const vectorEpilogue = k.epilogue !== null && vectorizableEpilogue(k.epilogue, k.epilogueOperands.map((o) => o.col), opts.exactMath);
   const storeVec = (row: () => E, col: () => E, colOffset: number, accLocal: number): E => {
     if (!vectorEpilogue) return m.v128.store(colOffset * 4, 4, cAt(row(), col()), V(accLocal));
     const value = emitVectorEpilogue(m, k.epilogue!, {

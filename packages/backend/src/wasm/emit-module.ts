@@ -12,6 +12,7 @@ import { emitNest } from './emit-nest.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
 import type { MemoryLayout } from './memory-plan.js';
 import { addWasmMath } from './wasm-math.js';
+import { addVectorMath } from './wasm-vector-math.js';
 import { type StepPlan, planSteps } from './parallel-plan.js';
 
 export const PAGE = 65536;
@@ -19,6 +20,12 @@ export const PAGE = 65536;
 export interface EmitOptions {
   /** Relaxed SIMD code (f32x4.relaxed_madd in the GEMM). */
   readonly relaxed?: boolean;
+  /**
+   * Transcendental functions (exp, erf, sigmoid in softmax and GEMM epilogues) in float64 scalar code that
+   * rounds exactly as the reference interpreter, instead of the float32 SIMD approximations (a few ulp).
+   * For tests that compare bit for bit across discontinuities (a float cast to int); slower.
+   */
+  readonly exactMath?: boolean;
   /** Shared memory and a `run_range` export for the runtime's worker threads. */
   readonly threaded?: boolean;
   /** The smallest GEMM (multiply-adds) given a parallel step (default PARALLEL_MIN_MACS). */
@@ -39,6 +46,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     m.addMemoryImport('0', 'env', 'memory');
     const math = new MathImports(m);
     addWasmMath(m);
+    addVectorMath(m);
     addScalarHelpers(m, math);
     const address = (id: number) => {
       const a = layout.address.get(id);
@@ -49,9 +57,9 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
       try {
         switch (k.kind) {
           case 'nest': emitNest(m, math, k, address); break;
-          case 'softmax': emitSoftmax(m, math, k, address); break;
+          case 'softmax': emitSoftmax(m, math, k, address, opts.exactMath ?? false); break;
           case 'gather': emitGather(m, k, address); break;
-          case 'gemm': emitGemm(m, math, k, address, { relaxed }); break;
+          case 'gemm': emitGemm(m, math, k, address, { relaxed, exactMath: opts.exactMath ?? false }); break;
           case 'gather_elements': emitGatherElements(m, k, address); break;
           case 'argreduce': emitArgReduce(m, k, address); break;
           case 'topk': emitTopK(m, k, address); break;

@@ -1,14 +1,19 @@
 // A GEMM epilogue evaluated on f32x4 vectors (four adjacent output columns at once) straight on the
-// accumulators, before they are stored. Only float32 expressions built from ops whose SIMD form rounds
-// exactly like the scalar one qualify (add, sub, mul, div, min, max, neg, abs, sqrt, floor, ceil, round,
-// recip, comparisons and select); anything else (exp, erf, tanh, casts, ...) keeps the scalar epilogue.
+// accumulators, before they are stored. float32 expressions qualify when built from ops whose SIMD form
+// rounds exactly like the scalar one (add, sub, mul, div, min, max, neg, abs, sqrt, floor, ceil, round,
+// recip, comparisons and select) or from exp, erf and sigmoid, which use the f32x4 functions of
+// wasm-vector-math.ts (float32 accuracy; that is what makes GELU and SiLU epilogues vector code). Anything
+// else (tanh, casts, ...) keeps the scalar epilogue.
 
 import binaryen from 'binaryen';
 import type { BinaryOp, ScalarExpr, UnaryOp } from '@tensorc/ir';
+import { VECTOR_MATH } from './wasm-vector-math.js';
 
 type E = binaryen.ExpressionRef;
 
-const UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sqrt', 'floor', 'ceil', 'round', 'recip']);
+const UNARY: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sqrt', 'floor', 'ceil', 'round', 'recip', 'exp', 'erf', 'sigmoid']);
+/** Ops whose vector form is a float32 approximation, left to the scalar code under `exactMath`. */
+const APPROXIMATE: ReadonlySet<UnaryOp> = new Set(['exp', 'erf', 'sigmoid']);
 const BINARY: ReadonlySet<BinaryOp> = new Set(['add', 'sub', 'mul', 'div', 'min', 'max', 'eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 const COMPARE: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
@@ -18,17 +23,19 @@ export type ColumnStride = 0 | 1;
 /**
  * Whether `e` can run on vectors given each operand's column stride (index = operand number - 2).
  * Comparisons are allowed only as the condition of a select (a mask is not a float value).
+ * `exactMath` keeps to the ops whose vector results are bit-identical to the scalar code.
  */
-export function vectorizableEpilogue(e: ScalarExpr, colStrides: readonly number[], asMask = false): boolean {
+export function vectorizableEpilogue(e: ScalarExpr, colStrides: readonly number[], exactMath: boolean, asMask = false): boolean {
+  const sub = (x: ScalarExpr, mask = false) => vectorizableEpilogue(x, colStrides, exactMath, mask);
   switch (e.k) {
     case 'acc': return !asMask;
     case 'arg': return !asMask && e.i >= 2 && (colStrides[e.i - 2] === 0 || colStrides[e.i - 2] === 1);
     case 'lit': return !asMask && e.dtype === 'float32';
-    case 'un': return !asMask && UNARY.has(e.op) && vectorizableEpilogue(e.a, colStrides);
+    case 'un': return !asMask && UNARY.has(e.op) && !(exactMath && APPROXIMATE.has(e.op)) && sub(e.a);
     case 'bin':
       if (COMPARE.has(e.op) !== asMask || !BINARY.has(e.op)) return false;
-      return vectorizableEpilogue(e.a, colStrides) && vectorizableEpilogue(e.b, colStrides);
-    case 'select': return !asMask && vectorizableEpilogue(e.c, colStrides, true) && vectorizableEpilogue(e.a, colStrides) && vectorizableEpilogue(e.b, colStrides);
+      return sub(e.a) && sub(e.b);
+    case 'select': return !asMask && sub(e.c, true) && sub(e.a) && sub(e.b);
     case 'cast': return false;
   }
 }
@@ -56,6 +63,7 @@ export function emitVectorEpilogue(m: binaryen.Module, e: ScalarExpr, env: Vecto
         case 'ceil': return m.f32x4.ceil(v(e.a));
         case 'round': return m.f32x4.nearest(v(e.a));
         case 'recip': return m.f32x4.div(m.f32x4.splat(m.f32.const(1)), v(e.a));
+        case 'exp': case 'erf': case 'sigmoid': return m.call(VECTOR_MATH[e.op], [v(e.a)], binaryen.v128);
         default: throw new Error(`vector epilogue: ${e.op}`);
       }
     case 'bin': {
