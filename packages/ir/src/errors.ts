@@ -14,13 +14,20 @@ export type ErrorCode =
   | 'RUNTIME_ERROR' // evaluation failed (index out of range, ...)
   | 'INTERNAL';
 
+/** Longest message kept: a reason quoting a crafted attribute (a million-entry perm) must stay readable. */
+const MAX_MESSAGE = 2000;
+
+function clip(message: string): string {
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)`;
+}
+
 export class CompileError extends Error {
   readonly code: ErrorCode;
   readonly node: string | undefined;
   readonly opType: string | undefined;
   constructor(code: ErrorCode, message: string, where: { node?: string | undefined; opType?: string | undefined } = {}) {
     const loc = where.opType || where.node ? `${where.opType ?? '?'} node "${where.node ?? ''}": ` : '';
-    super(`${loc}${message}`);
+    super(`${loc}${clip(message)}`);
     this.name = 'CompileError';
     this.code = code;
     this.node = where.node;

@@ -9,6 +9,7 @@ import { causalConvWithState, swiGLU } from './attention-gated.js';
 import { linearAttention } from './attention-linear.js';
 import { rotaryEmbedding } from './attention-rotary.js';
 import type { ConvertContext } from './context.js';
+import { checkTableSize } from './limits.js';
 import type { ConverterTable } from './registry-types.js';
 import { reshapeTo } from './shape-ops.js';
 
@@ -89,12 +90,14 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
   if (isCausal) {
     // Query i (of this block) attends key j iff j <= i + offset, offset = cached length (or per batch from nonpad_kv_seqlen).
     const offsets = pastK === undefined && lens ? lens.map((l) => l - QS) : [pastLen];
+    checkTableSize(ctx, offsets.length * QS * KS, 'Attention causal mask');
     const data = new Float64Array(offsets.length * QS * KS);
     offsets.forEach((o, b) => { for (let i = 0; i < QS; i++) for (let j = 0; j < KS; j++) data[(b * QS + i) * KS + j] = j <= i + o ? 0 : -Infinity; });
     const causal = ctx.b.constant({ dtype: dt, shape: offsets.length > 1 ? [offsets.length, 1, QS, KS] : [QS, KS], data });
     bias = bias === undefined ? causal : map(bin('add', arg(0), arg(1)), [bias, causal]);
   }
   if (lens) {
+    checkTableSize(ctx, B * KS, 'Attention padding mask');
     const data = new Float64Array(B * KS);
     lens.forEach((l, b) => { for (let j = 0; j < KS; j++) data[b * KS + j] = j < l ? 0 : -Infinity; });
     const pad = ctx.b.constant({ dtype: dt, shape: [B, 1, 1, KS], data });

@@ -112,8 +112,9 @@ export const MISC: ConverterTable = {
       const ind = ctx.input(0);
       const it = ctx.tensorTypeOf(ind);
       const depthVals = ctx.requireConst(1, 'depth');
+      if (depthVals.data.length !== 1) ctx.fail('SHAPE_ERROR', `OneHot depth must hold one value, it has ${depthVals.data.length}`);
       const depth = Math.trunc(Number(depthVals.data[0]));
-      if (depth < 1) ctx.fail('SHAPE_ERROR', `OneHot depth ${depth}`);
+      if (!(depth >= 1)) ctx.fail('SHAPE_ERROR', `OneHot depth ${depth}`);
       const values = ctx.input(2);
       const outRank = it.shape.length + 1;
       const axis = normAxis(ctx, ctx.attrs.int('axis', -1), outRank);

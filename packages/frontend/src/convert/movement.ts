@@ -106,6 +106,7 @@ export const MOVEMENT: ConverterTable = {
       else if (attrSplit) sizes = [...attrSplit];
       else {
         const parts = ctx.opset >= 18 ? ctx.attrs.int('num_outputs', numOut) : numOut;
+        if (!Number.isInteger(parts) || parts < 1 || parts > numOut) ctx.fail('INVALID_MODEL', `num_outputs is ${parts} but the node has ${numOut} outputs`);
         const chunk = Math.ceil(n / parts);
         sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(chunk, n - i * chunk)));
       }
@@ -182,6 +183,7 @@ export const MOVEMENT: ConverterTable = {
       const [s0, l0, d0] = [0, 1, 2].map((i) => ctx.constInput(i));
       const dt = ctx.tensorTypeOf(ctx.input(0)).dtype;
       if (!s0 || !l0 || !d0) return ctx.notKnown(!s0 ? 0 : !l0 ? 1 : 2, 'start/limit/delta');
+      if (![s0, l0, d0].every((t) => t.data.length === 1)) ctx.fail('SHAPE_ERROR', 'start, limit and delta must each hold one value');
       const [s, l, d] = [s0, l0, d0].map((t) => Number((t.data as ArrayLike<number | bigint>)[0]));
       const n = Math.max(Math.ceil((l! - s!) / d!), 0);
       const io = ctx.emit1({ kind: 'iota', axis: 0 }, [], [tensorType(dt, [n])]);

@@ -6,6 +6,7 @@ import {
 } from '@tensorc/ir';
 import { convPads } from './contraction.js';
 import type { ConvertContext } from './context.js';
+import { checkShapeSize, checkTableSize } from './limits.js';
 import type { ConverterTable } from './registry-types.js';
 
 interface Window {
@@ -113,6 +114,8 @@ export const POOLING: ConverterTable = {
       const dt = ctx.tensorTypeOf(x).dtype;
       const w = windowOf(ctx, x);
       const sum = windowContract(ctx, x, w, arg(0), 'add', 0, dt);
+      checkShapeSize(ctx, w.out, 'AveragePool output window');
+      checkTableSize(ctx, w.out.reduce((a, b) => a * b, 1), 'AveragePool divisor table');
       const counts = windowCounts(w, ctx.attrs.int('count_include_pad', 0) === 1);
       const cnt = ctx.b.constant({ dtype: dt, shape: [1, 1, ...w.out], data: Float64Array.from(counts) });
       return [ctx.emit1({ kind: 'map', expr: bin('div', arg(0), arg(1)) }, [sum, cnt])];

@@ -4,6 +4,7 @@
 
 import { type ValueId, arg, cast } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { checkShapeSize, checkTableSize } from './limits.js';
 import { reshapeTo } from './shape-ops.js';
 
 /** Normalized coordinate of position i of an axis of extent d. */
@@ -24,7 +25,9 @@ export function affineGrid(ctx: ConvertContext): ValueId[] {
   }
   if (ts[0] !== size[0] && typeof ts[0] === 'number') ctx.fail('SHAPE_ERROR', `AffineGrid batch ${ts[0]} differs from size[0] = ${size[0]}`);
   const spatial = size.slice(2);
+  checkShapeSize(ctx, size, 'AffineGrid size');
   const P = spatial.reduce((a, d) => a * d, 1);
+  checkTableSize(ctx, P * (k + 1), 'AffineGrid base grid');
   const base = new Float64Array(P * (k + 1));
   for (let p = 0; p < P; p++) {
     let rem = p;

@@ -4,6 +4,7 @@
 
 import { type ScalarExpr, type ValueId, arg, bin, cast, lit, select, un } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { checkShapeSize } from './limits.js';
 import { reshapeTo } from './shape-ops.js';
 import { lastAxisComponent, staticDims } from './spatial-grid-sample.js';
 import { type AxisTaps, channelsFirst, combine, gatherWeighted, rowTable, scaleInt } from './spatial-sampler.js';
@@ -72,8 +73,10 @@ export function roiAlign(ctx: ConvertContext): ValueId[] {
   const PH = ctx.attrs.int('output_height', 1);
   const PW = ctx.attrs.int('output_width', 1);
   const scale = ctx.attrs.float('spatial_scale', 1);
-  const [, , H, W] = xs as [number, number, number, number];
+  const [, C, H, W] = xs as [number, number, number, number];
   const R = rs[0]!;
+  // The gathered samples [R, PH, PW, S, S, 2x2 taps, C] are the largest value this lowering makes.
+  checkShapeSize(ctx, [R, PH, PW, S, S, 4, C], 'RoiAlign sample grid');
   const dt = ctx.tensorTypeOf(x).dtype;
   const r = dt === ctx.tensorTypeOf(rois).dtype ? rois : ctx.emit1({ kind: 'map', expr: cast(dt, arg(0)) }, [rois]);
   const halfPixel = ctm === 'half_pixel';

@@ -6,6 +6,7 @@
 import { type ValueId, arg, isFloat, lit, select } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { normAxis } from './dim-utils.js';
+import { checkShapeSize, checkTableSize } from './limits.js';
 import type { ConverterTable } from './registry-types.js';
 import { int64Const } from './shape-ops.js';
 import { affineGrid } from './spatial-affine-grid.js';
@@ -33,12 +34,14 @@ function applyResize(ctx: ConvertContext, x: ValueId, p: ResizePlan): ValueId {
   let y = x;
   let cur = [...shape];
   const extrap: (boolean[] | undefined)[] = Array(r).fill(undefined);
+  checkShapeSize(ctx, p.sizes, 'Resize output');
   for (let a = 0; a < r; a++) {
     const outSize = p.sizes[a]!;
     const scale = p.scales[a]!;
     const roi: [number, number] = p.roi ? [p.roi[a]!, p.roi[r + a]!] : [0, 1];
     const identity = Math.abs(scale - 1) < 1e-12 && outSize === cur[a] && roi[0] === 0 && roi[1] === 1;
     if (identity) continue;
+    checkTableSize(ctx, outSize * cur[a]!, `Resize weights of axis ${a}`);
     const w = axisWeights({ ...p, roi }, cur[a]!, outSize, scale);
     if (p.coordMode === 'tf_crop_and_resize') extrap[a] = w.extrapolated;
     const oneHot = w.weights.every((row) => row.every((v) => v === 0 || v === 1) && row.reduce((s, v) => s + v, 0) === 1);
@@ -56,6 +59,7 @@ function applyResize(ctx: ConvertContext, x: ValueId, p: ResizePlan): ValueId {
   if (extrap.some((e) => e?.some(Boolean))) {
     const maskShape = cur.map((d, a) => (extrap[a] ? d : 1));
     const n = maskShape.reduce((s, d) => s * d, 1);
+    checkTableSize(ctx, n, 'Resize extrapolation mask');
     const data = new Float64Array(n);
     const idx = new Array<number>(r).fill(0);
     for (let k = 0; k < n; k++) {
@@ -71,6 +75,8 @@ function applyResize(ctx: ConvertContext, x: ValueId, p: ResizePlan): ValueId {
 
 function outputSizes(ctx: ConvertContext, shape: number[], scales: number[] | undefined, sizes: number[] | undefined, axes: number[], policy: string): { scales: number[]; sizes: number[] } {
   const r = shape.length;
+  const given = sizes ?? scales;
+  if (given && given.length !== axes.length) ctx.fail('SHAPE_ERROR', `${sizes ? 'sizes' : 'scales'} has ${given.length} entries for ${axes.length} axes`);
   if (sizes) {
     let sc = shape.map((d, i) => (axes.includes(i) ? sizes[axes.indexOf(i)]! / d : 1));
     let out = shape.map((d, i) => (axes.includes(i) ? sizes[axes.indexOf(i)]! : d));
