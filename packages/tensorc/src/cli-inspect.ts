@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { DEFAULT_DOMAIN_CONVERTERS, type LoweringGraph, type LoweringType, importOnnx, toLoweringModel } from '@tensorc/frontend';
 import { CompileError } from '@tensorc/ir';
+import { progress } from './progress.js';
 import { readModelFile } from './read-model-file.js';
 
 const typeText = (t: LoweringType): string => {
@@ -22,10 +23,13 @@ function countOps(g: LoweringGraph, counts: Map<string, number>): void {
   }
 }
 
-export async function inspectCommand(file: string): Promise<void> {
+export async function inspectCommand(file: string, flags: { quiet?: boolean } = {}): Promise<void> {
+  const tick = progress(flags.quiet);
+  let t0 = performance.now();
   const bytes = await readModelFile(file);
   const baseDir = path.dirname(path.resolve(file));
   const m = toLoweringModel(bytes, baseDir);
+  tick('decode', performance.now() - t0);
   const out: string[] = [];
   out.push(`${file}: IR version ${m.irVersion}, producer "${m.producer}"`);
   out.push(`opsets: ${[...m.opsets].map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ')}`);
@@ -44,6 +48,7 @@ export async function inspectCommand(file: string): Promise<void> {
     if (!ok) unsupported.push(op);
     out.push(`  ${op.padEnd(28)} ${String(n).padStart(5)}${ok ? '' : '  (not supported)'}`);
   }
+  t0 = performance.now();
   try {
     const g = importOnnx(bytes, { baseDir });
     out.push(`import: ok (${g.nodes.length} IR nodes)`);
@@ -51,6 +56,7 @@ export async function inspectCommand(file: string): Promise<void> {
     if (!(e instanceof CompileError)) throw e;
     out.push(`import: fails: ${e.message}`);
   }
+  tick('import', performance.now() - t0);
   if (unsupported.length) out.push(`unsupported ops: ${unsupported.join(', ')}`);
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -39,7 +39,7 @@ program.command('run').argument('<dir>', 'artifact folder made by tensorc compil
 
 program.command('inspect').argument('<model>', 'ONNX model file (.onnx)')
   .description('show opsets, ops with counts, inputs/outputs and what tensorc cannot import')
-  .action(async (model: string) => inspectCommand(model));
+  .action(async (model: string) => inspectCommand(model, program.opts()));
 
 registerBench(program);
 
