@@ -79,6 +79,22 @@ describe('code variants', () => {
     }
   }, 120_000);
 
+  it('matrix-vector products (fewer than 4 rows, packed weights) in 1x32 tiles agree in every variant', async () => {
+    const { arg: a, bin: bn, lit: l, un } = await import('@tensorc/ir');
+    for (const [M, K, N, gelu] of [[1, 300, 100, false], [3, 40, 36, true], [2, 17, 7, false], [1, 64, 64, true], [1, 33, 1000, false]] as const) {
+      const b = new GraphBuilder();
+      const x = b.input('x', tensorType('float32', [M, K]));
+      const w = b.constant({ dtype: 'float32', shape: [K, N], data: Float64Array.from({ length: K * N }, (_, i) => Math.fround(Math.cos(i * 0.37) * 0.3)) });
+      const bias = b.constant({ dtype: 'float32', shape: [N], data: Float64Array.from({ length: N }, (_, i) => i / 50) });
+      const act = gelu
+        ? bn('mul', bn('mul', a(0), l(0.5, 'float32')), bn('add', l(1, 'float32'), un('erf', bn('mul', bn('add', a(0), a(1)), l(Math.SQRT1_2, 'float32')))))
+        : bn('max', bn('add', a(0), a(1)), l(0, 'float32'));
+      b.output('y', b.map(act, [b.matmul(x, w), bias]));
+      const feeds = { x: { dtype: 'float32' as const, shape: [M, K], data: Float64Array.from({ length: M * K }, (_, i) => Math.fround(Math.sin(i * 0.3))) } };
+      await expectAllFlavoursAgree(b.build(), feeds, 1e-5);
+    }
+  }, 120_000);
+
   it('convolutions (implicit GEMM with per-worker scratch panels, and im2col) agree in every variant', async () => {
     for (const [stride, pad, C, M] of [[1, 1, 3, 8], [1, 0, 5, 12], [2, 1, 4, 6]] as const) {
       const W = (16 / stride - 1) * stride + 3 - 2 * pad;

@@ -30,10 +30,13 @@ export interface GemmCodeOptions {
 export const SCRATCH_WORKERS = 32;
 
 /** How a GEMM's work is cut into independent units (all units of a batch, then the next batch). */
-export function gemmUnits(k: Pick<GemmKernel, 'm' | 'n' | 'batch' | 'bImplicit'>): { readonly byColumns: boolean; readonly perBatch: number; readonly total: number } {
+export function gemmUnits(k: Pick<GemmKernel, 'm' | 'n' | 'batch' | 'bImplicit' | 'bPacked'>): { readonly byColumns: boolean; readonly wide: boolean; readonly perBatch: number; readonly total: number } {
   const byColumns = k.n > k.m || k.bImplicit !== undefined;
-  const perBatch = byColumns ? Math.ceil(k.n / 8) : Math.ceil(k.m / 4);
-  return { byColumns, perBatch, total: perBatch * k.batch };
+  // Fewer than 4 rows (matrix-vector products, batch-1 layers) by packed panels: a unit is 4 panels, run as
+  // 1x32 tiles whose 8 independent accumulators hide the add latency that a lone 1x8 tile waits on.
+  const wide = byColumns && k.m < 4 && k.bPacked;
+  const perBatch = byColumns ? Math.ceil(k.n / (wide ? 32 : 8)) : Math.ceil(k.m / 4);
+  return { byColumns, wide, perBatch, total: perBatch * k.batch };
 }
 
 /** for (i = from; i < to; i += step) body. */
@@ -180,6 +183,23 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
     storeVec(() => I(i), () => I(j), 4, vacc[1]!),
     ...scalarBlockEpilogue('r', 1),
   ];
+  // row i x columns j..j+31: four packed panels side by side (units.wide)
+  const wideRowTile = (): E[] => [
+    ...setPanel(),
+    ...vacc.map((v) => m.local.set(v, m.v128.const(ZERO))),
+    forLoop(m, 'wk', kk, c(0), () => c(k.k), 1, [
+      m.local.set(av, m.v128.load32_splat(0, 4, aAt(I(i), I(kk)))),
+      m.local.set(bp, panelRow()),
+      ...vacc.map((v, n) => m.local.set(v, madd(V(v), V(av), m.v128.load((n >> 1) * k.k * 32 + (n & 1) * 16, 4, I(bp))))),
+    ]),
+    ...[0, 1, 2, 3].flatMap((p) => [
+      storeVec(() => I(i), () => m.i32.add(I(j), c(8 * p)), 0, vacc[2 * p]!),
+      storeVec(() => I(i), () => m.i32.add(I(j), c(8 * p)), 4, vacc[2 * p + 1]!),
+    ]),
+    ...(vectorEpilogue || !k.epilogue ? [] : [
+      forLoop(m, 'wec', ec, c(0), () => c(32), 1, [m.local.set(rr, I(i)), m.local.set(cc, m.i32.add(I(j), I(ec))), ...epilogueAt()]),
+    ]),
+  ];
   // element (i, j)
   const cell = (tag: string): E[] => [
     m.local.set(sacc, m.f32.const(0)),
@@ -191,7 +211,19 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
   ];
 
   // One unit: `lo` is its first row (by rows) or column (by columns) inside batch q.
-  const unitBody: E[] = units.byColumns
+  const N32 = k.n - (k.n % 32);
+  const unitBody: E[] = units.wide
+    ? [
+      m.local.set(lo, m.i32.shl(I(u), c(5))),
+      m.if(m.i32.lt_s(I(lo), c(N32)),
+        m.block(null, [m.local.set(j, I(lo)), forLoop(m, 'wi', i, c(0), () => c(k.m), 1, wideRowTile())]),
+        // the last unit: remaining whole panels, then the ragged right edge
+        m.block(null, [
+          forLoop(m, 'pj', j, I(lo), () => c(N8), 8, [forLoop(m, 'pi', i, c(0), () => c(k.m), 1, [...setPanel(), ...rowTile()])]),
+          forLoop(m, 'ei', i, c(0), () => c(k.m), 1, [forLoop(m, 'ej', j, c(N8), () => c(k.n), 1, cell('e'))]),
+        ])),
+    ]
+    : units.byColumns
     ? [
       m.local.set(lo, m.i32.shl(I(u), c(3))),
       m.if(m.i32.lt_s(I(lo), c(N8)),
