@@ -368,6 +368,31 @@ describe('nesting and recursion limits', () => {
     expectCompileError(importing(m), { code: 'LIMIT_EXCEEDED', reason: /nested deeper than 64 levels/ });
   });
 
+  it('local functions each nesting 60 levels of subgraphs and calling each other -> LIMIT_EXCEEDED once inlined', () => {
+    // Every function body is within the decoder's limit on its own; inlined into one another they nest 1900 deep.
+    const leaf = (out: string) => graph({ outputs: [valueInfo(out, tensorType(FLOAT, [1]))], nodes: [node({ opType: 'Identity', inputs: ['a'], outputs: [out] })] });
+    const functions = Array.from({ length: 32 }, (_, k) => {
+      let inner: Uint8Array = k + 1 < 32
+        ? graph({ outputs: [valueInfo('r0', tensorType(FLOAT, [1]))], nodes: [node({ opType: `F${k + 1}`, domain: 'local', inputs: ['a', 'c'], outputs: ['r0'] })] })
+        : leaf('r0');
+      for (let d = 1; d <= 60; d++) {
+        inner = graph({ outputs: [valueInfo(`r${d}`, tensorType(FLOAT, [1]))], nodes: [node({ opType: 'If', inputs: ['c'], outputs: [`r${d}`], attrs: [attr.graph('then_branch', inner), attr.graph('else_branch', leaf(`r${d}`))] })] });
+      }
+      const body = node({ opType: 'If', inputs: ['c'], outputs: ['b'], attrs: [attr.graph('then_branch', inner), attr.graph('else_branch', leaf('b'))] });
+      return functionProto({ name: `F${k}`, domain: 'local', inputs: ['a', 'c'], outputs: ['b'], nodes: [body] });
+    });
+    const bytes = model({
+      opsets: [['', 18], ['local', 1]],
+      functions,
+      graph: graph({
+        nodes: [node({ opType: 'F0', domain: 'local', name: 'call', inputs: ['x', 'c'], outputs: ['y'] })],
+        inputs: [valueInfo('x', tensorType(FLOAT, [1])), valueInfo('c', tensorType(BOOL, []))],
+        outputs: [valueInfo('y', tensorType(FLOAT, [1]))],
+      }),
+    });
+    expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', reason: /nested deeper than 64 levels once local functions are inlined/ });
+  });
+
   it('value types nested 200 deep -> LIMIT_EXCEEDED', () => {
     let t = tensorType(FLOAT, [1]);
     for (let d = 0; d < 200; d++) t = sequenceType(t);

@@ -5,6 +5,7 @@
 
 import { type ValueId, arg, bin, tensorType } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { checkTableSize } from './limits.js';
 import { reshapeTo } from './shape-ops.js';
 import { staticDims } from './spatial-grid-sample.js';
 import { type AxisSampling, axisTaps, combine, gatherWeighted, rowTable, scaleInt } from './spatial-sampler.js';
@@ -54,6 +55,7 @@ export function deformConv(ctx: ConvertContext): ValueId[] {
       [off], [tensorType(dt, [N, Go, ...K, 1, ...O])]);
     const delta = reshapeTo(ctx, comp, sShape);
     const baseShape = sShape.map((_, a) => (a === 2 + i ? K[i]! : a === 2 + k + i ? O[i]! : 1));
+    checkTableSize(ctx, K[i]! * O[i]!, `DeformConv sampling grid of axis ${i}`);
     const base = new Float64Array(K[i]! * O[i]!);
     for (let kk = 0; kk < K[i]!; kk++) for (let o = 0; o < O[i]!; o++) base[kk * O[i]! + o] = -pads[i]! + strides[i]! * o + kk * dil[i]!;
     const coord = ctx.emit1({ kind: 'map', expr: bin('add', arg(0), arg(1)) }, [ctx.b.constant({ dtype: dt, shape: baseShape, data: base }), delta]);

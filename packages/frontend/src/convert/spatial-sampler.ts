@@ -5,6 +5,7 @@
 
 import { type DType, type ScalarExpr, type ValueId, arg, bin, cast, lit, select, un } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { checkTableSize } from './limits.js';
 import { reshapeTo } from './shape-ops.js';
 
 export type SampleMode = 'nearest' | 'linear' | 'cubic';
@@ -150,6 +151,7 @@ export function rowTable(ctx: ConvertContext, x: ValueId, shape: readonly number
 /** Constant int64 tensor of `shape` (unit everywhere but `axis`) holding i * step along that axis. */
 export function rampInt(ctx: ConvertContext, rank: number, axis: number, n: number, step: number): ValueId {
   const shape = Array.from({ length: rank }, (_, i) => (i === axis ? n : 1));
+  checkTableSize(ctx, n, 'index ramp');
   return ctx.b.constant({ dtype: 'int64', shape, data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i * step)) });
 }
 

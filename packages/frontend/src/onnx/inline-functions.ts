@@ -6,7 +6,7 @@
 import { CompileError } from '@tensorc/ir';
 import type { AttrValue } from '../convert/attributes.js';
 import type { LoweringGraph, LoweringNode, LoweringType } from '../lowering-model.js';
-import { functionKey, type RawAttrValue, type RawFunction, type RawGraph, type RawNode } from './raw-model.js';
+import { functionKey, MAX_NESTING, type RawAttrValue, type RawFunction, type RawGraph, type RawNode } from './raw-model.js';
 
 /** Calls nested deeper than this are refused (a local function that calls itself would never end). */
 export const MAX_INLINE_DEPTH = 32;
@@ -28,11 +28,26 @@ const TOP_SCOPE: Scope = { attrs: null, rename: (n) => n, prefix: '', depth: 0 }
 
 class Inliner {
   private nodeCount = 0;
+  /** Graphs (the main one and subgraphs) being inlined right now, outermost first. */
+  private nesting = 0;
   private readonly usedPrefixes = new Set<string>();
 
   constructor(private readonly functions: ReadonlyMap<string, RawFunction>) {}
 
   graph(raw: RawGraph, scope: Scope): LoweringGraph {
+    // Each function body was decoded with its own nesting budget; inlined into one another they can nest
+    // far deeper than the decoder allows, so the combined depth is checked here.
+    if (++this.nesting > MAX_NESTING) {
+      throw new CompileError('LIMIT_EXCEEDED', `subgraphs are nested deeper than ${MAX_NESTING} levels once local functions are inlined`);
+    }
+    try {
+      return this.graphBody(raw, scope);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private graphBody(raw: RawGraph, scope: Scope): LoweringGraph {
     const valueInfo = new Map<string, LoweringType>();
     for (const v of raw.valueInfo) valueInfo.set(scope.rename(v.name), v.type);
     const nodes: LoweringNode[] = [];
