@@ -4,8 +4,7 @@
 
 import type { Command } from 'commander';
 import { CompileError } from '@tensorc/ir';
-import { type BenchResult, benchModel, tryLoadOrt } from './bench-core.js';
-import { parseShapes } from './cli-compile.js';
+import type { BenchResult } from './bench-core.js';
 import { progress } from './progress.js';
 
 export interface BenchFlags { inputShape: string[]; threads: string; minMs: string; ort: boolean; json?: boolean; quiet?: boolean }
@@ -35,6 +34,9 @@ function report(model: string, threads: number, r: BenchResult): string {
 export async function benchCommand(model: string, f: BenchFlags): Promise<void> {
   const threads = positiveInt('--threads', f.threads);
   const minMs = positiveInt('--min-ms', f.minMs);
+  // Loaded here, not at the top: registering the command must not load the compiler.
+  const { parseShapes } = await import('./cli-compile.js');
+  const { benchModel, tryLoadOrt } = await import('./bench-core.js');
   const inputShapes = parseShapes(f.inputShape);
   const tick = progress(f.quiet);
   const ort = f.ort ? await tryLoadOrt() : undefined;

@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 // The tensorc command line: compile, run, inspect, bench. User errors print one line on stderr and exit 1;
 // internal errors exit 2 (stack trace with --verbose). Progress goes to stderr when it is a terminal.
+// Commands load their modules when they run, so --help and usage errors answer without loading the compiler.
 
 import { Command } from 'commander';
 import { registerBench } from './cli-bench.js';
-import { compileCommand } from './cli-compile.js';
 import { errorReport, exitCodeFor } from './cli-errors.js';
-import { inspectCommand } from './cli-inspect.js';
-import { runCommand } from './cli-run.js';
 
 const program = new Command();
 program.name('tensorc').description('Ahead-of-time compiler from ONNX models to WebAssembly SIMD').version('0.1.0')
@@ -27,7 +25,7 @@ program.command('compile').argument('<model>', 'ONNX model file (.onnx)')
   .option('--print-after <pass>', "print the IR after a pass ('*' for every pass; repeatable)", collect, [])
   .option('--verify-each', 'verify the IR after every pass')
   .option('--json', 'print a JSON summary instead of text')
-  .action(async (model: string, o: object) => compileCommand(model, { ...o, ...(program.opts() as object) } as never));
+  .action(async (model: string, o: object) => (await import('./cli-compile.js')).compileCommand(model, { ...o, ...(program.opts() as object) } as never));
 
 program.command('run').argument('<dir>', 'artifact folder made by tensorc compile')
   .description('run a compiled artifact and summarize its outputs')
@@ -35,11 +33,11 @@ program.command('run').argument('<dir>', 'artifact folder made by tensorc compil
   .option('--random', 'fill inputs that are not given with deterministic pseudo-random values')
   .option('--output-dir <dir>', 'write each output as <name>.npy here')
   .option('--runs <n>', 'run this many times and report the median time', '1')
-  .action(async (dir: string, o: object) => runCommand(dir, { ...o, ...(program.opts() as object) } as never));
+  .action(async (dir: string, o: object) => (await import('./cli-run.js')).runCommand(dir, { ...o, ...(program.opts() as object) } as never));
 
 program.command('inspect').argument('<model>', 'ONNX model file (.onnx)')
   .description('show opsets, ops with counts, inputs/outputs and what tensorc cannot import')
-  .action(async (model: string) => inspectCommand(model, program.opts()));
+  .action(async (model: string) => (await import('./cli-inspect.js')).inspectCommand(model, program.opts()));
 
 registerBench(program);
 
