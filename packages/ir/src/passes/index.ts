@@ -1,6 +1,6 @@
 // Pass infrastructure and the passes.
 export { type Pass, type PassStats, bump } from './pass.js';
-export { OPTIMIZE_PIPELINE, PASSES, SIMPLIFY_PIPELINE, passByName } from './registry.js';
+export { FUSION_PASSES, NO_FUSE_PIPELINE, OPTIMIZE_PIPELINE, PASSES, SIMPLIFY_PIPELINE, passByName } from './registry.js';
 export { type PassReport, type PipelineOptions, runPipeline } from './pipeline.js';
 export { CANONICAL_RULES, type Rule, type RuleContext, type Rewrite, applyRules } from './canonicalize.js';
 export { FOLD_ELEMENT_LIMIT } from './constfold.js';

@@ -7,9 +7,15 @@ import { dcePass } from './dce.js';
 import { foldAffinePass } from './fold-affine.js';
 import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
+import { fuseReductionPass } from './fuse-reduction.js';
 import type { Pass } from './pass.js';
+import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
-export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass];
+export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass,
+  fuseReductionPass, recognizeSoftmaxPass];
+
+/** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
+export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine']);
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
@@ -19,7 +25,13 @@ export function passByName(name: string): Pass | undefined {
 export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPass, canonicalizePass, csePass, dcePass];
 
 /**
- * The default optimization pipeline: simplify, merge elementwise maps, fuse them into contractions as epilogues,
- * then fold per-channel affine epilogues (BatchNorm) into constant weights.
+ * The default optimization pipeline: simplify; recognize spelled-out softmax; merge elementwise maps; let sums
+ * absorb the maps they reduce; fuse elementwise consumers into contractions as epilogues; fold per-channel
+ * affine epilogues (BatchNorm) into constant weights.
  */
-export const OPTIMIZE_PIPELINE: readonly Pass[] = [...SIMPLIFY_PIPELINE, fuseElementwisePass, fuseEpiloguePass, foldAffinePass, dcePass];
+export const OPTIMIZE_PIPELINE: readonly Pass[] = [
+  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, dcePass,
+];
+
+/** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */
+export const NO_FUSE_PIPELINE: readonly Pass[] = OPTIMIZE_PIPELINE.filter((p) => !FUSION_PASSES.has(p.name));
