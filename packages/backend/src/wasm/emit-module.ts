@@ -9,6 +9,7 @@ import { emitGemm, gemmUnits } from './emit-gemm.js';
 import { emitArgReduce, emitGatherElements } from './emit-index-kernels.js';
 import { emitTopK } from './emit-topk.js';
 import { emitNest } from './emit-nest.js';
+import { canVectorizeNest, emitNestSimd } from './emit-nest-simd.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
 import type { MemoryLayout } from './memory-plan.js';
 import { addWasmMath } from './wasm-math.js';
@@ -56,7 +57,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     for (const k of layout.kernels) {
       try {
         switch (k.kind) {
-          case 'nest': emitNest(m, math, k, address); break;
+          case 'nest': if (canVectorizeNest(k)) emitNestSimd(m, math, k, address); else emitNest(m, math, k, address); break;
           case 'softmax': emitSoftmax(m, math, k, address, opts.exactMath ?? false); break;
           case 'gather': emitGather(m, k, address); break;
           case 'gemm': emitGemm(m, math, k, address, { relaxed, exactMath: opts.exactMath ?? false }); break;

@@ -25,11 +25,16 @@ export type ColumnStride = 0 | 1;
  * Comparisons are allowed only as the condition of a select (a mask is not a float value).
  * `exactMath` keeps to the ops whose vector results are bit-identical to the scalar code.
  */
-export function vectorizableEpilogue(e: ScalarExpr, colStrides: readonly number[], exactMath: boolean, asMask = false): boolean {
-  const sub = (x: ScalarExpr, mask = false) => vectorizableEpilogue(x, colStrides, exactMath, mask);
+export function vectorizableEpilogue(e: ScalarExpr, colStrides: readonly number[], exactMath: boolean): boolean {
+  return vectorizableScalar(e, (i) => i >= 2 && (colStrides[i - 2] === 0 || colStrides[i - 2] === 1), exactMath);
+}
+
+/** The same test for any float32 scalar expression whose argument i can be read as a vector when argOk(i). */
+export function vectorizableScalar(e: ScalarExpr, argOk: (i: number) => boolean, exactMath: boolean, asMask = false): boolean {
+  const sub = (x: ScalarExpr, mask = false) => vectorizableScalar(x, argOk, exactMath, mask);
   switch (e.k) {
     case 'acc': return !asMask;
-    case 'arg': return !asMask && e.i >= 2 && (colStrides[e.i - 2] === 0 || colStrides[e.i - 2] === 1);
+    case 'arg': return !asMask && argOk(e.i);
     case 'lit': return !asMask && e.dtype === 'float32';
     case 'un': return !asMask && UNARY.has(e.op) && !(exactMath && APPROXIMATE.has(e.op)) && sub(e.a);
     case 'bin':

@@ -1,0 +1,98 @@
+// A loop nest run four output elements at a time on f32x4 vectors, when that gives exactly the scalar
+// nest's results: float32 everywhere, the innermost output loop contiguous in the output and, in every
+// operand, contiguous or constant (a splat), no padded reads, no reduction or a max/min one (order-free
+// and exact in float32), and expressions of exactly-rounded ops only. Elementwise maps, broadcasts, copies
+// and max reductions qualify; sums keep the scalar float64 accumulation of emit-nest.ts. The last
+// (extent mod 4) points run through the scalar nest on a shifted copy of the kernel.
+
+import binaryen from 'binaryen';
+import type { MathImports } from './emit-scalar.js';
+import { emitNest } from './emit-nest.js';
+import { emitVectorEpilogue, vectorizableScalar } from './emit-vector-epilogue.js';
+import type { LoopNestKernel } from './kernel-plan.js';
+
+type E = binaryen.ExpressionRef;
+
+export function canVectorizeNest(k: LoopNestKernel): boolean {
+  const r = k.numOutLoops;
+  if (r === 0 || k.outDtype !== 'float32' || k.accDtype !== 'float32') return false;
+  const v = r - 1;
+  if (k.outStrides[v] !== 1 || k.extents[v]! < 4) return false;
+  if (k.reducer !== null && k.reducer !== 'max' && k.reducer !== 'min') return false;
+  if (k.operands.some((o) => o.dtype !== 'float32' || o.bounds !== undefined || (o.strides[v] !== 0 && o.strides[v] !== 1))) return false;
+  const argOk = (i: number) => i < k.operands.length;
+  if (!vectorizableScalar(k.combiner, argOk, true)) return false;
+  return k.epilogue === null || vectorizableScalar(k.epilogue, argOk, true);
+}
+
+/** Adds `k.name` as vector code (and `k.name + '_tail'` for the remainder); call when canVectorizeNest(k). */
+export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestKernel, address: (id: number) => number): void {
+  const L = k.extents.length;
+  const r = k.numOutLoops;
+  const v = r - 1;
+  const E4 = k.extents[v]! - (k.extents[v]! % 4);
+  const vars: binaryen.Type[] = [];
+  const local = (t: binaryen.Type) => { vars.push(t); return vars.length - 1; };
+  const idx = k.extents.map(() => local(binaryen.i32));
+  const ptr = k.operands.map(() => local(binaryen.i32));
+  const outPtr = local(binaryen.i32);
+  const acc = local(binaryen.v128);
+  const saves = k.extents.map(() => [...k.operands.map(() => local(binaryen.i32)), local(binaryen.i32)]);
+  const g = (i: number) => m.local.get(i, binaryen.i32);
+  const load = (j: number): E => (k.operands[j]!.strides[v] === 0 ? m.v128.load32_splat(0, 4, g(ptr[j]!)) : m.v128.load(0, 4, g(ptr[j]!)));
+  const value = (e: typeof k.combiner, accE?: () => E): E => emitVectorEpilogue(m, e, { acc: accE ?? (() => m.unreachable()), arg: load });
+
+  const loop = (l: number, body: E, advanceOut: boolean): E => {
+    const vec = l === v;
+    const ext = vec ? E4 / 4 : k.extents[l]!;
+    if (ext === 1) return body;
+    const bump: E[] = [];
+    k.operands.forEach((o, j) => {
+      const s = o.strides[l]! * 4 * (vec ? 4 : 1);
+      if (s !== 0) bump.push(m.local.set(ptr[j]!, m.i32.add(g(ptr[j]!), m.i32.const(s))));
+    });
+    const os = advanceOut ? k.outStrides[l]! * 4 * (vec ? 4 : 1) : 0;
+    if (os !== 0) bump.push(m.local.set(outPtr, m.i32.add(g(outPtr), m.i32.const(os))));
+    const sv = saves[l]!;
+    return m.block(null, [
+      ...k.operands.map((_, j) => m.local.set(sv[j]!, g(ptr[j]!))), m.local.set(sv[k.operands.length]!, g(outPtr)),
+      m.local.set(idx[l]!, m.i32.const(0)),
+      m.loop(`V${l}`, m.block(null, [
+        body, ...bump,
+        m.local.set(idx[l]!, m.i32.add(g(idx[l]!), m.i32.const(1))),
+        m.br_if(`V${l}`, m.i32.lt_u(g(idx[l]!), m.i32.const(ext))),
+      ])),
+      ...k.operands.map((_, j) => m.local.set(ptr[j]!, g(sv[j]!))), m.local.set(outPtr, g(sv[k.operands.length]!)),
+    ]);
+  };
+
+  let point: E;
+  if (k.reducer === null) {
+    point = m.v128.store(0, 4, g(outPtr), value(k.combiner));
+  } else {
+    const A = () => m.local.get(acc, binaryen.v128);
+    let red: E = m.local.set(acc, k.reducer === 'max' ? m.f32x4.max(A(), value(k.combiner)) : m.f32x4.min(A(), value(k.combiner)));
+    for (let l = L - 1; l >= r; l--) red = k.extents[l] === 0 ? m.nop() : loop(l, red, false);
+    const init = m.f32x4.splat(m.f32.const(k.reducer === 'max' ? -Infinity : Infinity));
+    point = m.block(null, [m.local.set(acc, init), red, m.v128.store(0, 4, g(outPtr), k.epilogue ? value(k.epilogue, A) : A())]);
+  }
+  let body = point;
+  for (let l = r - 1; l >= 0; l--) body = loop(l, body, true);
+  const setup = [
+    ...k.operands.map((o, j) => m.local.set(ptr[j]!, m.i32.const(address(o.buffer) + o.base * 4))),
+    m.local.set(outPtr, m.i32.const(address(k.out) + k.outBase * 4)),
+  ];
+  const parts: E[] = [...setup, body];
+  if (E4 < k.extents[v]!) {
+    // The remaining points: the same nest with the vector loop's extent cut to the tail and bases shifted.
+    const tail: LoopNestKernel = {
+      ...k, name: `${k.name}_tail`,
+      extents: k.extents.map((e, l) => (l === v ? e - E4 : e)),
+      outBase: k.outBase + E4 * k.outStrides[v]!,
+      operands: k.operands.map((o) => ({ ...o, base: o.base + E4 * o.strides[v]! })),
+    };
+    emitNest(m, math, tail, address);
+    parts.push(m.call(tail.name, [], binaryen.none));
+  }
+  m.addFunction(k.name, binaryen.none, binaryen.none, vars, m.block(null, parts));
+}
