@@ -18,11 +18,34 @@ export interface BenchOptions {
   /** onnxruntime-web, or undefined to time tensorc alone. */
   readonly ort: Ort | undefined;
   readonly onStage?: CompileOptions['onStage'];
+  /** tensorc configurations to measure side by side; default one, the runtime's defaults. The first is `tensorcMs`. */
+  readonly flavours?: readonly BenchFlavour[];
   /** Runtime warnings (e.g. a requested thread count the artifact cannot use). */
   readonly onWarning?: (message: string) => void;
 }
 
+/** One way of running tensorc, measured interleaved with the others and with onnxruntime-web. */
+export interface BenchFlavour {
+  readonly label: string;
+  /** Let the runtime pick a relaxed-SIMD variant where the engine has one (default true, as the runtime). */
+  readonly relaxedSimd?: boolean;
+  /** Compile with the fusion passes (default true); false measures the simplified but unfused graph. */
+  readonly fuse?: boolean;
+}
+
+export interface FlavourResult {
+  readonly ms: number;
+  readonly variant: string;
+  readonly threads: number;
+  readonly wasmBytes: number;
+  readonly kernels: number;
+  readonly createMs: number;
+  readonly maxRelDiff?: number;
+}
+
 export interface BenchResult {
+  /** Per flavour label (BenchOptions.flavours), when flavours were given. */
+  readonly flavours: Readonly<Record<string, FlavourResult>>;
   readonly inputs: { name: string; dtype: string; shape: number[] }[];
   readonly wasmBytes: number;
   readonly createMs: number;
@@ -69,44 +92,60 @@ export function maxRelativeDiff(got: Record<string, Tensor>, want: Record<string
 }
 
 export async function benchModel(file: string, o: BenchOptions): Promise<BenchResult> {
-  const art = await compile(file, { ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}), ...(o.onStage ? { onStage: o.onStage } : {}) });
-  let t = performance.now();
-  const tc = await InferenceSession.create({ manifest: art.manifest, wasm: art.wasm, wasmVariants: art.wasmVariants, weights: art.weights }, {
-    numThreads: o.threads, ...(o.onWarning ? { onWarning: o.onWarning } : {}),
-  });
-  const createMs = performance.now() - t;
+  const flavours = o.flavours ?? [{ label: 'tensorc' }];
+  const compileOpts = { ...(o.inputShapes ? { inputShapes: o.inputShapes } : {}), ...(o.onStage ? { onStage: o.onStage } : {}) };
+  const fused = flavours.some((f) => f.fuse !== false) ? await compile(file, compileOpts) : undefined;
+  const unfused = flavours.some((f) => f.fuse === false) ? await compile(file, { ...compileOpts, fuse: false }) : undefined;
   const ort = o.ort;
   if (ort) ort.env.wasm.numThreads = o.threads;
   const os = ort ? await ort.InferenceSession.create(file, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }) : undefined;
+  const sessions: { f: BenchFlavour; s: InferenceSession; art: Awaited<ReturnType<typeof compile>>; createMs: number; times: number[]; out: Record<string, Tensor> }[] = [];
   try {
-    const feeds = Object.fromEntries(art.manifest.inputs.map((i, k) => [i.name, randomTensor(i.dtype as TensorType, i.shape as number[], k + 7)]));
+    for (const f of flavours) {
+      const art = f.fuse === false ? unfused! : fused!;
+      const t0 = performance.now();
+      const s = await InferenceSession.create(art, {
+        numThreads: o.threads, relaxedSimd: f.relaxedSimd ?? true, ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+      });
+      sessions.push({ f, s, art, createMs: performance.now() - t0, times: [], out: {} });
+    }
+    const first = sessions[0]!.art;
+    const feeds = Object.fromEntries(first.manifest.inputs.map((i, k) => [i.name, randomTensor(i.dtype as TensorType, i.shape as number[], k + 7)]));
     const ortFeeds = ort ? Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor(v.type as 'float32', v.data as Float32Array, [...v.dims])])) : {};
-    let a: Record<string, Tensor> = {};
     let b: Record<string, { data: unknown }> = {};
     for (let w = 0; w < 3; w++) {
-      a = (await tc.run(feeds)) as Record<string, Tensor>;
+      for (const x of sessions) x.out = (await x.s.run(feeds)) as Record<string, Tensor>;
       if (os) b = await os.run(ortFeeds);
     }
-    const ta: number[] = [];
     const tb: number[] = [];
     const maxRuns = o.maxRuns ?? 200;
     const start = performance.now();
-    while ((ta.length < 10 || performance.now() - start < o.minMs) && ta.length < maxRuns) {
-      t = performance.now(); await tc.run(feeds); ta.push(performance.now() - t);
-      if (os) { t = performance.now(); await os.run(ortFeeds); tb.push(performance.now() - t); }
+    const lead = sessions[0]!.times;
+    while ((lead.length < 10 || performance.now() - start < o.minMs) && lead.length < maxRuns) {
+      for (const x of sessions) { const t = performance.now(); await x.s.run(feeds); x.times.push(performance.now() - t); }
+      if (os) { const t = performance.now(); await os.run(ortFeeds); tb.push(performance.now() - t); }
     }
+    const results: Record<string, FlavourResult> = {};
+    for (const x of sessions) {
+      results[x.f.label] = {
+        ms: median(x.times), variant: x.s.variant, threads: x.s.numThreads, wasmBytes: (x.art.wasmVariants[x.s.variant] ?? x.art.wasm).length,
+        kernels: x.art.manifest.kernels.length, createMs: x.createMs, ...(os ? { maxRelDiff: maxRelativeDiff(x.out, b) } : {}),
+      };
+    }
+    const lead0 = results[flavours[0]!.label]!;
     return {
-      inputs: art.manifest.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape] as number[] })),
-      wasmBytes: art.wasm.length,
-      createMs,
-      tensorcThreads: tc.numThreads,
-      variant: tc.variant,
-      tensorcMs: median(ta),
-      runs: ta.length,
-      ...(os ? { ortMs: median(tb), maxRelDiff: maxRelativeDiff(a, b) } : {}),
+      flavours: results,
+      inputs: first.manifest.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape] as number[] })),
+      wasmBytes: lead0.wasmBytes,
+      createMs: lead0.createMs,
+      tensorcThreads: lead0.threads,
+      variant: lead0.variant,
+      tensorcMs: lead0.ms,
+      runs: lead.length,
+      ...(os ? { ortMs: median(tb), maxRelDiff: Math.max(...Object.values(results).map((r) => r.maxRelDiff ?? 0)) } : {}),
     };
   } finally {
-    await tc.release();
+    for (const x of sessions) await x.s.release();
     await os?.release();
   }
 }

@@ -1,17 +1,31 @@
-// Benchmark: tensorc vs onnxruntime-web (wasm EP, same thread count, graphOptimizationLevel 'all') in one
-// process, interleaved, on every model of ../shared/bench-models (or the given models). Checks that outputs
-// agree, prints medians, GFLOP/s and ratios, and writes BENCHMARKS.md. A benchmark, never a timed test.
-// The measuring itself lives in bench-core.ts, shared with `tensorc bench`.
+// Benchmark: tensorc vs onnxruntime-web (wasm EP, same thread count, graphOptimizationLevel 'all') on every
+// model of ../shared/bench-models (or the given models); a benchmark, never a timed test. onnxruntime-web
+// fixes its thread count once per process, so each thread count runs in a child process of its own; inside
+// it tensorc's baseline SIMD128, relaxed SIMD and unfused builds run interleaved with ort, outputs checked.
+// Writes BENCHMARKS.md when run over all models. Node 20 needs --experimental-wasm-relaxed-simd for relaxed
+// SIMD: the children get it when this node accepts the flag. The measuring lives in bench-core.ts.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchModel, tryLoadOrt } from './bench-core.js';
+import { type BenchFlavour, type FlavourResult, benchModel, tryLoadOrt } from './bench-core.js';
 
 interface ModelEntry { name: string; file: string; inputs: { name: string; dims: number[] }[]; flops: number }
-interface Row { name: string; flops: number; tensorc?: number; ort?: number; maxDiff?: number; wasmBytes?: number; createMs?: number; error?: string }
+interface Row { name: string; flops: number; ort?: number; flavours?: Record<string, FlavourResult>; error?: string }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+const THREAD_COUNTS = [1, 2];
+
+/** Measured in every process; `unfused` only on one thread (fusion's effect does not depend on threads). */
+function flavoursFor(threads: number): BenchFlavour[] {
+  return [
+    { label: 'baseline', relaxedSimd: false },
+    { label: 'relaxed', relaxedSimd: true },
+    ...(threads === 1 ? [{ label: 'unfused', relaxedSimd: false, fuse: false }] : []),
+  ];
+}
 
 export async function benchModels(dir: string, only: readonly string[], threads: number, minMs: number): Promise<Row[]> {
   const ort = await tryLoadOrt();
@@ -21,11 +35,14 @@ export async function benchModels(dir: string, only: readonly string[], threads:
   for (const m of models) {
     const row: Row = { name: m.name, flops: m.flops };
     rows.push(row);
-    process.stderr.write(`${m.name}: `);
+    process.stderr.write(`[${threads} thread${threads > 1 ? 's' : ''}] ${m.name}: `);
     try {
-      const r = await benchModel(path.join(dir, m.file), { inputShapes: Object.fromEntries(m.inputs.map((i) => [i.name, i.dims])), threads, minMs, ort });
-      Object.assign(row, { wasmBytes: r.wasmBytes, createMs: r.createMs, maxDiff: r.maxRelDiff, tensorc: r.tensorcMs, ort: r.ortMs });
-      process.stderr.write(`tensorc ${row.tensorc!.toFixed(2)} ms, ort ${row.ort!.toFixed(2)} ms, ratio ${(row.tensorc! / row.ort!).toFixed(2)}\n`);
+      const r = await benchModel(path.join(dir, m.file), {
+        inputShapes: Object.fromEntries(m.inputs.map((i) => [i.name, i.dims])), threads, minMs, ort, flavours: flavoursFor(threads), onWarning: () => {},
+      });
+      row.ort = r.ortMs!;
+      row.flavours = { ...r.flavours };
+      process.stderr.write(`ort ${row.ort.toFixed(2)} ms; ${Object.entries(r.flavours).map(([k, f]) => `${k} ${f.ms.toFixed(2)} ms (${f.variant})`).join(', ')}\n`);
     } catch (e) {
       row.error = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       process.stderr.write(`error: ${row.error}\n`);
@@ -34,31 +51,77 @@ export async function benchModels(dir: string, only: readonly string[], threads:
   return rows;
 }
 
-export function renderBenchmarks(rows: readonly Row[], threads: number, command: string): string {
-  const ok = rows.filter((r) => r.tensorc !== undefined && r.ort !== undefined);
-  const geo = ok.length ? Math.exp(ok.reduce((s, r) => s + Math.log(r.tensorc! / r.ort!), 0) / ok.length) : NaN;
-  const lines = [
-    `### ${threads} thread${threads > 1 ? 's' : ''}, baseline SIMD128`, '',
-    '| model | tensorc ms | onnxruntime-web ms | ratio (lower is better) | tensorc GFLOP/s | ort GFLOP/s | max rel. diff | model.wasm bytes | session create ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => r.error
-      ? `| ${r.name} | - | - | - | - | - | - | - | failed: ${r.error.replace(/\|/g, '\\|')} |`
-      : `| ${r.name} | ${r.tensorc!.toFixed(2)} | ${r.ort!.toFixed(2)} | ${(r.tensorc! / r.ort!).toFixed(2)} | ${(r.flops / r.tensorc! / 1e6).toFixed(1)} | ${(r.flops / r.ort! / 1e6).toFixed(1)} | ${r.maxDiff!.toExponential(1)} | ${r.wasmBytes} | ${r.createMs!.toFixed(1)} |`),
-    '', `Geometric mean of the ratio over ${ok.length} model(s): **${geo.toFixed(2)}** (${command}).`, '',
-  ];
-  return lines.join('\n');
+const geomean = (xs: readonly number[]): number => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+const cell = (f: FlavourResult | undefined, ort: number, flops: number, relaxedWanted = false): string =>
+  !f ? '-' : relaxedWanted && !f.variant.includes('relaxed') ? 'n/a (engine lacks relaxed SIMD)' : `${f.ms.toFixed(2)} (**${(f.ms / ort).toFixed(2)}**, ${(flops / f.ms / 1e6).toFixed(1)} GFLOP/s)`;
+
+export function renderBenchmarks(byThreads: ReadonlyMap<number, readonly Row[]>, command: string): string {
+  const out: string[] = [];
+  for (const [threads, rows] of byThreads) {
+    const ok = rows.filter((r) => r.flavours && r.ort !== undefined);
+    const unfused = threads === 1;
+    out.push(`### ${threads} thread${threads > 1 ? 's' : ''}`, '',
+      'Each tensorc cell: median ms (**ratio to onnxruntime-web**, lower is better; GFLOP/s).', '',
+      `| model | onnxruntime-web ms | tensorc baseline SIMD128 | tensorc relaxed SIMD |${unfused ? ' tensorc baseline, no fusion |' : ''} max rel. diff | kernels${unfused ? ' (unfused)' : ''} | model.wasm bytes | session create ms | variant run |`,
+      `| --- | ---: | ---: | ---: |${unfused ? ' ---: |' : ''} ---: | ---: | ---: | ---: | --- |`);
+    for (const r of rows) {
+      if (!r.flavours || r.ort === undefined) { out.push(`| ${r.name} | failed: ${(r.error ?? '').replace(/\|/g, '\\|')} |`); continue; }
+      const f = r.flavours;
+      const b = f['baseline']!;
+      const diff = Math.max(...Object.values(f).map((x) => x.maxRelDiff ?? 0));
+      out.push(`| ${r.name} | ${r.ort.toFixed(2)} | ${cell(b, r.ort, r.flops)} | ${cell(f['relaxed'], r.ort, r.flops, true)} |${unfused ? ` ${cell(f['unfused'], r.ort, r.flops)} |` : ''} ${diff.toExponential(1)} | ${b.kernels}${unfused && f['unfused'] ? ` (${f['unfused'].kernels})` : ''} | ${b.wasmBytes} | ${b.createMs.toFixed(1)} | ${b.variant}, ${f['relaxed']?.variant ?? '-'} |`);
+    }
+    const col = (label: string) => ok.filter((r) => r.flavours![label] && (label !== 'relaxed' || r.flavours![label]!.variant.includes('relaxed'))).map((r) => r.flavours![label]!.ms / r.ort!);
+    const parts = ['baseline', 'relaxed', ...(unfused ? ['unfused'] : [])].map((l) => [l, col(l)] as const).filter(([, xs]) => xs.length > 0);
+    out.push('', `Geometric mean of the ratio over ${ok.length} model(s): ${parts.map(([l, xs]) => `${l} **${geomean(xs).toFixed(2)}**`).join(', ')}.`, '');
+  }
+  const one = byThreads.get(1);
+  const two = byThreads.get(2);
+  if (one && two) {
+    out.push('### Thread scaling (tensorc, 1 thread time / 2 threads time)', '', '| model | baseline | relaxed | onnxruntime-web |', '| --- | ---: | ---: | ---: |');
+    for (const r1 of one) {
+      const r2 = two.find((r) => r.name === r1.name);
+      if (!r1.flavours || !r2?.flavours) continue;
+      const s = (l: string) => (r1.flavours![l] && r2.flavours![l] ? (r1.flavours![l]!.ms / r2.flavours![l]!.ms).toFixed(2) : '-');
+      out.push(`| ${r1.name} | ${s('baseline')} | ${s('relaxed')} | ${(r1.ort! / r2.ort!).toFixed(2)} |`);
+    }
+    out.push('');
+  }
+  out.push(`Produced by \`${command}\`.`, '');
+  return out.join('\n');
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+/** A child measures one thread count and prints its rows as JSON on stdout. */
+async function child(args: readonly string[]): Promise<void> {
+  const threads = Number(args[args.indexOf('--threads') + 1]);
+  const models = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--threads');
   const dir = process.env['BENCH_MODELS'] ?? path.resolve(root, '../shared/bench-models');
-  const threads = Number(process.env['BENCH_THREADS'] ?? 1);
-  const rows = await benchModels(dir, args, threads, Number(process.env['BENCH_MIN_MS'] ?? 1500));
-  const text = renderBenchmarks(rows, threads, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`);
+  const rows = await benchModels(dir, models, threads, Number(process.env['BENCH_MIN_MS'] ?? 1500));
+  process.stdout.write(JSON.stringify(rows));
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const self = fileURLToPath(import.meta.url);
+  const flagWorks = spawnSync(process.execPath, [RELAXED_FLAG, '-e', '0']).status === 0;
+  const only = (process.env['BENCH_THREADS'] ?? '').split(',').filter(Boolean).map(Number);
+  const byThreads = new Map<number, Row[]>();
+  for (const threads of only.length ? only : THREAD_COUNTS) {
+    const r = spawnSync(process.execPath, [...(flagWorks ? [RELAXED_FLAG] : []), self, '--child', '--threads', String(threads), ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`the ${threads}-thread benchmark process failed (exit ${r.status})`);
+    byThreads.set(threads, JSON.parse(r.stdout) as Row[]);
+  }
+  const text = renderBenchmarks(byThreads, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`);
   process.stdout.write(text);
-  if (args.length === 0) fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), `# Benchmarks\n\ntensorc vs onnxruntime-web 1.30.0 (wasm EP, graphOptimizationLevel 'all') in one Node ${process.version} process, interleaved runs, median times; models and FLOP counts from ../shared/bench-models. Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n${text}`);
+  if (args.length === 0 && only.length === 0) {
+    fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), `# Benchmarks\n\ntensorc vs onnxruntime-web 1.30.0 (wasm EP, graphOptimizationLevel 'all', same thread count) in Node ${process.version}, one process per thread count, interleaved runs, median times; models and FLOP counts from ../shared/bench-models. Relaxed SIMD ${flagWorks ? `enabled with ${RELAXED_FLAG}` : 'as this engine ships it'}. Measured on ${new Date().toISOString().slice(0, 10)}.\n\n${text}`);
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((e: unknown) => { console.error(e); process.exit(1); });
+  if (process.argv.includes('--child')) child(process.argv.slice(2)).catch((e: unknown) => { console.error(e); process.exit(1); });
+  else {
+    try { main(); } catch (e) { console.error(e instanceof Error ? e.message : e); process.exit(1); }
+  }
 }
