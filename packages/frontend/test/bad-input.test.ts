@@ -307,6 +307,12 @@ describe('ten billion elements and other sizes that must be refused before any w
     expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', node: 'n', op, reason });
   });
 
+  it('a GRU over 65535 time steps (unrolled at import) -> LIMIT_EXCEEDED at once, not minutes of unrolling', () => {
+    const bytes = modelOf([node({ opType: 'GRU', name: 'gru', inputs: ['x', 'w', 'r'], outputs: ['y'], attrs: [attr.int('hidden_size', 4), attr.string('direction', 'bidirectional')] })],
+      { inputs: [['x', FLOAT, [65_535, 1, 3]], ['w', FLOAT, [2, 12, 3]], ['r', FLOAT, [2, 12, 4]]], outputs: [['y', FLOAT, [65_535, 2, 1, 4]]] }, 14);
+    expectCompileError(importing(bytes), { code: 'LIMIT_EXCEEDED', node: 'gru', op: 'GRU', reason: /sequence length 65535 x 2 direction\(s\) is more than the 16384 steps/ }, 2_000);
+  });
+
   it('a Loop with a constant trip count of 10^10 and a scan output -> LIMIT_EXCEEDED', () => {
     const body = graph({
       inputs: [valueInfo('i', tensorType(INT64, [])), valueInfo('c', tensorType(BOOL, []))],

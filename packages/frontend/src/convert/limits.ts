@@ -13,6 +13,12 @@ export const MAX_ELEMENTS = MAX_TENSOR_ELEMENTS;
 /** Most entries of a table a converter computes at compile time (2^26: 512 MiB as float64). */
 export const MAX_TABLE_ELEMENTS = 2 ** 26;
 
+/**
+ * Most time steps RNN/GRU/LSTM are unrolled into (sequence length x directions). Each step is ~16 IR nodes,
+ * so import time grows with it; a crafted (or mutated) sequence length of 65535 took minutes.
+ */
+export const MAX_UNROLLED_STEPS = 16_384;
+
 /** Checks that `shape` is made of non-negative integers and has at most MAX_ELEMENTS elements. */
 export function checkShapeSize(ctx: ConvertContext, shape: readonly number[], what: string): void {
   let n = 1;

@@ -4,6 +4,7 @@
 
 import { type DType, type ScalarExpr, type ValueId, arg, bin, lit, select } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { MAX_UNROLLED_STEPS } from './limits.js';
 import { activation, activationsFor } from './recurrent-activations.js';
 import type { ConverterTable } from './registry-types.js';
 import { sliceAxes } from './movement.js';
@@ -32,6 +33,7 @@ function convertRecurrent(kind: Kind, ctx: ConvertContext): ValueId[] {
   const direction = ctx.attrs.string('direction', 'forward');
   if (!['forward', 'reverse', 'bidirectional'].includes(direction)) ctx.attrs.unsupported('direction', `"${direction}"`);
   const D = direction === 'bidirectional' ? 2 : 1;
+  if (S * D > MAX_UNROLLED_STEPS) ctx.fail('LIMIT_EXCEEDED', `sequence length ${S} x ${D} direction(s) is more than the ${MAX_UNROLLED_STEPS} steps ${kind} is unrolled into`);
   const clip = ctx.attrs.float('clip');
   const c = (v: number) => lit(v, dt);
   const clipped = (e: ScalarExpr) => (clip === undefined ? e : bin('max', c(-clip), bin('min', c(clip), e)));
