@@ -12,6 +12,7 @@ import { emitNest } from './emit-nest.js';
 import { canVectorizeNest, emitNestSimd } from './emit-nest-simd.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
 import type { MemoryLayout } from './memory-plan.js';
+import type { LoopNestKernel } from './kernel-plan.js';
 import { addWasmMath } from './wasm-math.js';
 import { addVectorMath } from './wasm-vector-math.js';
 import { type StepPlan, planSteps } from './parallel-plan.js';
@@ -78,7 +79,8 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     };
     m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((_, i) => callWhole(i))));
     m.addFunctionExport('run', 'run');
-    if (threaded) addRunRange(m, planSteps(layout.kernels, opts.parallelMinMacs), layout, callWhole);
+    const emitNestKernel = (k: LoopNestKernel) => (canVectorizeNest(k) ? emitNestSimd(m, math, k, address) : emitNest(m, math, k, address));
+    if (threaded) addRunRange(m, planSteps(layout.kernels, opts.parallelMinMacs), layout, callWhole, emitNestKernel);
     // Exporting the memory keeps its import alive through optimization even when no kernel touches memory.
     m.addMemoryExport('0', 'memory');
     if (opts.exportKernels) for (const k of layout.kernels) m.addFunctionExport(k.name, k.name);
@@ -93,17 +95,34 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
 }
 
 /** run_range(step, begin, end, worker): a br_table over the steps; a parallel GEMM step runs units [begin, end). */
-function addRunRange(m: binaryen.Module, steps: readonly StepPlan[], layout: MemoryLayout, callWhole: (i: number) => binaryen.ExpressionRef): void {
+function addRunRange(m: binaryen.Module, steps: readonly StepPlan[], layout: MemoryLayout, callWhole: (i: number) => binaryen.ExpressionRef,
+  emitNestKernel: (k: LoopNestKernel) => void): void {
   const get = (i: number) => m.local.get(i, binaryen.i32);
-  const code = steps.map((s) => (s.iterations > 1
-    ? m.call(layout.kernels[s.kernels[0]!]!.name, [get(1), get(2), get(3)], binaryen.none)
-    : m.block(null, s.kernels.map(callWhole))));
+  const code = steps.map((s, n) => {
+    if (s.slices) {
+      // iterations [begin, end) of a sliced nest: slice t is its own function
+      for (const slice of s.slices) emitNestKernel(slice);
+      const t = 4; // local: the slice index
+      return m.block(`slices${n}_exit`, [
+        m.local.set(t, get(1)),
+        m.br_if(`slices${n}_exit`, m.i32.ge_s(get(t), get(2))),
+        m.loop(`slices${n}`, m.block(null, [
+          ...s.slices.map((slice, i) => m.if(m.i32.eq(get(t), m.i32.const(i)), m.call(slice.name, [], binaryen.none))),
+          m.local.set(t, m.i32.add(get(t), m.i32.const(1))),
+          m.br_if(`slices${n}`, m.i32.lt_s(get(t), get(2))),
+        ])),
+      ]);
+    }
+    return s.iterations > 1
+      ? m.call(layout.kernels[s.kernels[0]!]!.name, [get(1), get(2), get(3)], binaryen.none)
+      : m.block(null, s.kernels.map(callWhole));
+  });
   const labels = steps.map((_, i) => `step${i}`);
   let cur = m.block(labels[0] ?? 'done', [m.switch(labels, 'done', get(0))]);
   steps.forEach((_, i) => {
     cur = m.block(i === steps.length - 1 ? 'done' : labels[i + 1]!, [cur, code[i]!, m.br('done')]);
   });
   if (steps.length === 0) cur = m.nop();
-  m.addFunction('run_range', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, [], cur);
+  m.addFunction('run_range', binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, [binaryen.i32], cur);
   m.addFunctionExport('run_range', 'run_range');
 }

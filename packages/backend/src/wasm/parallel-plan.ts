@@ -1,9 +1,14 @@
 // How a model's kernels are split into the runtime's parallel steps (manifest `parallel`): a large GEMM is a
-// step of its own whose iterations are its work units (row strips or column panels, see emit-gemm.ts);
-// consecutive other kernels share one serial step, so a run of small kernels costs one barrier, not many.
+// step of its own whose iterations are its work units (row strips or column panels, see emit-gemm.ts); a
+// large loop nest is a step of NEST_CHUNKS iterations, each a copy of the nest over a slice of its first
+// non-trivial output loop (disjoint outputs, so the slices need no synchronization); consecutive other
+// kernels share one serial step, so a run of small kernels costs one barrier, not many.
 
 import { gemmUnits } from './emit-gemm.js';
-import type { Kernel } from './kernel-plan.js';
+import type { Kernel, LoopNestKernel } from './kernel-plan.js';
+
+/** Slices of a parallel loop nest: enough for the workers to balance, few enough to keep the code small. */
+export const NEST_CHUNKS = 8;
 
 /** Below this many multiply-adds a GEMM runs inside a serial step: splitting it costs more than it saves. */
 export const PARALLEL_MIN_MACS = 1 << 16;
@@ -11,15 +16,45 @@ export const PARALLEL_MIN_MACS = 1 << 16;
 export interface StepPlan {
   /** Kernel indices the step runs, in order. */
   readonly kernels: readonly number[];
-  /** 1 for a serial step; the GEMM's unit count for a parallel one. */
+  /** 1 for a serial step; the GEMM's unit count or the number of nest slices for a parallel one. */
   readonly iterations: number;
+  /** For a sliced loop nest: one kernel per iteration. */
+  readonly slices?: readonly LoopNestKernel[];
+}
+
+/**
+ * The nest cut into up to `n` slices along its first output loop of extent >= 2, or undefined when it has
+ * no such loop or fewer than `minPoints` loop points (then splitting costs more than it saves).
+ */
+export function sliceNest(k: LoopNestKernel, n: number, minPoints: number): LoopNestKernel[] | undefined {
+  const l = k.extents.slice(0, k.numOutLoops).findIndex((e) => e >= 2);
+  if (l < 0 || k.extents.reduce((p, e) => p * e, 1) < minPoints) return undefined;
+  const ext = k.extents[l]!;
+  const size = Math.ceil(ext / Math.min(n, ext));
+  const slices: LoopNestKernel[] = [];
+  for (let start = 0; start < ext; start += size) {
+    const len = Math.min(size, ext - start);
+    slices.push({
+      ...k,
+      name: `${k.name}_s${slices.length}`,
+      extents: k.extents.map((e, i) => (i === l ? len : e)),
+      outBase: k.outBase + start * k.outStrides[l]!,
+      operands: k.operands.map((o) => ({
+        ...o,
+        base: o.base + start * o.strides[l]!,
+        // padded reads test each operand dim at offset + sum(coeff * index): shift the offsets with the loop
+        ...(o.bounds ? { bounds: { ...o.bounds, offsets: o.bounds.offsets.map((off, d) => off + start * o.bounds!.coeffs[d]![l]!) } } : {}),
+      })),
+    });
+  }
+  return slices;
 }
 
 function isParallelGemm(k: Kernel, minMacs: number): boolean {
   return k.kind === 'gemm' && gemmUnits(k).total > 1 && k.batch * k.m * k.n * k.k >= minMacs;
 }
 
-/** `minMacs`: the smallest GEMM (in multiply-adds) worth a parallel step of its own. */
+/** `minMacs`: the smallest GEMM (in multiply-adds) or loop nest (in points) worth a parallel step of its own. */
 export function planSteps(kernels: readonly Kernel[], minMacs = PARALLEL_MIN_MACS): StepPlan[] {
   const steps: StepPlan[] = [];
   let serial: number[] = [];
@@ -28,6 +63,12 @@ export function planSteps(kernels: readonly Kernel[], minMacs = PARALLEL_MIN_MAC
     if (k.kind === 'gemm' && isParallelGemm(k, minMacs)) {
       flush();
       steps.push({ kernels: [i], iterations: gemmUnits(k).total });
+      return;
+    }
+    const slices = k.kind === 'nest' ? sliceNest(k, NEST_CHUNKS, minMacs) : undefined;
+    if (slices && slices.length > 1) {
+      flush();
+      steps.push({ kernels: [i], iterations: slices.length, slices });
     } else {
       serial.push(i);
     }
