@@ -3,34 +3,41 @@
 // exactly as the reference interpreter does), integer accumulation wrapping in the element type.
 
 import binaryen from 'binaryen';
-import { type DType, isFloat } from '@tensorc/ir';
-import { type MathImports, type WasmType, binType, emitCast, emitScalar, wasmTypeOf } from './emit-scalar.js';
+import { type DType, intRange, isFloat, scalarDType } from '@tensorc/ir';
+import { type MathImports, type WasmType, binType, emitCast, emitScalar, wasmTypeOf, wrapSmall } from './emit-scalar.js';
 import type { LoopNestKernel } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
+import { emitDecode, emitEncode, emitRound, isCodedFloat } from './wasm-coded-float.js';
 
+/** A load of one element as its expression value (wasm-scalar types: see emit-scalar.ts). */
 export function emitLoad(m: binaryen.Module, d: DType, ptr: binaryen.ExpressionRef): binaryen.ExpressionRef {
   switch (d) {
     case 'float32': return m.f32.load(0, 4, ptr);
     case 'float64': return m.f64.load(0, 8, ptr);
-    case 'int32': return m.i32.load(0, 4, ptr);
-    case 'int64': return m.i64.load(0, 8, ptr);
+    case 'int32': case 'uint32': return m.i32.load(0, 4, ptr);
+    case 'int64': case 'uint64': return m.i64.load(0, 8, ptr);
     case 'int8': return m.i32.load8_s(0, 1, ptr);
     case 'int16': return m.i32.load16_s(0, 2, ptr);
     case 'uint16': return m.i32.load16_u(0, 2, ptr);
-    case 'uint32': return m.i32.load(0, 4, ptr);
-    default: return m.i32.load8_u(0, 1, ptr);
+    // sub-byte ints: one code per byte, sign- or zero-extended from its low bits
+    case 'int4': case 'uint4': case 'int2': case 'uint2': return wrapSmall(m, m.i32.load8_u(0, 1, ptr), d);
+    case 'float16': case 'bfloat16': return emitDecode(m, d, m.i32.load16_u(0, 2, ptr));
+    default: return isCodedFloat(d) ? emitDecode(m, d, m.i32.load8_u(0, 1, ptr)) : m.i32.load8_u(0, 1, ptr);
   }
 }
 
+/** A store of one element from its expression value; narrow ints keep only their code bits. */
 export function emitStore(m: binaryen.Module, d: DType, ptr: binaryen.ExpressionRef, v: binaryen.ExpressionRef): binaryen.ExpressionRef {
   switch (d) {
     case 'float32': return m.f32.store(0, 4, ptr, v);
     case 'float64': return m.f64.store(0, 8, ptr, v);
-    case 'int32': return m.i32.store(0, 4, ptr, v);
-    case 'int64': return m.i64.store(0, 8, ptr, v);
+    case 'int32': case 'uint32': return m.i32.store(0, 4, ptr, v);
+    case 'int64': case 'uint64': return m.i64.store(0, 8, ptr, v);
     case 'int16': case 'uint16': return m.i32.store16(0, 2, ptr, v);
-    case 'uint32': return m.i32.store(0, 4, ptr, v);
-    default: return m.i32.store8(0, 1, ptr, v);
+    case 'int4': case 'uint4': return m.i32.store8(0, 1, ptr, m.i32.and(v, m.i32.const(0xf)));
+    case 'int2': case 'uint2': return m.i32.store8(0, 1, ptr, m.i32.and(v, m.i32.const(0x3)));
+    case 'float16': case 'bfloat16': return m.i32.store16(0, 2, ptr, emitEncode(m, d, v, false));
+    default: return m.i32.store8(0, 1, ptr, isCodedFloat(d) ? emitEncode(m, d, v, false) : v);
   }
 }
 
@@ -79,13 +86,18 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   };
   const env = { arg: readArg, argTypes };
 
-  // Value of the combiner at the current point, widened to the accumulator's wasm type.
+  // Value of the combiner at the current point, in the accumulator's wasm type (floats: the exact value as an
+  // f64, since the reference sums doubles and rounds once at the end).
+  const combinerDtype = scalarDType(k.combiner, argTypes);
   const combined = (): binaryen.ExpressionRef => {
     const v = emitScalar(m, math, k.combiner, env);
-    return floatAcc && wasmTypeOf(k.accDtype) === 'f32' ? m.f64.promote(v) : v;
+    if (floatAcc) return emitCast(m, v, combinerDtype, 'float64');
+    return wasmTypeOf(combinerDtype) === accWasm ? v : emitCast(m, v, combinerDtype, k.accDtype);
   };
   const A = (): binaryen.ExpressionRef => m.local.get(acc, binType(accWasm));
   const tmp = local(binType(accWasm));
+  // uint32/uint64 compare unsigned; narrower unsigned values are zero-extended, so signed compares work.
+  const accUnsigned = k.accDtype === 'uint32' || k.accDtype === 'uint64';
   const reduceStep = (): binaryen.ExpressionRef => {
     // The combined value goes through a local: binaryen expressions cannot be shared between two parents.
     const setV = m.local.set(tmp, combined());
@@ -96,16 +108,19 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
     switch (k.reducer) {
       case 'add': nv = ops ? ops.add(A(), v) : i.add(A(), v); break;
       case 'mul': nv = ops ? ops.mul(A(), v) : i.mul(A(), v); break;
-      case 'max': nv = ops ? ops.max(A(), v) : m.select(i.gt_s(v, A()), m.local.get(tmp, binType(accWasm)), A()); break;
-      default: nv = ops ? ops.min(A(), v) : m.select(i.lt_s(v, A()), m.local.get(tmp, binType(accWasm)), A()); break;
+      case 'max': nv = ops ? ops.max(A(), v) : m.select(accUnsigned ? i.gt_u(v, A()) : i.gt_s(v, A()), m.local.get(tmp, binType(accWasm)), A()); break;
+      default: nv = ops ? ops.min(A(), v) : m.select(accUnsigned ? i.lt_u(v, A()) : i.lt_s(v, A()), m.local.get(tmp, binType(accWasm)), A()); break;
     }
     return m.block(null, [setV, m.local.set(acc, nv)]);
   };
+  // An empty max/min gives the dtype's lowest/highest value, as the reference does.
   const initValue = (): binaryen.ExpressionRef => {
-    const big = accWasm === 'i64' ? 2 ** 63 : 2 ** 31;
-    const v = k.reducer === 'add' ? 0 : k.reducer === 'mul' ? 1 : k.reducer === 'max' ? (floatAcc ? -Infinity : -big) : floatAcc ? Infinity : big - 1;
-    if (accWasm === 'i64' && (k.reducer === 'max' || k.reducer === 'min')) return m.i64.const(k.reducer === 'max' ? -(2n ** 63n) : 2n ** 63n - 1n);
-    return constOf(m, accWasm, v);
+    if (k.reducer === 'add' || k.reducer === 'mul' || floatAcc) {
+      const v = k.reducer === 'add' ? 0 : k.reducer === 'mul' ? 1 : k.reducer === 'max' ? -Infinity : Infinity;
+      return constOf(m, accWasm, v);
+    }
+    const extreme = k.accDtype === 'bool' ? (k.reducer === 'max' ? 0n : 1n) : k.reducer === 'max' ? intRange(k.accDtype).min : intRange(k.accDtype).max;
+    return accWasm === 'i64' ? m.i64.const(BigInt.asIntN(64, extreme)) : m.i32.const(Number(BigInt.asIntN(32, extreme)));
   };
 
   const loop = (l: number, body: binaryen.ExpressionRef, advanceOut: boolean): binaryen.ExpressionRef => {
@@ -136,11 +151,15 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   // Innermost output-point body: reduce (if any), then epilogue / cast, then store.
   let point: binaryen.ExpressionRef;
   if (k.reducer === null) {
-    point = emitStore(m, k.outDtype, g(outPtr), emitCast(m, emitScalar(m, math, k.combiner, env), k.accDtype, k.outDtype));
+    point = emitStore(m, k.outDtype, g(outPtr), emitCast(m, emitScalar(m, math, k.combiner, env), combinerDtype, k.outDtype));
   } else {
     let red: binaryen.ExpressionRef = reduceStep();
     for (let l = L - 1; l >= r; l--) red = loop(l, red, false);
-    const accValue = (): binaryen.ExpressionRef => (floatAcc && wasmTypeOf(k.accDtype) === 'f32' ? m.f32.demote(A()) : A());
+    // The accumulated value rounded once to the accumulator's dtype.
+    const accValue = (): binaryen.ExpressionRef => {
+      if (k.accDtype === 'float32') return m.f32.demote(A());
+      return isCodedFloat(k.accDtype) ? emitRound(m, k.accDtype, A()) : A();
+    };
     const result = k.epilogue
       ? emitScalar(m, math, k.epilogue, { ...env, acc: accValue, accDtype: k.accDtype })
       : emitCast(m, accValue(), k.accDtype, k.outDtype);

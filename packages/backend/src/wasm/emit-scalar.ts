@@ -1,9 +1,13 @@
-// Scalar expressions -> binaryen expressions. Value types: float32 -> f32, float64 -> f64, int32/bool/int8/
-// uint8 -> i32, int64 -> i64. Operations round like the reference interpreter: one IEEE op per node in the
-// element's type; transcendental functions go through host math imports in f64 and round once.
+// Scalar expressions -> binaryen expressions. Value types: float32 -> f32, float64 -> f64, the narrow floats
+// (float16, bfloat16, float8*, float4e2m1) -> f64 holding their exact value, int32/bool and the narrower ints
+// -> i32 (sign- or zero-extended), int64/uint64 -> i64. Operations round like the reference interpreter: one
+// IEEE op per node in the element's type (narrow floats: in f64, then rounded to the format); transcendental
+// functions go through f64 and round once.
 
 import binaryen from 'binaryen';
-import { CompileError, type DType, type ScalarExpr, scalarDType } from '@tensorc/ir';
+import { CompileError, type DType, type FloatDType, type ScalarExpr, roundToDType, scalarDType } from '@tensorc/ir';
+import { emitDecode, emitEncode, emitRound, isCodedFloat } from './wasm-coded-float.js';
+import { emitF64ToI32, emitF64ToI64, emitF64ToU64, emitI64ToF64RoundOdd } from './wasm-int-cast.js';
 
 export type WasmType = 'f32' | 'f64' | 'i32' | 'i64';
 
@@ -11,9 +15,12 @@ export function wasmTypeOf(d: DType): WasmType {
   switch (d) {
     case 'float32': return 'f32';
     case 'float64': return 'f64';
-    case 'int64': return 'i64';
-    case 'int32': case 'bool': case 'int8': case 'uint8': case 'int16': case 'uint16': case 'uint32': return 'i32';
-    default: throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${d} in expressions is not supported yet`);
+    case 'int64': case 'uint64': return 'i64';
+    case 'int32': case 'bool': case 'int8': case 'uint8': case 'int16': case 'uint16': case 'uint32':
+    case 'int4': case 'uint4': case 'int2': case 'uint2': return 'i32';
+    default:
+      if (isCodedFloat(d)) return 'f64';
+      throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${d} in expressions is not supported yet`);
   }
 }
 
@@ -46,17 +53,25 @@ export function emitScalar(m: binaryen.Module, math: MathImports, e: ScalarExpr,
   const dt = scalarDType(e, env.argTypes, env.accDtype);
   // Integers narrower than 32 bits live sign- or zero-extended in an i32; every result is wrapped back.
   if ((e.k === 'un' || e.k === 'bin') && SMALL_INTS.has(dt)) return wrapSmall(m, emitWide(m, math, e, env), dt);
+  // Narrow floats compute in f64 (exact for + - * / of their values) and round to the format after every op.
+  if ((e.k === 'un' || e.k === 'bin') && isCodedFloat(dt)) return emitRound(m, dt, emitWide(m, math, e, env));
   return emitWide(m, math, e, env);
 }
 
-const SMALL_INTS = new Set(['int8', 'uint8', 'int16', 'uint16']);
+const SMALL_INTS = new Set<DType>(['int8', 'uint8', 'int16', 'uint16', 'int4', 'uint4', 'int2', 'uint2']);
 
-function wrapSmall(m: binaryen.Module, v: binaryen.ExpressionRef, dt: DType): binaryen.ExpressionRef {
+/** An i32 wrapped to a narrow integer type (sign-extended for the signed ones). */
+export function wrapSmall(m: binaryen.Module, v: binaryen.ExpressionRef, dt: DType): binaryen.ExpressionRef {
   switch (dt) {
     case 'int8': return m.i32.extend8_s(v);
     case 'uint8': return m.i32.and(v, m.i32.const(0xff));
     case 'int16': return m.i32.extend16_s(v);
-    default: return m.i32.and(v, m.i32.const(0xffff));
+    case 'uint16': return m.i32.and(v, m.i32.const(0xffff));
+    case 'int4': return m.i32.shr_s(m.i32.shl(v, m.i32.const(28)), m.i32.const(28));
+    case 'uint4': return m.i32.and(v, m.i32.const(0xf));
+    case 'int2': return m.i32.shr_s(m.i32.shl(v, m.i32.const(30)), m.i32.const(30));
+    case 'uint2': return m.i32.and(v, m.i32.const(0x3));
+    default: throw new CompileError('INTERNAL', `backend: ${dt} is not a narrow integer type`);
   }
 }
 
@@ -74,6 +89,7 @@ function emitWide(m: binaryen.Module, math: MathImports, e: ScalarExpr, env: Sca
     case 'arg': return env.arg(e.i);
     case 'acc': return env.acc ? env.acc() : unsupported('acc outside an epilogue');
     case 'lit': {
+      if (isCodedFloat(dt)) return m.f64.const(roundToDType(Number(e.v), dt as FloatDType));
       if (wt === 'f32') return m.f32.const(e.v as number);
       if (wt === 'f64') return m.f64.const(e.v as number);
       if (wt === 'i64') return m.i64.const(BigInt.asIntN(64, BigInt(e.v)));
@@ -140,39 +156,53 @@ function emitWide(m: binaryen.Module, math: MathImports, e: ScalarExpr, env: Sca
       }
       const i = I(at);
       const adt = scalarDType(e.a, env.argTypes, env.accDtype);
-      // bool and zero-extended narrow unsigned values compare correctly either way; uint32 needs unsigned ops.
-      const bool = adt === 'bool' || adt === 'uint32';
+      // bool and zero-extended narrow unsigned values compare correctly either way; uint32/uint64 need unsigned ops.
+      const unsigned = adt === 'bool' || adt === 'uint32' || adt === 'uint64';
+      const zero = () => (at === 'i32' ? m.i32.const(0) : m.i64.const(0n));
+      const width = (minus = 0) => (at === 'i32' ? m.i32.const(32 - minus) : m.i64.const(BigInt(64 - minus)));
       switch (e.op) {
         case 'add': return i.add(a, b);
         case 'sub': return i.sub(a, b);
         case 'mul': return i.mul(a, b);
-        case 'div': return adt === 'uint32' ? m.i32.div_u(a, b) : i.div_s(a, b);
-        case 'fmod': return adt === 'uint32' ? m.i32.rem_u(a, b) : i.rem_s(a, b);
-        case 'mod': return adt === 'uint32' ? m.i32.rem_u(a, b) : m.call(`pymod_${at}`, [a, b], binType(at));
-        case 'shl': return i.shl(a, b);
-        case 'shr': return adt.startsWith('u') ? i.shr_u(a, b) : i.shr_s(a, b);
+        case 'div': return unsigned ? i.div_u(a, b) : i.div_s(a, b);
+        case 'fmod': return unsigned ? i.rem_u(a, b) : i.rem_s(a, b);
+        case 'mod': return unsigned ? i.rem_u(a, b) : m.call(`pymod_${at}`, [a, b], binType(at));
+        // wasm takes shift counts modulo the width; the reference shifts everything out (0, or the sign for shr)
+        case 'shl': return m.select(i.lt_u(sub(e.b), width()), i.shl(a, b), zero());
+        case 'shr': {
+          const logical = adt === 'bool' || adt.startsWith('u');
+          return m.select(i.lt_u(sub(e.b), width()), logical ? i.shr_u(a, b) : i.shr_s(a, b), logical ? zero() : i.shr_s(sub(e.a), width(1)));
+        }
         case 'and': case 'bitand': return i.and(a, b);
         case 'or': case 'bitor': return i.or(a, b);
         case 'xor': case 'bitxor': return i.xor(a, b);
         // binaryen expressions form a tree (no shared nodes): re-emit the operands for each use.
-        case 'max': return m.select(bool ? m.i32.gt_u(a, b) : i.gt_s(a, b), sub(e.a), sub(e.b));
-        case 'min': return m.select(bool ? m.i32.lt_u(a, b) : i.lt_s(a, b), sub(e.a), sub(e.b));
+        case 'max': return m.select(unsigned ? i.gt_u(a, b) : i.gt_s(a, b), sub(e.a), sub(e.b));
+        case 'min': return m.select(unsigned ? i.lt_u(a, b) : i.lt_s(a, b), sub(e.a), sub(e.b));
         case 'eq': return i.eq(a, b);
         case 'ne': return i.ne(a, b);
-        case 'lt': return bool ? m.i32.lt_u(a, b) : i.lt_s(a, b);
-        case 'le': return bool ? m.i32.le_u(a, b) : i.le_s(a, b);
-        case 'gt': return bool ? m.i32.gt_u(a, b) : i.gt_s(a, b);
-        case 'ge': return bool ? m.i32.ge_u(a, b) : i.ge_s(a, b);
+        case 'lt': return unsigned ? i.lt_u(a, b) : i.lt_s(a, b);
+        case 'le': return unsigned ? i.le_u(a, b) : i.le_s(a, b);
+        case 'gt': return unsigned ? i.gt_u(a, b) : i.gt_s(a, b);
+        case 'ge': return unsigned ? i.ge_u(a, b) : i.ge_s(a, b);
         default: return unsupported(`${e.op} on integers`);
       }
     }
     case 'select': return m.select(sub(e.c), sub(e.a), sub(e.b));
-    case 'cast': return emitCast(m, sub(e.a), scalarDType(e.a, env.argTypes, env.accDtype), e.to);
+    case 'cast': return emitCast(m, sub(e.a), scalarDType(e.a, env.argTypes, env.accDtype), e.to, e.saturate);
   }
 }
 
-/** Conversion between element types, as ONNX Cast (float -> int truncates; int32 <- int64 wraps). */
-export function emitCast(m: binaryen.Module, a: binaryen.ExpressionRef, from: DType, to: DType): binaryen.ExpressionRef {
+const isUnsigned = (d: DType): boolean => d === 'bool' || d.startsWith('u');
+
+/**
+ * Conversion between element types, as ONNX Cast in the reference interpreter (castScalar): float -> int
+ * truncates, with NaN, infinities and out-of-range values as x86-64 numpy gives them (wasm-int-cast.ts);
+ * int -> int wraps; -> float rounds to nearest even from the exact value (64-bit ints through a round-to-odd
+ * double for the narrow formats); `saturate` clamps float8 overflow to the largest finite value.
+ */
+export function emitCast(m: binaryen.Module, a: binaryen.ExpressionRef, from: DType, to: DType, saturate = false): binaryen.ExpressionRef {
+  if (from === to) return a;
   const ft = wasmTypeOf(from);
   const tt = wasmTypeOf(to);
   if (to === 'bool') {
@@ -181,24 +211,39 @@ export function emitCast(m: binaryen.Module, a: binaryen.ExpressionRef, from: DT
     if (ft === 'i64') return m.i64.ne(a, m.i64.const(0n));
     return m.i32.ne(a, m.i32.const(0));
   }
-  if (SMALL_INTS.has(to)) return wrapSmall(m, emitCast(m, a, from, 'int32'), to);
-  if (to === 'uint32' && (from === 'float32' || from === 'float64')) return from === 'float32' ? m.i32.trunc_u_sat.f32(a) : m.i32.trunc_u_sat.f64(a);
-  if (ft === tt) return a;
-  switch (`${ft}>${tt}`) {
-    case 'f32>f64': return m.f64.promote(a);
-    case 'f64>f32': return m.f32.demote(a);
-    case 'i32>f32': return from === 'uint32' ? m.f32.convert_u.i32(a) : m.f32.convert_s.i32(a);
-    case 'i32>f64': return from === 'uint32' ? m.f64.convert_u.i32(a) : m.f64.convert_s.i32(a);
-    case 'i64>f32': return m.f32.convert_s.i64(a);
-    case 'i64>f64': return m.f64.convert_s.i64(a);
-    case 'f32>i32': return m.i32.trunc_s_sat.f32(a);
-    case 'f64>i32': return m.i32.trunc_s_sat.f64(a);
-    case 'f32>i64': return m.i64.trunc_s_sat.f32(a);
-    case 'f64>i64': return m.i64.trunc_s_sat.f64(a);
-    case 'i32>i64': return from === 'bool' || from.startsWith('u') ? m.i64.extend_u(a) : m.i64.extend_s(a);
-    case 'i64>i32': return m.i32.wrap(a);
-    default: throw new CompileError('UNSUPPORTED_OP', `backend: cast ${from} -> ${to}`);
+  const u = isUnsigned(from);
+  if (to === 'float32' || to === 'float64' || isCodedFloat(to)) {
+    if (to === 'float32') {
+      switch (ft) {
+        case 'f32': return a;
+        case 'f64': return m.f32.demote(a);
+        case 'i32': return u ? m.f32.convert_u.i32(a) : m.f32.convert_s.i32(a);
+        case 'i64': return u ? m.f32.convert_u.i64(a) : m.f32.convert_s.i64(a);
+      }
+    }
+    let x: binaryen.ExpressionRef;
+    switch (ft) {
+      case 'f32': x = m.f64.promote(a); break;
+      case 'f64': x = a; break;
+      case 'i32': x = u ? m.f64.convert_u.i32(a) : m.f64.convert_s.i32(a); break;
+      case 'i64': x = to === 'float64' ? (u ? m.f64.convert_u.i64(a) : m.f64.convert_s.i64(a)) : emitI64ToF64RoundOdd(m, a, u); break;
+    }
+    return to === 'float64' ? x : emitDecode(m, to, emitEncode(m, to, x, saturate));
   }
+  if (ft === 'f32' || ft === 'f64') {
+    const x = ft === 'f32' ? m.f64.promote(a) : a;
+    switch (to) {
+      case 'int64': return emitF64ToI64(m, x);
+      case 'uint64': return emitF64ToU64(m, x);
+      case 'uint32': return m.i32.wrap(emitF64ToI64(m, x));
+      case 'int32': return emitF64ToI32(m, x);
+      default: return wrapSmall(m, emitF64ToI32(m, x), to);
+    }
+  }
+  // integer -> integer: two's-complement wrap (narrow values are already sign- or zero-extended)
+  if (tt === 'i64') return ft === 'i64' ? a : u ? m.i64.extend_u(a) : m.i64.extend_s(a);
+  const low = ft === 'i64' ? m.i32.wrap(a) : a;
+  return SMALL_INTS.has(to) ? wrapSmall(m, low, to) : low;
 }
 
 /** Helper functions the scalar emitter calls (sign, sigmoid); added once per module. Every use of the parameter

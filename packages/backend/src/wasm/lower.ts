@@ -12,7 +12,10 @@ import { gemmEpilogue } from './lower-epilogue.js';
 
 const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
 
-export const SUPPORTED_DTYPES = new Set(['float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8', 'int16', 'uint16', 'uint32']);
+export const SUPPORTED_DTYPES = new Set([
+  'float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8', 'int16', 'uint16', 'uint32', 'uint64', 'int4', 'uint4', 'int2', 'uint2',
+  'float16', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0', 'float4e2m1',
+]);
 
 const rowMajor = (shape: readonly number[]): number[] => {
   const s = new Array<number>(shape.length);

@@ -3,39 +3,50 @@
 // (a buffer's space is reused once its last reader has run). Graph outputs are computed straight into their
 // output region; outputs that are inputs, constants or aliases get a copy kernel first.
 
-import { CompileError, type DType, type Graph, type HostTensor, type TensorType, type ValueId, arg } from '@tensorc/ir';
+import {
+  type CodedFloatDType, CompileError, type DType, type Graph, type HostTensor, type TensorType, type ValueId, arg, encodeFloat, intToCode, isCodedFloatDType,
+} from '@tensorc/ir';
 import type { Kernel, LoopNestKernel } from './kernel-plan.js';
 import type { LowerResult } from './lower.js';
 
 export const ALIGN = 16;
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
+/** Bytes per element in memory: the runtime's storage (manifest.ts), one byte per code for the sub-byte types. */
 export function elementBytes(d: DType): number {
   switch (d) {
-    case 'float64': case 'int64': return 8;
+    case 'float64': case 'int64': case 'uint64': return 8;
     case 'float32': case 'int32': case 'uint32': return 4;
-    case 'int16': case 'uint16': return 2;
-    case 'bool': case 'int8': case 'uint8': return 1;
+    case 'int16': case 'uint16': case 'float16': case 'bfloat16': return 2;
+    case 'bool': case 'int8': case 'uint8': case 'int4': case 'uint4': case 'int2': case 'uint2':
+    case 'float8e4m3fn': case 'float8e4m3fnuz': case 'float8e5m2': case 'float8e5m2fnuz': case 'float8e8m0': case 'float4e2m1':
+      return 1;
     default: throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${d} is not supported yet`);
   }
 }
 
 const byteSize = (t: TensorType) => (t.shape as number[]).reduce((a, b) => a * b, 1) * elementBytes(t.dtype);
 
-/** Bytes of a constant in memory layout. */
+/** Bytes of a constant in memory layout (narrow floats as their codes, sub-byte ints as one code per byte). */
 export function constantBytes(t: HostTensor): Uint8Array {
   const n = t.data.length;
+  const values = t.data as Float64Array;
   switch (t.dtype) {
-    case 'float32': return new Uint8Array(Float32Array.from(t.data as Float64Array).buffer);
-    case 'float64': return new Uint8Array(Float64Array.from(t.data as Float64Array).buffer);
-    case 'int32': return new Uint8Array(Int32Array.from(t.data as Float64Array).buffer);
+    case 'float32': return new Uint8Array(Float32Array.from(values).buffer);
+    case 'float64': return new Uint8Array(Float64Array.from(values).buffer);
+    case 'int32': return new Uint8Array(Int32Array.from(values).buffer);
     case 'int64': return new Uint8Array(BigInt64Array.from(t.data as BigInt64Array).buffer);
-    case 'bool': case 'uint8': return Uint8Array.from(t.data as Float64Array);
-    case 'int8': return new Uint8Array(Int8Array.from(t.data as Float64Array).buffer, 0, n);
-    case 'int16': return new Uint8Array(Int16Array.from(t.data as Float64Array).buffer);
-    case 'uint16': return new Uint8Array(Uint16Array.from(t.data as Float64Array).buffer);
-    case 'uint32': return new Uint8Array(Uint32Array.from(t.data as Float64Array).buffer);
-    default: throw new CompileError('UNSUPPORTED_OP', `backend: constant of ${t.dtype} is not supported yet`);
+    case 'uint64': return new Uint8Array(BigUint64Array.from(t.data as BigInt64Array, (v) => BigInt.asUintN(64, v)).buffer);
+    case 'bool': case 'uint8': return Uint8Array.from(values);
+    case 'int8': return new Uint8Array(Int8Array.from(values).buffer, 0, n);
+    case 'int16': return new Uint8Array(Int16Array.from(values).buffer);
+    case 'uint16': return new Uint8Array(Uint16Array.from(values).buffer);
+    case 'uint32': return new Uint8Array(Uint32Array.from(values).buffer);
+    case 'int4': case 'uint4': case 'int2': case 'uint2': return Uint8Array.from(values, (v) => intToCode(v, t.dtype));
+    case 'float16': case 'bfloat16': return new Uint8Array(Uint16Array.from(values, (v) => encodeFloat(v, t.dtype as CodedFloatDType, false)).buffer);
+    default:
+      if (isCodedFloatDType(t.dtype)) return Uint8Array.from(values, (v) => encodeFloat(v, t.dtype as CodedFloatDType, false));
+      throw new CompileError('UNSUPPORTED_OP', `backend: constant of ${t.dtype} is not supported yet`);
   }
 }
 
