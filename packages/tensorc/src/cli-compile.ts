@@ -8,6 +8,10 @@ export interface CompileFlags {
   output: string;
   inputShape: string[];
   optimize: boolean;
+  /** --no-fuse sets this false: optimize without the fusion passes. */
+  fuse?: boolean;
+  /** --stats: per-pass statistics and kernel kinds. */
+  stats?: boolean;
   printIr?: boolean;
   printAfter: string[];
   verifyEach?: boolean;
@@ -32,6 +36,7 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
   const result = await compile(model, {
     inputShapes: parseShapes(f.inputShape),
     optimize: f.optimize,
+    fuse: f.fuse ?? true,
     verifyEach: f.verifyEach ?? false,
     printAfter: f.printAfter,
     onStage: (stage, ms, detail) => {
@@ -47,7 +52,8 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
     output: f.output, kernels: m.kernels.length, wasmBytes: result.wasm.length, weightsBytes: result.weights.length,
     memoryPages: m.memory.pages, arenaPeakBytes: m.memory.peakBytes, irNodes: result.graph.nodes.length,
     inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })), outputs: m.outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: o.shape })),
-    passes: result.passes.map((p) => ({ pass: p.pass, nodesBefore: p.nodesBefore, nodesAfter: p.nodesAfter, ...p.counters })),
+    kernelKinds: kernelKinds(m.kernels.map((k) => k.name)),
+    passes: result.passes.map((p) => ({ pass: p.pass, nodesBefore: p.nodesBefore, nodesAfter: p.nodesAfter, ms: Math.round(p.ms * 100) / 100, ...p.counters })),
     ms: Math.round(performance.now() - t0),
   };
   if (f.printIr) {
@@ -56,5 +62,18 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
   }
   if (f.json) { process.stdout.write(JSON.stringify(summary, null, 1) + '\n'); return; }
   process.stdout.write(`compiled ${model} -> ${f.output} in ${summary.ms} ms: ${summary.kernels} kernels, wasm ${summary.wasmBytes} B, weights ${summary.weightsBytes} B, arena peak ${summary.arenaPeakBytes} B\n`);
-  for (const p of summary.passes) process.stdout.write(`  pass ${p.pass}: ${p.nodesBefore} -> ${p.nodesAfter} nodes\n`);
+  if (!f.stats) return;
+  const width = Math.max(0, ...result.passes.map((p) => p.pass.length));
+  for (const p of result.passes) {
+    const did = Object.entries(p.counters).map(([k, v]) => `${k}=${v}`).join(' ');
+    process.stdout.write(`  pass ${p.pass.padEnd(width)}  ${String(p.nodesBefore).padStart(5)} -> ${String(p.nodesAfter).padEnd(5)} nodes  ${p.ms.toFixed(1).padStart(7)} ms  ${did}`.trimEnd() + '\n');
+  }
+  process.stdout.write(`  kernels: ${Object.entries(summary.kernelKinds).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+}
+
+/** Kernel counts by kind, from kernel names such as "k3_gemm" (sorted by count, then name). */
+function kernelKinds(names: readonly string[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const n of names) { const k = n.replace(/^k\d+_/, ''); counts.set(k, (counts.get(k) ?? 0) + 1); }
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { type Artifact, compileGraph } from '@tensorc/backend';
 import { importOnnx } from '@tensorc/frontend';
-import { type Graph, OPTIMIZE_PIPELINE, type PassReport, printGraph, runPipeline } from '@tensorc/ir';
+import { CompileError, type Graph, NO_FUSE_PIPELINE, OPTIMIZE_PIPELINE, type PassReport, printGraph, runPipeline } from '@tensorc/ir';
 import { readModelFile } from './read-model-file.js';
 
 export interface CompileOptions {
@@ -12,6 +12,10 @@ export interface CompileOptions {
   readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
   /** Run the graph optimizations (default true). */
   readonly optimize?: boolean;
+  /** With optimize, also run the fusion passes (elementwise, reduction, epilogue, softmax, affine folding; default true). */
+  readonly fuse?: boolean;
+  /** Called after each optimization pass with its statistics (nodes before/after, counters such as fused, time). */
+  readonly onPass?: (report: PassReport) => void;
   /** Verify the IR after every pass (slower; for debugging). */
   readonly verifyEach?: boolean;
   /** Pass names after which to report the IR text through onStage ('*' for all). */
@@ -29,6 +33,11 @@ export interface CompileResult extends Artifact {
 /** Compiles an ONNX model to a WebAssembly artifact. Throws CompileError naming the node, op and reason. */
 export async function compile(model: string | Uint8Array, opts: CompileOptions = {}): Promise<CompileResult> {
   const report = opts.onStage ?? (() => {});
+  const pipeline = opts.fuse === false ? NO_FUSE_PIPELINE : OPTIMIZE_PIPELINE;
+  const unknown = (opts.printAfter ?? []).filter((n) => n !== '*' && !pipeline.some((p) => p.name === n));
+  if (unknown.length > 0) {
+    throw new CompileError('INVALID_INPUT', `print-after: no pass named "${unknown[0]}" in the pipeline (passes: ${[...new Set(pipeline.map((p) => p.name))].join(', ')})`);
+  }
   let t0 = performance.now();
   let bytes: Uint8Array;
   let baseDir: string | undefined;
@@ -41,10 +50,11 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
   const imported = importOnnx(bytes, { ...(opts.inputShapes ? { inputShapes: opts.inputShapes } : {}), ...(baseDir ? { baseDir } : {}) });
   report('import', performance.now() - t0, `${imported.nodes.length} IR nodes`);
   t0 = performance.now();
-  const { graph, reports } = opts.optimize === false ? { graph: imported, reports: [] } : runPipeline(imported, OPTIMIZE_PIPELINE, {
+  const { graph, reports } = opts.optimize === false ? { graph: imported, reports: [] } : runPipeline(imported, pipeline, {
     verifyEach: opts.verifyEach ?? false,
     ...(opts.printAfter ? { printAfter: opts.printAfter } : {}),
     onPrint: (pass, g) => report(`ir after ${pass}`, 0, printGraph(g)),
+    ...(opts.onPass ? { onReport: opts.onPass } : {}),
   });
   report('optimize', performance.now() - t0, `${graph.nodes.length} IR nodes`);
   t0 = performance.now();

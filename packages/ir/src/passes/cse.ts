@@ -8,13 +8,15 @@ import type { HostTensor } from '../tensor.js';
 import { resolve, substitute, substNode } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 
-/** FNV-1a over a tensor's elements: cheap identity for large constants (equal keys are re-checked exactly). */
+/** FNV-1a over a tensor's elements (their bytes for numeric data): cheap identity for large constants (equal keys are re-checked exactly). */
 function tensorKey(t: HostTensor): string {
   let h = 0x811c9dc5;
-  const data = t.data as ArrayLike<number | bigint | string>;
-  for (let i = 0; i < data.length; i++) {
-    const s = String(data[i]);
-    for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  const d = t.data;
+  if (ArrayBuffer.isView(d)) {
+    const words = new Uint32Array(d.buffer, d.byteOffset, d.byteLength >>> 2);
+    for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+  } else {
+    for (const v of d) for (let k = 0; k < v.length; k++) h = Math.imul(h ^ v.charCodeAt(k), 0x01000193);
   }
   return `${t.dtype}[${t.shape.join(',')}]#${(h >>> 0).toString(16)}`;
 }

@@ -19,6 +19,8 @@ export interface PipelineOptions {
   /** Called after each pass whose name is listed (or every pass for '*'). */
   readonly printAfter?: readonly string[];
   readonly onPrint?: (pass: string, g: Graph) => void;
+  /** Called with each pass's report as soon as the pass has run (live statistics, progress). */
+  readonly onReport?: (r: PassReport) => void;
 }
 
 export function runPipeline(g: Graph, passes: readonly Pass[], opts: PipelineOptions = {}): { graph: Graph; reports: PassReport[] } {
@@ -29,7 +31,9 @@ export function runPipeline(g: Graph, passes: readonly Pass[], opts: PipelineOpt
     const t0 = performance.now();
     const before = cur.nodes.length;
     cur = p.run(cur, stats);
-    reports.push({ pass: p.name, nodesBefore: before, nodesAfter: cur.nodes.length, counters: stats.counters, ms: performance.now() - t0 });
+    const report: PassReport = { pass: p.name, nodesBefore: before, nodesAfter: cur.nodes.length, counters: stats.counters, ms: performance.now() - t0 };
+    reports.push(report);
+    opts.onReport?.(report);
     if (opts.verifyEach) {
       try {
         verify(cur);
