@@ -32,7 +32,7 @@ export interface BackendOptions {
   readonly threads?: boolean;
   /** float64 transcendental functions that round exactly as the interpreter (see EmitOptions.exactMath). */
   readonly exactMath?: boolean;
-  /** The smallest GEMM (multiply-adds) split across threads; tests lower it to exercise splitting on small graphs. */
+  /** The smallest GEMM (multiply-adds) or loop nest (points) split across threads (defaults: parallel-plan.ts); tests pass 0. */
   readonly parallelMinMacs?: number;
 }
 

@@ -10,8 +10,13 @@ import type { Kernel, LoopNestKernel } from './kernel-plan.js';
 /** Slices of a parallel loop nest: enough for the workers to balance, few enough to keep the code small. */
 export const NEST_CHUNKS = 8;
 
-/** Below this many multiply-adds a GEMM runs inside a serial step: splitting it costs more than it saves. */
-export const PARALLEL_MIN_MACS = 1 << 16;
+/**
+ * Below this many multiply-adds (about 0.1 ms on one core) a GEMM runs inside a serial step: a barrier
+ * between workers costs tens of microseconds, so splitting smaller work loses more than it gains.
+ */
+export const PARALLEL_MIN_MACS = 1 << 21;
+/** The same threshold for loop nests, in loop points (a few nanoseconds each). */
+export const PARALLEL_MIN_POINTS = 1 << 17;
 
 export interface StepPlan {
   /** Kernel indices the step runs, in order. */
@@ -54,8 +59,13 @@ function isParallelGemm(k: Kernel, minMacs: number): boolean {
   return k.kind === 'gemm' && gemmUnits(k).total > 1 && k.batch * k.m * k.n * k.k >= minMacs;
 }
 
-/** `minMacs`: the smallest GEMM (in multiply-adds) or loop nest (in points) worth a parallel step of its own. */
-export function planSteps(kernels: readonly Kernel[], minMacs = PARALLEL_MIN_MACS): StepPlan[] {
+/**
+ * `minWork`: the smallest GEMM (in multiply-adds) and loop nest (in points) worth a parallel step of its own;
+ * by default PARALLEL_MIN_MACS and PARALLEL_MIN_POINTS (tests pass 0 to split everything splittable).
+ */
+export function planSteps(kernels: readonly Kernel[], minWork?: number): StepPlan[] {
+  const minMacs = minWork ?? PARALLEL_MIN_MACS;
+  const minPoints = minWork ?? PARALLEL_MIN_POINTS;
   const steps: StepPlan[] = [];
   let serial: number[] = [];
   const flush = () => { if (serial.length > 0) steps.push({ kernels: serial, iterations: 1 }); serial = []; };
@@ -65,7 +75,7 @@ export function planSteps(kernels: readonly Kernel[], minMacs = PARALLEL_MIN_MAC
       steps.push({ kernels: [i], iterations: gemmUnits(k).total });
       return;
     }
-    const slices = k.kind === 'nest' ? sliceNest(k, NEST_CHUNKS, minMacs) : undefined;
+    const slices = k.kind === 'nest' ? sliceNest(k, NEST_CHUNKS, minPoints) : undefined;
     if (slices && slices.length > 1) {
       flush();
       steps.push({ kernels: [i], iterations: slices.length, slices });
