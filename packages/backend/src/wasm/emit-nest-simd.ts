@@ -1,6 +1,6 @@
 // A loop nest run four output elements at a time on f32x4 vectors, when that gives exactly the scalar
 // nest's results: float32 everywhere, the innermost output loop contiguous in the output and, in every
-// operand, contiguous or constant (a splat), no padded reads, no reduction or a max/min one (order-free
+// operand, contiguous, constant (a splat) or strided (four lane loads), no padded reads, no reduction or a max/min one (order-free
 // and exact in float32), and expressions of exactly-rounded ops only. Elementwise maps, broadcasts, copies
 // and max reductions qualify; sums keep the scalar float64 accumulation of emit-nest.ts. The last
 // (extent mod 4) points run through the scalar nest on a shifted copy of the kernel.
@@ -19,7 +19,8 @@ export function canVectorizeNest(k: LoopNestKernel): boolean {
   const v = r - 1;
   if (k.outStrides[v] !== 1 || k.extents[v]! < 4) return false;
   if (k.reducer !== null && k.reducer !== 'max' && k.reducer !== 'min') return false;
-  if (k.operands.some((o) => o.dtype !== 'float32' || o.bounds !== undefined || (o.strides[v] !== 0 && o.strides[v] !== 1))) return false;
+  // contiguous (1), broadcast (0) or a positive stride (lane loads: pooling windows, transposes)
+  if (k.operands.some((o) => o.dtype !== 'float32' || o.bounds !== undefined || o.strides[v]! < 0)) return false;
   const argOk = (i: number) => i < k.operands.length;
   if (!vectorizableScalar(k.combiner, argOk, true)) return false;
   return k.epilogue === null || vectorizableScalar(k.epilogue, argOk, true);
@@ -39,7 +40,15 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   const acc = local(binaryen.v128);
   const saves = k.extents.map(() => [...k.operands.map(() => local(binaryen.i32)), local(binaryen.i32)]);
   const g = (i: number) => m.local.get(i, binaryen.i32);
-  const load = (j: number): E => (k.operands[j]!.strides[v] === 0 ? m.v128.load32_splat(0, 4, g(ptr[j]!)) : m.v128.load(0, 4, g(ptr[j]!)));
+  const load = (j: number): E => {
+    const st = k.operands[j]!.strides[v]!;
+    if (st === 0) return m.v128.load32_splat(0, 4, g(ptr[j]!));
+    if (st === 1) return m.v128.load(0, 4, g(ptr[j]!));
+    // four strided elements, one lane at a time
+    let x = m.v128.load32_zero(0, 4, g(ptr[j]!));
+    for (let lane = 1; lane < 4; lane++) x = m.v128.load32_lane(lane * st * 4, 4, lane, g(ptr[j]!), x);
+    return x;
+  };
   const value = (e: typeof k.combiner, accE?: () => E): E => emitVectorEpilogue(m, e, { acc: accE ?? (() => m.unreachable()), arg: load });
 
   const loop = (l: number, body: E, advanceOut: boolean): E => {
