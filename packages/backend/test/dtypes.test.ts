@@ -127,4 +127,15 @@ describe('narrow floats: compiled loop nests agree with the interpreter bit for 
       await expectAgree({ x }, [red('add', [1]), red('add', [0]), red('add', [0, 1]), red('mul', [1]), red('max', [1]), red('min', [0])]);
     }, 60_000);
   }
+
+  it('softmax and log-softmax of narrow floats: float64 row statistics, each result rounded once', async () => {
+    for (const { d, bits } of FORMATS) {
+      let s = 99;
+      const rnd = () => { s = (s * 1103515245 + 12345) >>> 0; return s >>> 16; };
+      const codes = Array.from({ length: 6 * 9 * 5 }, () => rnd() & (2 ** bits - 1));
+      const x: Feed = { type: d, dims: [6, 9, 5], data: bits === 16 ? Uint16Array.from(codes) : Uint8Array.from(codes) };
+      const sm = (axis: number, log: boolean): OutputSpec => ({ name: `${log ? 'log' : ''}softmax${axis}`, build: (b, ids) => b.add1({ kind: 'softmax', axis, log }, [ids['x']!]) });
+      await expectAgree({ x }, [sm(1, false), sm(2, false), sm(0, true), sm(1, true)]);
+    }
+  }, 60_000);
 });

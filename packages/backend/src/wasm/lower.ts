@@ -9,6 +9,7 @@ import {
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
 import { asConvGemm } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
+import { softmaxNests } from './lower-softmax.js';
 
 const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
 
@@ -189,8 +190,13 @@ export function lowerGraph(g: Graph): LowerResult {
         break;
       }
       case 'softmax': {
-        if (t.dtype !== 'float32') throw new CompileError('UNSUPPORTED_OP', `backend: softmax of ${t.dtype}`, where(n));
         const s = t.shape as readonly number[];
+        if (t.dtype !== 'float32') {
+          const sm = softmaxNests(n.inputs[0]!, out, t.dtype, s, op.axis, op.log, () => nextId++);
+          for (const [id, ty] of sm.newTypes) types.set(id, ty);
+          for (const { kernel, suffix } of sm.kernels) kernels.push({ ...kernel, name: `k${count++}_${suffix}` });
+          break;
+        }
         kernels.push({ kind: 'softmax', name: `k${count++}_softmax`, input: n.inputs[0]!, out, outer: prod(s.slice(0, op.axis)), n: s[op.axis]!, inner: prod(s.slice(op.axis + 1)), log: op.log });
         break;
       }
