@@ -17,6 +17,16 @@ export interface CompileFlags {
   verifyEach?: boolean;
   json?: boolean;
   quiet?: boolean;
+  /** --threads N: 1 leaves out the threaded variants. */
+  threads?: string;
+  /** --no-relaxed-simd sets this false. */
+  relaxedSimd?: boolean;
+}
+
+function parseThreads(s: string): number {
+  const n = Number(s);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CompileError('INVALID_INPUT', `--threads "${s}" must be a positive integer`);
+  return n;
 }
 
 export function parseShapes(specs: readonly string[]): Record<string, number[]> {
@@ -37,6 +47,8 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
     inputShapes: parseShapes(f.inputShape),
     optimize: f.optimize,
     fuse: f.fuse ?? true,
+    ...(f.threads !== undefined ? { threads: parseThreads(f.threads) } : {}),
+    relaxedSimd: f.relaxedSimd ?? true,
     verifyEach: f.verifyEach ?? false,
     printAfter: f.printAfter,
     onStage: (stage, ms, detail) => {

@@ -20,6 +20,13 @@ export interface CompileOptions {
   readonly verifyEach?: boolean;
   /** Pass names after which to report the IR text through onStage ('*' for all). */
   readonly printAfter?: readonly string[];
+  /**
+   * The most threads the artifact will run on (default: as many as the runtime is given). 1 leaves out the
+   * threaded code variants (smaller artifact); >= 2 keeps them, and InferenceSession's numThreads picks.
+   */
+  readonly threads?: number;
+  /** Also emit relaxed-SIMD variants, used where the engine has relaxed SIMD (default true). */
+  readonly relaxedSimd?: boolean;
   /** Called once per stage with its duration, and with IR text when printAfter asks for it. */
   readonly onStage?: (stage: string, ms: number, detail?: string) => void;
 }
@@ -58,7 +65,10 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
   });
   report('optimize', performance.now() - t0, `${graph.nodes.length} IR nodes`);
   t0 = performance.now();
-  const artifact = compileGraph(graph, { simplify: false });
+  if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
+    throw new CompileError('INVALID_INPUT', `threads must be a positive integer, got ${opts.threads}`);
+  }
+  const artifact = compileGraph(graph, { simplify: false, threads: (opts.threads ?? 2) > 1, relaxedSimd: opts.relaxedSimd ?? true });
   report('codegen', performance.now() - t0, `${artifact.manifest.kernels.length} kernels, ${artifact.wasm.length} bytes of wasm`);
   return { ...artifact, graph, passes: reports };
 }

@@ -25,6 +25,15 @@ describe('artifacts', () => {
     }
   }, 120_000);
 
+  it('threads: 1 and relaxedSimd: false leave the matching code variants out', async () => {
+    const file = path.join(root, 'examples/mlp/model.onnx');
+    const variants = async (o: object) => Object.keys((await compile(file, { inputShapes: { x: [1, 784] }, ...o })).wasmVariants).sort();
+    expect(await variants({ threads: 1 })).toEqual(['model.relaxed.wasm', 'model.wasm']);
+    expect(await variants({ relaxedSimd: false })).toEqual(['model.mt.wasm', 'model.wasm']);
+    expect(await variants({ threads: 1, relaxedSimd: false })).toEqual(['model.wasm']);
+    await expect(compile(file, { threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+  }, 120_000);
+
   it('every bench model compiles to modules under 300 KB', async (ctx) => {
     const manifest = path.join(benchDir, 'manifest.json');
     if (!fs.existsSync(manifest)) {
