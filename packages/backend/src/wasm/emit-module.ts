@@ -8,6 +8,9 @@ import { emitGather, emitSoftmax } from './emit-kernels.js';
 import { emitGemm, gemmUnits } from './emit-gemm.js';
 import { emitArgReduce, emitGatherElements } from './emit-index-kernels.js';
 import { emitTopK } from './emit-topk.js';
+import { emitCumulative } from './emit-cumulative.js';
+import { emitGatherNd } from './emit-gather-nd.js';
+import { emitScatter } from './emit-scatter.js';
 import { emitNest } from './emit-nest.js';
 import { canVectorizeNest, emitNestSimd } from './emit-nest-simd.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
@@ -42,7 +45,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
   const threaded = opts.threaded ?? false;
   try {
     const F = binaryen.Features;
-    m.setFeatures(F.MVP | F.SIMD128 | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | (relaxed ? F.RelaxedSIMD : 0) | (threaded ? F.Atomics : 0));
+    m.setFeatures(F.MVP | F.SIMD128 | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | F.BulkMemoryOpt | (relaxed ? F.RelaxedSIMD : 0) | (threaded ? F.Atomics : 0));
     const pages = Math.max(1, Math.ceil(layout.totalBytes / PAGE));
     m.setMemory(pages, pages, null, [], threaded, false, '0');
     m.addMemoryImport('0', 'env', 'memory');
@@ -65,6 +68,9 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
           case 'gather_elements': emitGatherElements(m, k, address); break;
           case 'argreduce': emitArgReduce(m, k, address); break;
           case 'topk': emitTopK(m, k, address); break;
+          case 'cumulative': emitCumulative(m, k, address); break;
+          case 'scatter': emitScatter(m, k, address); break;
+          case 'gather_nd': emitGatherNd(m, k, address); break;
         }
       } catch (e) {
         if (e instanceof CompileError) throw e;

@@ -2,7 +2,7 @@
 // wasm. Almost every op becomes an affine loop nest (out[i] = epilogue(reduce_k combiner(in_j[base + i.s_j])));
 // softmax and gather have their own kernels; reshape is an alias of its input's buffer.
 
-import type { DType, Reducer, ScalarExpr, ValueId } from '@tensorc/ir';
+import type { DType, Reducer, ScalarExpr, ScatterReduction, ValueId } from '@tensorc/ir';
 
 /** One operand of a loop nest: element address = base + sum(loopIndex[l] * strides[l]). */
 export interface NestOperand {
@@ -138,7 +138,59 @@ export interface TopKKernel {
   readonly k: number;
 }
 
-export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel;
+/** Running reduction along an axis (CumSum, CumProd) over rows outer x inner of length n; exclusive and reverse as ONNX. */
+export interface CumulativeKernel {
+  readonly kind: 'cumulative';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly out: ValueId;
+  readonly dtype: DType;
+  readonly reducer: Reducer;
+  readonly exclusive: boolean;
+  readonly reverse: boolean;
+  readonly outer: number;
+  readonly n: number;
+  readonly inner: number;
+}
+
+/**
+ * out = data, then each update in order combined into out at its index (indices normalized, range-checked:
+ * a bad index traps). `elements`: ScatterElements, index i of `indices` replaces coordinate `axis` of i;
+ * `nd`: ScatterND, each k-tuple of `indices` addresses a slice of `sliceSize` elements.
+ */
+export interface ScatterKernel {
+  readonly kind: 'scatter';
+  readonly name: string;
+  readonly data: ValueId;
+  readonly indices: ValueId;
+  readonly indexDtype: DType;
+  readonly updates: ValueId;
+  readonly out: ValueId;
+  readonly dtype: DType;
+  readonly reduction: ScatterReduction;
+  readonly dataShape: readonly number[];
+  readonly indicesShape: readonly number[];
+  readonly mode: { readonly kind: 'elements'; readonly axis: number } | { readonly kind: 'nd' };
+}
+
+/** GatherND: for each batch (leading `batchDims` dims) and index k-tuple, copies the addressed slice of x. */
+export interface GatherNdKernel {
+  readonly kind: 'gather_nd';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly indices: ValueId;
+  readonly indexDtype: DType;
+  readonly out: ValueId;
+  readonly dtype: DType;
+  readonly dataShape: readonly number[];
+  readonly batchDims: number;
+  /** Index tuples per batch and the tuple length k. */
+  readonly tuples: number;
+  readonly k: number;
+}
+
+export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
+  | CumulativeKernel | ScatterKernel | GatherNdKernel;
 
 export interface KernelPlan {
   readonly kernels: readonly Kernel[];

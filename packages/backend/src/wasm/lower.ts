@@ -4,11 +4,14 @@
 // generic affine loop nest. Unsupported ops fail with a CompileError naming the node.
 
 import {
-  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, isStaticShape,
+  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, cast, isStaticShape,
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
 import { asConvGemm } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
+import { lowerCumulative, lowerGatherNd, lowerScatter } from './lower-index-ops.js';
+import { lowerPadModes } from './lower-pad.js';
+import { lowerQuant } from './lower-quant.js';
 import { softmaxNests } from './lower-softmax.js';
 
 const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
@@ -174,7 +177,8 @@ export function lowerGraph(g: Graph): LowerResult {
         break;
       }
       case 'pad': {
-        if (op.mode !== 'constant' || op.interior.some((v) => v !== 0)) throw new CompileError('UNSUPPORTED_OP', `backend: pad mode ${op.mode} is not supported yet`, where(n));
+        if (op.mode !== 'constant') { for (const k of lowerPadModes(n, t, tt(n.inputs[0]!))) kernels.push({ ...k, name: `k${count++}_pad_${op.mode}` }); break; }
+        if (op.interior.some((v) => v !== 0)) throw new CompileError('UNSUPPORTED_OP', `backend: pad mode ${op.mode} is not supported yet`, where(n));
         const x = tt(n.inputs[0]!);
         nest(n, { out, outDtype: t.dtype, extents: t.shape, numOutLoops: r, operands: [operandOf(n.inputs[0]!, x, x.shape.map((_, d) => ({ terms: [{ idx: d, coeff: 1 }], offset: -(op.low[d] as number) })), r, op.value)], combiner: arg(0), reducer: null, accDtype: t.dtype, epilogue: null });
         break;
@@ -237,6 +241,18 @@ export function lowerGraph(g: Graph): LowerResult {
           kind: 'argreduce', name: `k${count++}_argreduce`, input: n.inputs[0]!, out, dtype: x.dtype, mode: op.mode, selectLast: op.selectLast,
           outer: prod(xs.slice(0, op.axis)), n: xs[op.axis]!, inner: prod(xs.slice(op.axis + 1)),
         });
+        break;
+      }
+      case 'cumulative': kernels.push({ ...lowerCumulative(n, t), name: `k${count++}_cumulative` }); break;
+      case 'scatter_elements': case 'scatter_nd': kernels.push({ ...lowerScatter(n, t, tt), name: `k${count++}_${op.kind}` }); break;
+      case 'gather_nd': kernels.push({ ...lowerGatherNd(n, t, tt), name: `k${count++}_gather_nd` }); break;
+      case 'quantize': case 'dequantize': for (const k of lowerQuant(n, t, tt)) kernels.push({ ...k, name: `k${count++}_${op.kind}` }); break;
+      case 'bitcast': {
+        // Same bits as another dtype: the output shares the input's buffer; only bytes read as bool become 0/1.
+        const x = tt(n.inputs[0]!);
+        if (!SUPPORTED_DTYPES.has(x.dtype)) throw new CompileError('UNSUPPORTED_OP', `backend: bitcast from ${x.dtype} is not supported yet`, where(n));
+        if (t.dtype === 'bool' && x.dtype !== 'bool') nest(n, { out, outDtype: 'bool', extents: t.shape, numOutLoops: r, operands: [operandOf(n.inputs[0]!, x, identity(r), r, null)], combiner: cast('bool', arg(0)), reducer: null, accDtype: 'bool', epilogue: null });
+        else aliases.set(out, n.inputs[0]!);
         break;
       }
       default:

@@ -84,6 +84,9 @@ export function kernelReads(k: Kernel): ValueId[] {
     case 'softmax': return [k.input];
     case 'gather': case 'gather_elements': return [k.input, k.indices];
     case 'argreduce': case 'topk': return [k.input];
+    case 'cumulative': return [k.input];
+    case 'scatter': return [k.data, k.indices, k.updates];
+    case 'gather_nd': return [k.input, k.indices];
     case 'gemm': return [k.a, k.b, ...(k.bImplicit ? [k.bImplicit.table] : []), ...k.epilogueOperands.map((o) => o.buffer)];
   }
 }
