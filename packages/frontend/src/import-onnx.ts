@@ -4,7 +4,7 @@
 
 import {
   CompileError, type Dim, GraphBuilder, type Graph, type HostTensor, type Node, type TensorType, type ValueId, type ValueType,
-  interpret, isStaticShape, numElements, regionsOf, tensorType,
+  FOLD_WORK_LIMIT, evalCost, interpret, isStaticShape, numElements, regionsOf, tensorType,
 } from '@tensorc/ir';
 import { Attributes } from './convert/attributes.js';
 import { ConvertContext } from './convert/context.js';
@@ -240,6 +240,15 @@ function foldKnown(nodes: readonly Node[], outs: readonly ValueId[], known: Know
     if (!t) return;
     consts.push({ op: { kind: 'constant', value: t }, inputs: [], outputs: [{ id, type: tensorType(t.dtype, t.shape) }] });
   }
+  // Small results can still be expensive (a convolution of a constant input): fold only cheap groups.
+  const sizes = new Map<ValueId, number>();
+  for (const c of consts) sizes.set(c.outputs[0]!.id, (c.op as { value: HostTensor }).value.data.length);
+  let work = 0;
+  for (const n of nodes) {
+    work += evalCost(n, (id) => sizes.get(id)) ?? Infinity;
+    for (const o of n.outputs) if (o.type.kind === 'tensor' && isStaticShape(o.type.shape)) sizes.set(o.id, numElements(o.type.shape));
+  }
+  if (work > FOLD_WORK_LIMIT) return;
   const wanted = outs.filter((id) => defined.has(id));
   let values: Record<string, unknown>;
   try {

@@ -337,6 +337,18 @@ describe('ten billion elements and other sizes that must be refused before any w
     expectCompileError(importing(bytes), { code: 'UNSUPPORTED_ATTRIBUTE', node: 'fill', op: 'ConstantOfShape', reason: /shape .* must be known at compile time/ }, 3_000);
   });
 
+  it('a convolution of a constant input with a large kernel is not folded at import (2.4e8 operations)', () => {
+    // The result is small enough to fold (65536 elements) but would take the interpreter many seconds.
+    const x = tensor({ name: 'x', dims: [1, 16, 64, 64], dataType: FLOAT, raw: le(new Float32Array(65_536).fill(1)) });
+    const w = tensor({ name: 'w', dims: [16, 16, 15, 15], dataType: FLOAT, raw: le(new Float32Array(57_600).fill(0.5)) });
+    const bytes = modelOf([node({ opType: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['y'], attrs: [attr.ints('pads', [7, 7, 7, 7])] })],
+      { outputs: [['y', FLOAT, [1, 16, 64, 64]]], initializers: [x, w] });
+    const t0 = performance.now();
+    const g = importOnnx(bytes);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(g.nodes.some((n) => n.op.kind === 'contract')).toBe(true);
+  });
+
   it('the interpreter refuses a result over its element limit before allocating it', () => {
     // 2^30 elements: importable (types only), but 8 GiB as float64 in the interpreter.
     const bytes = modelOf([node({ opType: 'ConstantOfShape', name: 'fill', inputs: ['s'], outputs: ['y'] })],

@@ -5,7 +5,7 @@
 
 import { CompileError } from '../errors.js';
 import type { Graph, Node, ValueId } from '../graph.js';
-import { interpret } from '../interp/index.js';
+import { FOLD_WORK_LIMIT, evalCost, interpret } from '../interp/index.js';
 import { regionsOf } from '../ops.js';
 import type { HostTensor } from '../tensor.js';
 import { isStaticShape, numElements } from '../types.js';
@@ -22,8 +22,10 @@ function foldable(n: Node, consts: ReadonlyMap<ValueId, Node>): boolean {
     if (o.type.kind !== 'tensor' || !isStaticShape(o.type.shape)) return false;
     total += numElements(o.type.shape);
   }
-  // Growing ops (expand, iota, tile-like pads) only fold while small.
-  return total <= FOLD_ELEMENT_LIMIT;
+  // Growing ops (expand, iota, tile-like pads) only fold while small, and only when cheap to evaluate.
+  if (total > FOLD_ELEMENT_LIMIT) return false;
+  const cost = evalCost(n, (id) => (consts.get(id)?.op as { value?: HostTensor } | undefined)?.value?.data.length);
+  return cost !== undefined && cost <= FOLD_WORK_LIMIT;
 }
 
 function evaluate(n: Node, consts: ReadonlyMap<ValueId, Node>): HostTensor[] | undefined {
