@@ -94,3 +94,41 @@ describe('float -> integer casts of NaN, infinities and out-of-range values', ()
     await expectAgree({ f32: valuesFeed('float32', floats.map(Math.fround)), f64: valuesFeed('float64', floats) }, outs);
   });
 });
+
+// (exponents stay small enough for the interpreter's exact bigint powers)
+describe('integer pow: the exact power wrapped to the type; negative exponents as the interpreter defines them', () => {
+  const cases: { d: DType; bases: number[]; exps: number[]; negExps: number[] }[] = [
+    { d: 'int4', bases: [-8, -3, -2, -1, 0, 1, 2, 3, 7], exps: [0, 1, 2, 3, 4, 7], negExps: [-1, -2, -3, -8] },
+    { d: 'uint4', bases: [0, 1, 2, 3, 15], exps: [0, 1, 2, 3, 4, 15], negExps: [] },
+    { d: 'int8', bases: [-128, -3, -2, -1, 0, 1, 2, 3, 127], exps: [0, 1, 2, 7, 8, 9, 127], negExps: [-1, -2, -127, -128] },
+    { d: 'uint8', bases: [0, 1, 2, 3, 255], exps: [0, 1, 2, 7, 8, 9, 255], negExps: [] },
+    { d: 'int32', bases: [-(2 ** 31), -3, -2, -1, 0, 1, 2, 3, 46341, 2 ** 31 - 1], exps: [0, 1, 2, 3, 19, 20, 30, 31, 32, 33, 1001], negExps: [-1, -2, -(2 ** 31)] },
+    { d: 'uint32', bases: [0, 1, 2, 3, 65536, 2 ** 32 - 1], exps: [0, 1, 2, 31, 32, 999, 1000], negExps: [] },
+  ];
+  for (const { d, bases, exps, negExps } of cases) {
+    it(d, async () => {
+      const col = (v: number[]) => ({ ...valuesFeed(d, v), dims: [v.length, 1] });
+      const row = (v: number[]) => ({ ...valuesFeed(d, v), dims: [1, v.length] });
+      const feeds: Record<string, Feed> = { a: col(bases), e: row(exps) };
+      const outs = [mapOut('pow', bin('pow', arg(0), arg(1)), ['a', 'e'])];
+      if (negExps.length) {
+        Object.assign(feeds, { nz: col(bases.filter((b) => b !== 0)), ne: row(negExps) });
+        outs.push(mapOut('pow_neg', bin('pow', arg(0), arg(1)), ['nz', 'ne']));
+      }
+      await expectAgree(feeds, outs);
+    });
+  }
+  it('int64 and uint64', async () => {
+    const b64 = [-(1n << 63n), -3n, -2n, -1n, 0n, 1n, 2n, 3n, 3037000500n, (1n << 63n) - 1n];
+    const e64 = [0n, 1n, 2n, 39n, 40n, 62n, 63n, 64n, 65n, 1001n];
+    const col = (d: DType, v: bigint[]) => ({ ...valuesFeed(d, v), dims: [v.length, 1] });
+    const row = (d: DType, v: bigint[]) => ({ ...valuesFeed(d, v), dims: [1, v.length] });
+    await expectAgree({
+      a: col('int64', b64), e: row('int64', e64), nz: col('int64', b64.filter((b) => b !== 0n)), ne: row('int64', [-1n, -2n, -(1n << 63n)]),
+      ua: col('uint64', b64.map((b) => BigInt.asUintN(64, b))), ue: row('uint64', [...e64, 1000n]),
+    }, [
+      mapOut('pow', bin('pow', arg(0), arg(1)), ['a', 'e']), mapOut('pow_neg', bin('pow', arg(0), arg(1)), ['nz', 'ne']),
+      mapOut('pow_u', bin('pow', arg(0), arg(1)), ['ua', 'ue']),
+    ]);
+  });
+});

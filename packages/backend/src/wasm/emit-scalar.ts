@@ -8,6 +8,7 @@ import binaryen from 'binaryen';
 import { CompileError, type DType, type FloatDType, type ScalarExpr, roundToDType, scalarDType } from '@tensorc/ir';
 import { emitDecode, emitEncode, emitRound, isCodedFloat } from './wasm-coded-float.js';
 import { emitF64ToI32, emitF64ToI64, emitF64ToU64, emitI64ToF64RoundOdd } from './wasm-int-cast.js';
+import { emitIntPow } from './wasm-int-pow.js';
 
 export type WasmType = 'f32' | 'f64' | 'i32' | 'i64';
 
@@ -167,6 +168,7 @@ function emitWide(m: binaryen.Module, math: MathImports, e: ScalarExpr, env: Sca
         case 'div': return unsigned ? i.div_u(a, b) : i.div_s(a, b);
         case 'fmod': return unsigned ? i.rem_u(a, b) : i.rem_s(a, b);
         case 'mod': return unsigned ? i.rem_u(a, b) : m.call(`pymod_${at}`, [a, b], binType(at));
+        case 'pow': return emitIntPow(m, at, a, b, !unsigned);
         // wasm takes shift counts modulo the width; the reference shifts everything out (0, or the sign for shr)
         case 'shl': return m.select(i.lt_u(sub(e.b), width()), i.shl(a, b), zero());
         case 'shr': {
@@ -185,7 +187,7 @@ function emitWide(m: binaryen.Module, math: MathImports, e: ScalarExpr, env: Sca
         case 'le': return unsigned ? i.le_u(a, b) : i.le_s(a, b);
         case 'gt': return unsigned ? i.gt_u(a, b) : i.gt_s(a, b);
         case 'ge': return unsigned ? i.ge_u(a, b) : i.ge_s(a, b);
-        default: return unsupported(`${e.op} on integers`);
+        default: return unsupported(`${(e as { op: string }).op} on integers`);
       }
     }
     case 'select': return m.select(sub(e.c), sub(e.a), sub(e.b));
