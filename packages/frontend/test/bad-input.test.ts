@@ -251,7 +251,7 @@ describe('graph structure: cycles and missing values', () => {
 
   it('a node without op_type -> INVALID_MODEL', () => {
     const g = msg(f.bytes(1, msg(f.str(1, 'x'), f.str(2, 'y'), f.str(3, 'nameless'))), f.str(2, 'g'));
-    expectCompileError(importing(model({ graph: g })), { code: 'INVALID_MODEL', reason: /node 0 has no op_type/ });
+    expectCompileError(importing(model({ graph: g })), { code: 'INVALID_MODEL', reason: /node 0 \("nameless"\) has no op_type/ });
   });
 });
 

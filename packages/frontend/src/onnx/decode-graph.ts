@@ -34,8 +34,8 @@ export function decodeNode(bytes: Uint8Array, ctx: DecodeContext, depth: number,
     }
   });
   // Attributes are decoded after the node's own fields so errors can name the node whatever the field order.
+  if (opType === '') throw new CompileError('INVALID_MODEL', `node ${index}${name ? ` ("${name}")` : ''} has no op_type`);
   const where = { node: name || `${opType}_${index}`, opType };
-  if (opType === '') throw new CompileError('INVALID_MODEL', `node ${index} has no op_type`, where);
   const attributes: RawAttr[] = [];
   for (const b of attrBytes) {
     const a = decodeAttribute(b, ctx, depth, where);

@@ -35,7 +35,9 @@ export function walkMessage(bytes: Uint8Array, what: string, visit: (field: numb
     }
   } catch (e) {
     if (e instanceof CompileError) throw e;
-    throw invalid(what, e instanceof Error ? e.message : String(e));
+    // protobufjs signals reads past the end as RangeError("index out of range: ..."): say it plainly.
+    const truncated = e instanceof RangeError && /index out of range/.test(e.message);
+    throw invalid(what, truncated ? `a value runs past the end of its ${r.len} bytes (truncated or corrupt input)` : e instanceof Error ? e.message : String(e));
   }
 }
 
