@@ -4,6 +4,7 @@
 
 import binaryen from 'binaryen';
 import { emitLoad, emitStore } from './emit-nest.js';
+import { binType, wasmTypeOf } from './emit-scalar.js';
 import type { ArgReduceKernel, GatherElementsKernel } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
 
@@ -45,22 +46,25 @@ export function emitGatherElements(m: binaryen.Module, k: GatherElementsKernel, 
 
 export function emitArgReduce(m: binaryen.Module, k: ArgReduceKernel, address: (id: number) => number): void {
   const [a, cIn, j, best, base] = [0, 1, 2, 3, 4];
-  const bv = 5; // best value (f32 or i32 local)
-  const isF = k.dtype === 'float32';
-  const vt = isF ? binaryen.f32 : binaryen.i32;
+  const bv = 5; // best value, in the dtype's expression type (emit-scalar.ts)
+  const wt = wasmTypeOf(k.dtype);
+  const vt = binType(wt);
   const I = (l: number) => m.local.get(l, binaryen.i32);
   const c = (v: number) => m.i32.const(v);
-  const at = (jj: E) => m.i32.add(c(address(k.input)), m.i32.shl(m.i32.add(I(base), m.i32.mul(jj, c(k.inner))), c(2)));
-  const load = (jj: E) => (isF ? m.f32.load(0, 4, at(jj)) : m.i32.load(0, 4, at(jj)));
+  const at = (jj: E) => m.i32.add(c(address(k.input)), m.i32.mul(m.i32.add(I(base), m.i32.mul(jj, c(k.inner))), c(elementBytes(k.dtype))));
+  const load = (jj: E) => emitLoad(m, k.dtype, at(jj));
   const BV = () => m.local.get(bv, vt);
   // "better": strictly more extreme, or equally extreme when selecting the last (plain comparisons, as the
-  // reference interpreter: a NaN never wins unless it comes first).
+  // reference interpreter: a NaN never wins unless it comes first); uint32/uint64 compare unsigned.
   const better = (v: () => E): E => {
-    if (!isF) {
-      const cmp = k.mode === 'max' ? (k.selectLast ? m.i32.ge_s(v(), BV()) : m.i32.gt_s(v(), BV())) : k.selectLast ? m.i32.le_s(v(), BV()) : m.i32.lt_s(v(), BV());
-      return cmp;
+    if (wt === 'f32' || wt === 'f64') {
+      const f = wt === 'f32' ? m.f32 : m.f64;
+      return k.mode === 'max' ? (k.selectLast ? f.ge(v(), BV()) : f.gt(v(), BV())) : k.selectLast ? f.le(v(), BV()) : f.lt(v(), BV());
     }
-    return k.mode === 'max' ? (k.selectLast ? m.f32.ge(v(), BV()) : m.f32.gt(v(), BV())) : k.selectLast ? m.f32.le(v(), BV()) : m.f32.lt(v(), BV());
+    const i = wt === 'i32' ? m.i32 : m.i64;
+    const u = k.dtype === 'uint32' || k.dtype === 'uint64';
+    if (k.mode === 'max') return k.selectLast ? (u ? i.ge_u(v(), BV()) : i.ge_s(v(), BV())) : u ? i.gt_u(v(), BV()) : i.gt_s(v(), BV());
+    return k.selectLast ? (u ? i.le_u(v(), BV()) : i.le_s(v(), BV())) : u ? i.lt_u(v(), BV()) : i.lt_s(v(), BV());
   };
   const row = [
     m.local.set(base, m.i32.add(m.i32.mul(I(a), c(k.n * k.inner)), I(cIn))),

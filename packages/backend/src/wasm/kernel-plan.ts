@@ -131,6 +131,8 @@ export interface TopKKernel {
   readonly input: ValueId;
   readonly out: ValueId;
   readonly indicesOut: ValueId;
+  /** Element type of the input and the values output. */
+  readonly dtype: DType;
   readonly largest: boolean;
   readonly outer: number;
   readonly n: number;

@@ -225,10 +225,10 @@ export function lowerGraph(g: Graph): LowerResult {
       case 'topk': {
         const x = tt(n.inputs[0]!);
         const xs = x.shape as number[];
-        if (x.dtype !== 'float32') throw new CompileError('UNSUPPORTED_OP', `backend: topk of ${x.dtype}`, where(n));
+        if (!SUPPORTED_DTYPES.has(x.dtype)) throw new CompileError('UNSUPPORTED_OP', `backend: topk of ${x.dtype}`, where(n));
         types.set(n.outputs[1]!.id, n.outputs[1]!.type as TensorType);
         kernels.push({
-          kind: 'topk', name: `k${count++}_topk`, input: n.inputs[0]!, out, indicesOut: n.outputs[1]!.id, largest: op.largest,
+          kind: 'topk', name: `k${count++}_topk`, input: n.inputs[0]!, out, indicesOut: n.outputs[1]!.id, dtype: x.dtype, largest: op.largest,
           outer: prod(xs.slice(0, op.axis)), n: xs[op.axis]!, inner: prod(xs.slice(op.axis + 1)), k: op.k as number,
         });
         break;
@@ -236,7 +236,7 @@ export function lowerGraph(g: Graph): LowerResult {
       case 'argreduce': {
         const x = tt(n.inputs[0]!);
         const xs = x.shape as number[];
-        if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new CompileError('UNSUPPORTED_OP', `backend: argmax/argmin of ${x.dtype}`, where(n));
+        if (!SUPPORTED_DTYPES.has(x.dtype)) throw new CompileError('UNSUPPORTED_OP', `backend: argmax/argmin of ${x.dtype}`, where(n));
         kernels.push({
           kind: 'argreduce', name: `k${count++}_argreduce`, input: n.inputs[0]!, out, dtype: x.dtype, mode: op.mode, selectLast: op.selectLast,
           outer: prod(xs.slice(0, op.axis)), n: xs[op.axis]!, inner: prod(xs.slice(op.axis + 1)),
