@@ -1,43 +1,26 @@
 // Property: no bytes make importOnnx (or verify/interpret of what it returns) crash, hang or exhaust memory.
-// Real small models are truncated, bit-flipped, overwritten and spliced with varints (also at the varints the
-// protobuf framing reads: tags, values, lengths); every outcome must be a success or a typed CompileError
-// (see bad-input/oracle.ts). Fixed seed; BAD_INPUT_SEED / BAD_INPUT_RUNS override it for longer hunts.
+// Real small models (bad-input/corpus.ts) are truncated, bit-flipped, overwritten, spliced with varints, and
+// edited as protobuf trees (values, dropped / repeated / reordered fields, swapped payloads; bad-input/mutate.ts);
+// every outcome must be a success or a typed CompileError (bad-input/oracle.ts). Fixed seed; BAD_INPUT_SEED and
+// BAD_INPUT_RUNS change it for longer hunts, BAD_INPUT_PATH replays one failure.
 
 import fc from 'fast-check';
 import { CompileError } from '@tensorc/ir';
 import { describe, expect, it } from 'vitest';
 import { loadSeedModels } from './bad-input/corpus.js';
-import { applyMutation, type Mutation } from './bad-input/mutate.js';
+import { mutations } from './bad-input/arbitraries.js';
+import { applyMutation } from './bad-input/mutate.js';
 import { BadInputBug, checkBadInput, checkRejection } from './bad-input/oracle.js';
 
 const SEED = Number(process.env['BAD_INPUT_SEED'] ?? 20_240_607);
 const RUNS = Number(process.env['BAD_INPUT_RUNS'] ?? 300);
+/** With BAD_INPUT_SEED, replays one failing run (the path a failure prints). */
+const PATH = process.env['BAD_INPUT_PATH'];
 /** One input taking longer than this counts as a hang (generous: the machine is shared and loaded). */
 const SLOW_MS = 20_000;
 
 const { models, notice } = loadSeedModels();
 if (notice) console.warn(`[bad-input] ${notice}`);
-
-const interesting = fc.constantFrom(
-  0n, 1n, 2n, 3n, 7n, 8n, 16n, 17n, 127n, 128n, 255n, 256n, 1000n, 65_535n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n,
-  2n ** 32n, 2n ** 53n, 10_000_000_000n, 2n ** 63n - 1n, -1n, -2n, -(2n ** 31n), -(2n ** 63n),
-);
-const varintValue = fc.oneof({ arbitrary: interesting, weight: 3 }, { arbitrary: fc.bigInt(-(2n ** 63n), 2n ** 64n - 1n), weight: 1 });
-const floatValue = fc.oneof(fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, 1e-40, 0.5, -1), fc.double());
-const rec = <K extends Mutation['kind'], R extends Record<string, unknown>>(kind: K, fields: { [k in keyof R]: fc.Arbitrary<R[k]> }) =>
-  fc.record({ kind: fc.constant(kind), ...fields } as never) as fc.Arbitrary<Mutation>;
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { arbitrary: rec('truncate', { at: fc.nat() }), weight: 2 },
-  { arbitrary: rec('flip', { at: fc.nat(), bit: fc.nat(7) }), weight: 2 },
-  { arbitrary: rec('overwrite', { at: fc.nat(), bytes: fc.array(fc.nat(255), { minLength: 1, maxLength: 8 }) }), weight: 1 },
-  { arbitrary: rec('insert-varint', { at: fc.nat(), value: varintValue }), weight: 1 },
-  { arbitrary: rec('set-varint', { target: fc.nat(), value: varintValue }), weight: 8 },
-  { arbitrary: rec('set-fixed', { target: fc.nat(), value: floatValue }), weight: 2 },
-  { arbitrary: rec('drop', { target: fc.nat() }), weight: 3 },
-  { arbitrary: rec('duplicate', { target: fc.nat(), times: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(500)) }), weight: 2 },
-  { arbitrary: rec('move', { target: fc.nat(), by: fc.nat() }), weight: 2 },
-  { arbitrary: rec('copy-payload', { target: fc.nat(), source: fc.nat() }), weight: 3 },
-);
 
 describe('bad input: mutated and truncated real models', () => {
   it('the oracle treats anything but a typed, non-INTERNAL CompileError as a bug', () => {
@@ -55,12 +38,12 @@ describe('bad input: mutated and truncated real models', () => {
   it(`importOnnx + verify + interpret end in success or a CompileError (seed ${SEED}, ${RUNS} runs)`, () => {
     const outcomes = new Map<string, number>();
     const property = fc.property(
-      fc.nat(models.length - 1), fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.nat(),
-      (which, mutations, feedSeed) => {
+      fc.nat(models.length - 1), mutations, fc.nat(),
+      (which, edits, feedSeed) => {
         const m = models[which]!;
         let bytes = m.bytes;
         const steps: string[] = [];
-        for (const mu of mutations) {
+        for (const mu of edits) {
           const r = applyMutation(bytes, mu);
           bytes = r.bytes;
           steps.push(r.what);
@@ -80,10 +63,11 @@ describe('bad input: mutated and truncated real models', () => {
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       },
     );
-    const report = fc.check(property, { seed: SEED, numRuns: RUNS, endOnFailure: true });
-    if (report.failed && process.env["BAD_INPUT_DEBUG"]) console.log(report.errorInstance);
+    const report = fc.check(property, { seed: SEED, numRuns: RUNS, endOnFailure: true, ...(PATH ? { path: PATH } : {}) });
     if (report.failed) {
-      throw new Error(`bad-input property failed (seed ${SEED}, path "${report.counterexamplePath ?? ''}", rerun with BAD_INPUT_SEED=${SEED}): ${report.errorInstance instanceof Error ? report.errorInstance.message : String(report.errorInstance)}`);
+      const e = report.errorInstance;
+      const detail = e instanceof Error ? (e.message.includes(' after ') ? e.message : e.stack ?? e.message) : String(e);
+      throw new Error(`bad-input property failed (seed ${SEED}; replay with BAD_INPUT_SEED=${SEED} BAD_INPUT_PATH=${report.counterexamplePath ?? ''}): ${detail}`);
     }
     console.log(`[bad-input] ${RUNS} mutated models over ${models.length} seeds: ${[...outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
   });
