@@ -11,10 +11,10 @@ import type { Kernel, LoopNestKernel } from './kernel-plan.js';
 export const NEST_CHUNKS = 8;
 
 /**
- * Below this many multiply-adds (about 0.1 ms on one core) a GEMM runs inside a serial step: a barrier
- * between workers costs tens of microseconds, so splitting smaller work loses more than it gains.
+ * Below this many multiply-adds (about 25 microseconds on one core) a GEMM runs inside a serial step: a
+ * barrier between workers costs some microseconds, so splitting smaller work loses more than it gains.
  */
-export const PARALLEL_MIN_MACS = 1 << 21;
+export const PARALLEL_MIN_MACS = 1 << 18;
 /** The same threshold for loop nests, in loop points (a few nanoseconds each). */
 export const PARALLEL_MIN_POINTS = 1 << 17;
 
