@@ -115,7 +115,7 @@ export function lowerGraph(g: Graph): LowerResult {
           if (tr) {
             kernels.push({
               kind: 'nest', name: `k${count++}_transpose_b`, out: tr.dst, outDtype: 'float32', outBase: 0, outStrides: rowMajor([tr.batch, tr.k, tr.n]),
-              extents: [tr.batch, tr.k, tr.n], numOutLoops: 3, operands: [{ buffer: tr.src, dtype: 'float32', base: 0, strides: [tr.n * tr.k, 1, tr.k], pad: 0 }],
+              extents: [tr.batch, tr.k, tr.n], numOutLoops: 3, operands: [{ buffer: tr.src, dtype: 'float32', base: 0, strides: tr.srcStrides, pad: 0 }],
               combiner: arg(0), reducer: null, accDtype: 'float32', epilogue: null,
             });
           }
@@ -262,10 +262,16 @@ export function lowerGraph(g: Graph): LowerResult {
   return { kernels, aliases, derived, types: new Map([...types, ...[...derived].map(([id, v]) => [id, { kind: 'tensor', dtype: v.dtype, shape: v.shape }] as const)]) };
 }
 
-/** Recognizes C = A @ B (optionally batched, B possibly a constant stored [N,K]) as a GEMM kernel. */
+/** A copy of a run-time B into [batch, K, N] before the GEMM; `srcStrides` are B's element strides per (batch, k, n). */
+interface TransposeB { src: ValueId; dst: ValueId; batch: number; n: number; k: number; srcStrides: [number, number, number] }
+
+/**
+ * Recognizes C = A @ B (optionally batched, B possibly a constant stored [N,K]) as a GEMM kernel. A and a
+ * run-time B may be read through any strides for the batch and row loops (folded transposes, head splits).
+ */
 function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, consts: ReadonlyMap<ValueId, HostTensor>,
   derived: Map<ValueId, HostTensor>, fresh: () => ValueId): (Omit<import('./kernel-plan.js').GemmKernel, 'name'> & {
-    newTypes: [ValueId, TensorType][]; transposeB: { src: ValueId; dst: ValueId; batch: number; n: number; k: number } | undefined;
+    newTypes: [ValueId, TensorType][]; transposeB: TransposeB | undefined;
   }) | undefined {
   const op = n.op;
   if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || t.dtype !== 'float32') return undefined;
@@ -284,30 +290,54 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   const M = t.shape[r - 2]!;
   const N = t.shape[r - 1]!;
   const K = op.reductionExtents[0] as number;
-  // Batch dims: every operand either has all of them (identity) or none / all broadcast.
   const nb = r - 2;
   const batch = (t.shape as number[]).slice(0, nb).reduce((a, b) => a * b, 1);
-  // A batch dim of extent 1 reads index 0 whichever way the map says it.
-  const unitBatch = (i: number) => t.shape[i] === 1;
-  const batchKind = (m: AffineExpr[], rank: number): 'all' | 'none' | undefined => {
-    const lead = m.slice(0, rank - 2);
-    if (lead.every(isZero)) return 'none';
-    if (lead.length === nb && lead.every((e, i) => is(e, i) || (isZero(e) && unitBatch(i)))) return 'all';
-    return undefined;
+  const extents = [...(t.shape as number[]), K];
+  // Element stride of each loop (r output loops, then k) in an operand read through `m`; loops of extent 1
+  // count as 0. Maps folded from transposes and head splits (fold-movement-into-contract) give any strides.
+  const loopStrides = (m: readonly AffineExpr[], shape: readonly (number | string)[]): number[] | undefined => {
+    if (!shape.every((d) => typeof d === 'number')) return undefined;
+    const st = rowMajor(shape as number[]);
+    const s = new Array<number>(r + 1).fill(0);
+    for (let d = 0; d < m.length; d++) {
+      if (m[d]!.offset !== 0) return undefined;
+      for (const term of m[d]!.terms) s[term.idx]! += term.coeff * st[d]!;
+    }
+    return s.map((v, l) => (extents[l] === 1 ? 0 : v));
   };
-  const ka = batchKind(ma, ta.shape.length);
-  const kb = batchKind(mb, tb.shape.length);
-  if (!ka || !kb) return undefined;
-  if (!is(ma[ma.length - 2], r - 2) || !is(ma[ma.length - 1], r)) return undefined;
+  // The batch loops must flatten to one stride: loop i steps unit * (extent of the batch loops after it).
+  const batchUnit = (s: readonly number[]): number | undefined => {
+    let inner = 1;
+    let unit: number | undefined;
+    for (let i = nb - 1; i >= 0; i--) {
+      if (extents[i]! > 1) {
+        const u = s[i]! / inner;
+        if (unit === undefined) unit = u;
+        if (u !== unit || !Number.isInteger(u)) return undefined;
+      }
+      inner *= extents[i]!;
+    }
+    return unit ?? 0;
+  };
+  const sa = loopStrides(ma, ta.shape);
+  if (!sa || sa[r - 1] !== 0 || (K > 1 && sa[r] !== 1)) return undefined;
+  const aBatch = batchUnit(sa);
+  if (aBatch === undefined) return undefined;
+  const aRow = M > 1 ? sa[r - 2]! : K;
   let b = ib;
   const newTypes: [ValueId, TensorType][] = [];
   const bKN = is(mb[mb.length - 2], r) && is(mb[mb.length - 1], r - 1);
   const bNK = is(mb[mb.length - 2], r - 1) && is(mb[mb.length - 1], r);
   const cb = consts.get(ib);
   let packed = false;
-  let transposeB: { src: ValueId; dst: ValueId; batch: number; n: number; k: number } | undefined;
-  let bBatch = kb === 'all' ? K * N : 0;
-  if (cb && (bKN || bNK)) {
+  let transposeB: TransposeB | undefined;
+  let bBatch: number;
+  let bRow = N;
+  if (cb) {
+    // Batch dims of a constant B: all of them (identity) or none / all broadcast.
+    const lead = mb.slice(0, tb.shape.length - 2);
+    const kb = lead.every(isZero) ? 'none' : lead.length === nb && lead.every((e, i) => is(e, i) || (isZero(e) && t.shape[i] === 1)) ? 'all' : undefined;
+    if (!kb || !(bKN || bNK)) return undefined;
     // Constant weights are packed at compile time into panels of 8 columns, k-major ([P][K][8], zero-padded),
     // so the micro-kernel streams each panel contiguously; [N, K] weights (Gemm transB, Linear) need no transpose.
     const bcount = (cb.shape.slice(0, -2) as number[]).reduce((x, y) => x * y, 1);
@@ -322,15 +352,23 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
     newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape: [data.length] }]);
     packed = true;
     bBatch = kb === 'all' ? P * K * 8 : 0;
-  } else if (bNK) {
-    // A run-time B stored [.., N, K] (attention's K in QKᵀ): transposed into a scratch buffer by a copy kernel first.
-    const bcount = (tb.shape.slice(0, -2) as number[]).reduce((x, y) => x * y, 1);
-    b = fresh();
-    const shape = [bcount, K, N];
-    newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape }]);
-    transposeB = { src: ib, dst: b, batch: bcount, n: N, k: K };
-  } else if (!bKN) {
-    return undefined;
+  } else {
+    const sb = loopStrides(mb, tb.shape);
+    const unit = sb && sb[r - 2] === 0 ? batchUnit(sb) : undefined;
+    if (!sb || unit === undefined) return undefined;
+    if (N === 1 || sb[r - 1] === 1) {
+      bRow = K > 1 ? sb[r]! : N;
+      bBatch = unit;
+    } else if (K === 1 || sb[r] === 1) {
+      // A run-time B stored [.., N, K] (attention's K in QKᵀ): transposed into a scratch buffer by a copy kernel first.
+      const bcount = unit === 0 ? 1 : batch;
+      b = fresh();
+      newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape: [bcount, K, N] }]);
+      transposeB = { src: ib, dst: b, batch: bcount, n: N, k: K, srcStrides: [unit, K > 1 ? sb[r]! : 0, sb[r - 1]!] };
+      bBatch = unit === 0 ? 0 : K * N;
+    } else {
+      return undefined;
+    }
   }
   const shape = t.shape as number[];
   const epi = gemmEpilogue(n, shape, { batch: [...Array(nb).keys()], row: [r - 2], col: [r - 1] }, tt);
@@ -338,6 +376,6 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   return {
     ...epi,
     kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
-    aRow: K, aBatch: ka === 'all' ? M * K : 0, bRow: N, bBatch, bPacked: packed, cBatch: M * N, newTypes, transposeB,
+    aRow, aBatch, bRow, bBatch, bPacked: packed, cBatch: M * N, newTypes, transposeB,
   };
 }

@@ -5,6 +5,7 @@ import { constFoldPass } from './constfold.js';
 import { csePass } from './cse.js';
 import { dcePass } from './dce.js';
 import { foldAffinePass } from './fold-affine.js';
+import { foldMovementIntoContractPass } from './fold-movement-into-contract.js';
 import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
 import { fuseReductionPass } from './fuse-reduction.js';
@@ -12,10 +13,10 @@ import type { Pass } from './pass.js';
 import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
 export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass,
-  fuseReductionPass, recognizeSoftmaxPass];
+  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass];
 
 /** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
-export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine']);
+export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-movement-into-contract']);
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
@@ -27,10 +28,10 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
 /**
  * The default optimization pipeline: simplify; recognize spelled-out softmax; merge elementwise maps; let sums
  * absorb the maps they reduce; fuse elementwise consumers into contractions as epilogues; fold per-channel
- * affine epilogues (BatchNorm) into constant weights.
+ * affine epilogues (BatchNorm) into constant weights; read contract operands through transposes and head splits.
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
-  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, dcePass,
+  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldMovementIntoContractPass, dcePass,
 ];
 
 /** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */

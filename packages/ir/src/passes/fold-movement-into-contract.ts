@@ -1,0 +1,99 @@
+// Prologue fusion of data movement into contractions: a contract operand produced by a transpose, or by a
+// reshape that only splits dims (attention's head split [S, H*D] -> [S, H, D]), is read straight from the
+// movement's input through a composed affine map, so the copy kernel disappears. Exact (same elements read).
+// Folds only when the operand's contiguous (last) dim is still walked by the loop that walked the
+// movement's last dim with unit step, so unit-stride access (what GEMM and SIMD nests need) is kept;
+// otherwise (attention's Kᵀ, whose transpose changes the contiguous axis) the movement stays.
+
+import { type AffineExpr, type AffineMap, affine } from '../affine.js';
+import type { Graph, ValueId } from '../graph.js';
+import { producers } from './graph-walk.js';
+import { type Pass, bump } from './pass.js';
+
+const staticShape = (id: ValueId, g: ReadonlyMap<ValueId, readonly (number | string)[]>): number[] | undefined => {
+  const s = g.get(id);
+  return s && s.every((d) => typeof d === 'number') ? (s as number[]) : undefined;
+};
+
+/** y = transpose(x, perm): y[i...] = x[j...] with j[perm[k]] = i[k]; the map over x is the map over y permuted. */
+function throughTranspose(m: AffineMap, perm: readonly number[]): AffineMap {
+  const out = new Array<AffineExpr>(perm.length);
+  perm.forEach((p, k) => { out[p] = m[k]!; });
+  return out;
+}
+
+/** y = reshape(x) with every x dim split into consecutive y dims: x index d = sum_g y index g * stride in group. */
+function throughSplit(m: AffineMap, xs: readonly number[], ys: readonly number[]): AffineMap | undefined {
+  const out: AffineExpr[] = [];
+  let yi = 0;
+  for (const s of xs) {
+    const group: number[] = [];
+    let prod = 1;
+    if (s === 1) {
+      while (yi < ys.length && ys[yi] === 1 && group.length === 0) group.push(yi++);
+    } else {
+      while (prod < s && yi < ys.length) { prod *= ys[yi]!; group.push(yi++); }
+      if (prod !== s) return undefined; // a merge (or a mismatch): not affine
+    }
+    let stride = 1;
+    const terms: { idx: number; coeff: number }[] = [];
+    let offset = 0;
+    for (let k = group.length - 1; k >= 0; k--) {
+      const e = m[group[k]!]!;
+      for (const t of e.terms) terms.push({ idx: t.idx, coeff: t.coeff * stride });
+      offset += e.offset * stride;
+      stride *= ys[group[k]!]!;
+    }
+    out.push(affine(terms, offset));
+  }
+  return ys.slice(yi).every((d) => d === 1) ? out : undefined;
+}
+
+/** The loop that walks the last dim with unit step (and nothing else in that dim), if any. */
+function innerLoop(m: AffineMap): number | undefined {
+  const e = m[m.length - 1];
+  return e && e.terms.length === 1 && e.terms[0]!.coeff === 1 && e.offset === 0 ? e.terms[0]!.idx : undefined;
+}
+
+/** The last dim's expression still walks `loop` with unit step (other terms may be added to it). */
+const keepsInner = (m: AffineMap, loop: number): boolean => (m[m.length - 1]?.terms ?? []).some((t) => t.idx === loop && t.coeff === 1);
+
+export const foldMovementIntoContractPass: Pass = {
+  name: 'fold-movement-into-contract',
+  description: 'read contract operands through transposes and dim-splitting reshapes via their index maps',
+  run(g: Graph, stats) {
+    const prod = producers(g);
+    const shapes = new Map<ValueId, readonly (number | string)[]>();
+    for (const i of g.inputs) if (i.value.type.kind === 'tensor') shapes.set(i.value.id, i.value.type.shape);
+    for (const n of g.nodes) for (const o of n.outputs) if (o.type.kind === 'tensor') shapes.set(o.id, o.type.shape);
+    let changed = false;
+    const nodes = g.nodes.map((n) => {
+      const op = n.op;
+      if (op.kind !== 'contract') return n;
+      const inputs = [...n.inputs];
+      const maps = [...op.maps];
+      n.inputs.forEach((_, j) => {
+        if ((op.padValues[j] ?? null) !== null) return; // a padded read checks bounds in the operand's own dims
+        for (;;) {
+          const p = prod.get(inputs[j]!);
+          if (!p || p.inputs.length !== 1 || (p.op.kind !== 'transpose' && p.op.kind !== 'reshape')) return;
+          const x = p.inputs[0]!;
+          const xs = staticShape(x, shapes);
+          const ys = staticShape(inputs[j]!, shapes);
+          const loop = innerLoop(maps[j]!);
+          if (!xs || !ys || loop === undefined) return;
+          const m = p.op.kind === 'transpose' ? throughTranspose(maps[j]!, p.op.perm) : throughSplit(maps[j]!, xs, ys);
+          if (!m || !keepsInner(m, loop)) return;
+          // The composed map must again have a unit-step inner loop for the next fold; a split leaves `64*h + d`.
+          inputs[j] = x;
+          maps[j] = m;
+          bump(stats, p.op.kind === 'transpose' ? 'transposesFolded' : 'reshapesFolded');
+          changed = true;
+          if (innerLoop(m) === undefined) return;
+        }
+      });
+      return inputs.some((id, j) => id !== n.inputs[j]) ? { ...n, inputs, op: { ...op, maps } } : n;
+    });
+    return changed ? { ...g, nodes } : g;
+  },
+};

@@ -1,0 +1,90 @@
+// fold-movement-into-contract: golden before/after IR text for attention's head split (Q and V fold, Kᵀ stays
+// because its transpose moves the contiguous axis), and the differential property that random chains of
+// transposes and dim-splitting reshapes feeding a matmul give bit-identical interpreter results folded or not.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  GraphBuilder, type Graph, type HostTensor, OPTIMIZE_PIPELINE, bin, arg, lit, passByName, printGraph, runPipeline, tensorType,
+} from '../src/index.js';
+import { expectSameResults, tryInterpret } from './differential-helpers.js';
+
+const f32 = (...s: number[]) => tensorType('float32', s);
+const pass = passByName('fold-movement-into-contract')!;
+
+function golden(g: Graph): string {
+  const { graph } = runPipeline(g, [pass, passByName('dce')!], { verifyEach: true });
+  return `${printGraph(g)}--- after fold-movement-into-contract, dce ---\n${printGraph(graph)}`;
+}
+
+describe('fold-movement-into-contract golden', () => {
+  it('folds the head split of Q and V into the attention contractions; leaves Kᵀ', async () => {
+    const b = new GraphBuilder();
+    const [S, H, D] = [4, 2, 3];
+    const heads = (v: number) => b.add1({ kind: 'reshape' }, [v], [f32(1, S, H, D)]);
+    const q = b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [heads(b.input('q', f32(1, S, H * D)))]);
+    const k = b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [heads(b.input('k', f32(1, S, H * D)))]);
+    const v = b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [heads(b.input('v', f32(1, S, H * D)))]);
+    const scores = b.map(bin('mul', arg(0), lit(0.5, 'float32')), [b.matmul(q, k)]);
+    b.output('y', b.matmul(scores, v));
+    const text = golden(b.build());
+    const after = text.split('--- after')[1]!;
+    expect(after.match(/= transpose/g)?.length).toBe(1); // Kᵀ only
+    expect(after).toContain('(0, d2, d1*3+d4)');
+    await expect(text).toMatchFileSnapshot('golden/pass-fold-movement-into-contract.ir');
+  });
+});
+
+/** A random movement chain (transposes and dim splits) from a [p, q, r] input to a matmul operand; r stays last. */
+const chainCase = fc.record({
+  dims: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })),
+  steps: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
+  side: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+function buildChain(c: fc.RecordValue<typeof chainCase> extends infer T ? T : never): { graph: Graph; feeds: Record<string, HostTensor> } {
+  const [p, h, d, n] = c.dims;
+  const b = new GraphBuilder();
+  const x = b.input('x', f32(p, h * d, n));
+  let cur = x;
+  let shape = [p, h * d, n];
+  for (const s of c.steps) {
+    if (s === 0 && shape.length === 3 && shape[1] === h * d) { cur = b.add1({ kind: 'reshape' }, [cur], [f32(shape[0]!, h, d, shape[2]!)]); shape = [shape[0]!, h, d, shape[2]!]; }
+    else if (s === 1) { const perm = shape.map((_, i) => i); [perm[0], perm[1]] = [perm[1]!, perm[0]!]; cur = b.add1({ kind: 'transpose', perm }, [cur]); shape = perm.map((i) => shape[i]!); }
+    else if (s === 2) { const perm = shape.map((_, i) => i).reverse(); cur = b.add1({ kind: 'transpose', perm }, [cur]); shape = perm.map((i) => shape[i]!); }
+    else if (s === 3 && shape.length >= 2) { const perm = shape.map((_, i) => i); const l = perm.length; [perm[l - 2], perm[l - 1]] = [perm[l - 1]!, perm[l - 2]!]; cur = b.add1({ kind: 'transpose', perm }, [cur]); shape = perm.map((i) => shape[i]!); }
+  }
+  // A matmul with a second input sized to the chain's result (as A: [.., M, K] @ [K, 3]; as B: [2, M] @ [.., M, K]).
+  const last = shape[shape.length - 1]!;
+  const prev = shape[shape.length - 2]!;
+  const other = c.side ? b.input('w', f32(last, 3)) : b.input('w', f32(2, prev));
+  b.output('y', c.side ? b.matmul(cur, other) : b.matmul(other, cur));
+  const graph = b.build();
+  const fill = (shape: number[], k: number): HostTensor => ({ dtype: 'float32', shape, data: Float64Array.from({ length: shape.reduce((a, q) => a * q, 1) }, (_, i) => Math.fround(Math.sin(i * 1.7 + k + c.seed))) });
+  return { graph, feeds: { x: fill([p, h * d, n], 0), w: fill(c.side ? [last, 3] : [2, prev], 1) } };
+}
+
+describe('fold-movement-into-contract differential', () => {
+  it('random transpose / split chains into matmuls: same bits with and without the pass', () => {
+    let folded = 0;
+    let runs = 0;
+    fc.assert(fc.property(chainCase, (c) => {
+      const { graph, feeds } = buildChain(c);
+      runs++;
+      const without = runPipeline(graph, OPTIMIZE_PIPELINE.filter((q) => q !== pass), { verifyEach: true }).graph;
+      const withPass = runPipeline(graph, OPTIMIZE_PIPELINE, { verifyEach: true }).graph;
+      const alone = runPipeline(graph, [pass], { verifyEach: true }).graph;
+      if (printGraph(alone) !== printGraph(graph)) folded++;
+      const want = tryInterpret(graph, feeds)!;
+      for (const g of [without, withPass, alone]) {
+        try {
+          expectSameResults(want, tryInterpret(g, feeds)!);
+        } catch (e) {
+          throw new Error(`${e instanceof Error ? e.message : String(e)}\n${printGraph(graph)}\n--- rewritten ---\n${printGraph(g)}`);
+        }
+      }
+    }), { numRuns: 150, seed: 211 });
+    expect(folded).toBeGreaterThan(runs / 4); // the property must exercise the pass
+  });
+});
