@@ -15,8 +15,6 @@ const COMPILED_GAPS: ReadonlyMap<string, string> = new Map([
   ['test_ai_onnx_ml_label_encoder_string_int_no_default', 'dtype string is not supported'],
   ['test_ai_onnx_ml_label_encoder_tensor_mapping', 'dtype string is not supported'],
   ['test_ai_onnx_ml_label_encoder_tensor_value_only_mapping', 'dtype string is not supported'],
-  ['test_flexattention_double', 'softmax of float64'],
-  ['test_flexattention_fp16', 'dtype float16 is not supported'],
 ]);
 
 const dir = suiteDir();
