@@ -235,4 +235,23 @@ describe('compiled vs interpreter', () => {
       for (const name of ['y', 'mx', 'mn', 't', 'rmax']) expectClose(got[name]!, want[name] as HostTensor, 0);
     }
   });
+
+  it('elementwise chains run in place: the arena holds one intermediate, results unchanged', async () => {
+    const { arg: a, bin: bn, lit: l, un } = await import('@tensorc/ir');
+    const b = new GraphBuilder();
+    const x = b.input('x', tensorType('float32', [6, 10]));
+    const t1 = b.map(bn('mul', a(0), l(2, 'float32')), [x]);
+    const t2 = b.map(bn('add', a(0), l(1, 'float32')), [t1]);
+    const t3 = b.map(un('abs', bn('mul', a(0), a(0))), [t2]);
+    b.output('y', b.map(bn('sub', a(0), a(1)), [t3, x]));
+    const g = b.build();
+    const art = compileGraph(g, { simplify: false });
+    // t1, t2 and t3 share one 240-byte slot; without in-place reuse the peak would be two slots
+    expect(art.manifest.memory.peakBytes).toBe(240);
+    const feeds = { x: { dtype: 'float32' as const, shape: [6, 10], data: Float64Array.from({ length: 60 }, (_, i) => Math.fround(Math.sin(i))) } };
+    const s = await InferenceSession.create(art);
+    const got = await s.run({ x: toTensor(feeds.x) });
+    await s.release();
+    expectClose(got['y']! as never, interpret(g, feeds)['y'] as HostTensor, 0);
+  });
 });

@@ -168,6 +168,15 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
     for (const id of kernelWrites(k)) {
     if (address.has(id) || inputIds.has(id)) continue;
     const size = align(Math.max(byteSize(typeOf(id)), 1));
+    // In place: an elementwise nest may write over an operand that dies here and that it reads only at the
+    // element it writes (same layout, same element size), since each point reads before it writes.
+    const donor = k.kind === 'nest' ? inPlaceDonor(k, root, (r) => live.find((l) => l.id === r && l.last === i && l.end - l.start >= size)) : undefined;
+    if (donor) {
+      address.set(id, donor.start);
+      donor.id = id;
+      donor.last = lastUse.get(id) ?? i;
+      continue;
+    }
     live.sort((a, b) => a.start - b.start);
     let at = arenaStart;
     for (const l of live) {
@@ -185,4 +194,22 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
     address, weights, weightsOffset, weightEntries, inputs, outputs, arena: { offset: arenaStart, byteLength: arenaEnd - arenaStart },
     peakBytes: peak, totalBytes: arenaEnd, kernels,
   };
+}
+
+/**
+ * The arena slot of an operand that kernel `k` can overwrite with its output, if any: `k` has no reduction
+ * and no padded reads, and every read of that buffer is at exactly the output's element (same base and
+ * strides, same element size); `liveSlot` finds the buffer's slot when it dies at this kernel.
+ */
+function inPlaceDonor<T>(k: LoopNestKernel, root: (id: ValueId) => ValueId, liveSlot: (r: ValueId) => T | undefined): T | undefined {
+  if (k.reducer !== null || k.extents.length !== k.numOutLoops) return undefined;
+  const samePlace = (o: LoopNestKernel['operands'][number]) => o.bounds === undefined && o.base === k.outBase &&
+    elementBytes(o.dtype) === elementBytes(k.outDtype) && o.strides.every((st, l) => st === k.outStrides[l] || k.extents[l] === 1);
+  for (const o of k.operands) {
+    const r = root(o.buffer);
+    if (!k.operands.filter((p) => root(p.buffer) === r).every(samePlace)) continue;
+    const slot = liveSlot(r);
+    if (slot) return slot;
+  }
+  return undefined;
 }
