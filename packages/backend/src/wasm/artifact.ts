@@ -7,6 +7,7 @@ import { type Graph, type HostTensor, OPTIMIZE_PIPELINE, type ValueId, runPipeli
 import type { ArtifactManifest } from '@tensorc/runtime';
 import { emitModule } from './emit-module.js';
 import { lowerGraph } from './lower.js';
+import { unrollScans } from './unroll-scan.js';
 import { planMemory } from './memory-plan.js';
 import { planSteps } from './parallel-plan.js';
 import { SCRATCH_WORKERS } from './emit-gemm.js';
@@ -50,7 +51,8 @@ function variantSpecs(opts: BackendOptions): VariantSpec[] {
 }
 
 export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact {
-  const g = opts.simplify === false ? graph : runPipeline(graph, OPTIMIZE_PIPELINE).graph;
+  // Scans unroll before lowering (static sequence lengths); the unrolled graph is verified like any other.
+  const g = unrollScans(opts.simplify === false ? graph : runPipeline(graph, OPTIMIZE_PIPELINE).graph);
   verify(g);
   const plan = lowerGraph(g);
   const consts = new Map<ValueId, HostTensor>();
