@@ -1,9 +1,10 @@
 // Top-k and argmax/argmin on every numeric dtype, compiled vs the reference interpreter bit for bit: values
 // compared in their own type (narrow floats by value with NaN ordering, uint32/uint64 unsigned), ties to the
-// lower index (or the last one for select_last).
+// lower index (or the last one for select_last). Also data movement (transpose, slice, pad, concat, gather)
+// of the coded dtypes, whose codes pass through decode and encode.
 
 import { describe, it } from 'vitest';
-import { type DType } from '@tensorc/ir';
+import { type DType, tensorType } from '@tensorc/ir';
 import { type Feed, type OutputSpec, expectAgree } from './dtype-harness.js';
 
 const DTYPES: readonly { d: DType; bits: number }[] = [
@@ -54,4 +55,20 @@ const outputs: OutputSpec[] = [
 describe('top-k and argmax/argmin agree with the interpreter on every dtype', () => {
   for (const { d, bits } of DTYPES) it(d, async () => { await expectAgree({ x: codesFeed(d, bits, 6, 11) }, outputs); });
   for (const d of ['int64', 'uint64', 'uint32', 'int32', 'float64'] as const) it(d, async () => { await expectAgree({ x: wideFeed(d, 6, 11) }, outputs); });
+});
+
+describe('data movement keeps the codes of the narrow dtypes', () => {
+  const movement: OutputSpec[] = [
+    { name: 'transpose', build: (b, ids) => b.add1({ kind: 'transpose', perm: [1, 0] }, [ids['x']!]) },
+    { name: 'slice', build: (b, ids) => b.add1({ kind: 'slice', starts: [1, 2], steps: [2, 3] }, [ids['x']!], [tensorType(b.tensorTypeOf(ids['x']!).dtype, [3, 3])]) },
+    { name: 'pad', build: (b, ids) => b.add1({ kind: 'pad', mode: 'constant', low: [1, 0], high: [0, 2], interior: [0, 0], value: 1.25 }, [ids['x']!]) },
+    { name: 'concat', build: (b, ids) => b.add1({ kind: 'concat', axis: 1 }, [ids['x']!, ids['x']!]) },
+    {
+      name: 'gather', build: (b, ids) => b.add1({ kind: 'gather', axis: 1 }, [ids['x']!, b.constant({ dtype: 'int64', shape: [4], data: BigInt64Array.from([3n, -1n, 0n, 10n]) })]),
+    },
+  ];
+  for (const { d, bits } of [...DTYPES.filter((t) => t.bits !== 16 || t.d === 'float16'), { d: 'float8e8m0' as DType, bits: 8 }]) {
+    it(d, async () => { await expectAgree({ x: codesFeed(d, bits, 6, 11) }, movement); });
+  }
+  it('uint64', async () => { await expectAgree({ x: wideFeed('uint64', 6, 11) }, movement); });
 });

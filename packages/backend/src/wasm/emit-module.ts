@@ -11,6 +11,7 @@ import { emitTopK } from './emit-topk.js';
 import { emitCumulative } from './emit-cumulative.js';
 import { emitGatherNd } from './emit-gather-nd.js';
 import { emitScatter } from './emit-scatter.js';
+import { emitLayerNorm } from './emit-layernorm.js';
 import { emitNest } from './emit-nest.js';
 import { canVectorizeNest, emitNestSimd } from './emit-nest-simd.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
@@ -71,6 +72,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
           case 'cumulative': emitCumulative(m, k, address); break;
           case 'scatter': emitScatter(m, k, address); break;
           case 'gather_nd': emitGatherNd(m, k, address); break;
+          case 'layernorm': emitLayerNorm(m, k, address); break;
         }
       } catch (e) {
         if (e instanceof CompileError) throw e;

@@ -191,8 +191,24 @@ export interface GatherNdKernel {
   readonly k: number;
 }
 
+/**
+ * LayerNorm over contiguous float32 rows of length n: mean, then rstd = 1/sqrt(mean((x-mean)^2) + eps), then
+ * (x - mean) * rstd * gamma + beta (gamma, beta of length n) — the three nests fuse-reduction leaves, in one.
+ */
+export interface LayerNormKernel {
+  readonly kind: 'layernorm';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly gamma: ValueId;
+  readonly beta: ValueId;
+  readonly out: ValueId;
+  readonly rows: number;
+  readonly n: number;
+  readonly eps: number;
+}
+
 export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
-  | CumulativeKernel | ScatterKernel | GatherNdKernel;
+  | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel;
 
 export interface KernelPlan {
   readonly kernels: readonly Kernel[];

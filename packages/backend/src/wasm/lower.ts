@@ -4,11 +4,12 @@
 // generic affine loop nest. Unsupported ops fail with a CompileError naming the node.
 
 import {
-  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, cast, isStaticShape,
+  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, cast, isStaticShape, useCounts,
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
 import { asConvGemm } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
+import { findLayerNorms } from './lower-layernorm.js';
 import { lowerCumulative, lowerGatherNd, lowerScatter } from './lower-index-ops.js';
 import { lowerPadModes } from './lower-pad.js';
 import { lowerQuant } from './lower-quant.js';
@@ -78,6 +79,7 @@ export function lowerGraph(g: Graph): LowerResult {
     types.set(i.value.id, i.value.type);
   }
   const tt = (id: ValueId) => types.get(id)!;
+  const layerNorms = findLayerNorms(g, useCounts(g));
   let count = 0;
   const nest = (n: Node, k: Omit<LoopNestKernel, 'kind' | 'name' | 'outBase' | 'outStrides'> & { outBase?: number; outStrides?: readonly number[] }) => {
     const outShape = k.extents.slice(0, k.numOutLoops);
@@ -94,6 +96,10 @@ export function lowerGraph(g: Graph): LowerResult {
     const out = n.outputs[0]!.id;
     types.set(out, t);
     const r = t.shape.length;
+    // LayerNorm's mean and rstd live inside its row kernel; the map that combines them emits it.
+    if (layerNorms.absorbed.has(out)) continue;
+    const ln = layerNorms.kernels.get(out);
+    if (ln) { kernels.push({ ...ln, name: `k${count++}_layernorm` }); continue; }
     switch (op.kind) {
       case 'reshape':
         if (n.inputs.length !== 1) throw new CompileError('UNSUPPORTED_OP', 'backend: reshape with a run-time shape', where(n));
