@@ -1,6 +1,6 @@
 // Code generation for the LayerNorm row kernel: per contiguous row, a mean pass, a variance pass and a
-// normalize-scale-shift pass, in float32 scalar code with the same operation order as the three nests it
-// replaces (sequential sums), so results are bit for bit those of the reference interpreter.
+// normalize-scale-shift pass. Like the contractions it replaces, sums accumulate in float64 and round to
+// float32 once; every other step is float32, so results are bit for bit those of the reference interpreter.
 
 import binaryen from 'binaryen';
 import type { LayerNormKernel } from './kernel-plan.js';
@@ -9,9 +9,10 @@ type E = binaryen.ExpressionRef;
 
 export function emitLayerNorm(m: binaryen.Module, k: LayerNormKernel, address: (id: number) => number): void {
   const [row, j, base, sum, mean, rstd, d] = [0, 1, 2, 3, 4, 5, 6];
-  const vars = [binaryen.i32, binaryen.i32, binaryen.i32, binaryen.f32, binaryen.f32, binaryen.f32, binaryen.f32];
+  const vars = [binaryen.i32, binaryen.i32, binaryen.i32, binaryen.f64, binaryen.f32, binaryen.f32, binaryen.f32];
   const I = (x: number) => m.local.get(x, binaryen.i32);
   const F = (x: number) => m.local.get(x, binaryen.f32);
+  const S = () => m.local.get(sum, binaryen.f64);
   const c = (v: number) => m.i32.const(v);
   const f = (v: number) => m.f32.const(v);
   const x = () => m.f32.load(0, 4, m.i32.add(c(address(k.input)), m.i32.add(I(base), m.i32.shl(I(j), c(2)))));
@@ -22,12 +23,12 @@ export function emitLayerNorm(m: binaryen.Module, k: LayerNormKernel, address: (
   ]);
   const perRow = [
     m.local.set(base, m.i32.mul(I(row), c(k.n * 4))),
-    m.local.set(sum, f(0)),
-    overRow('mean', [m.local.set(sum, m.f32.add(F(sum), x()))]),
-    m.local.set(mean, m.f32.div(F(sum), f(k.n))),
-    m.local.set(sum, f(0)),
-    overRow('var', [m.local.set(d, m.f32.sub(x(), F(mean))), m.local.set(sum, m.f32.add(F(sum), m.f32.mul(F(d), F(d))))]),
-    m.local.set(rstd, m.f32.div(f(1), m.f32.sqrt(m.f32.add(m.f32.div(F(sum), f(k.n)), f(k.eps))))),
+    m.local.set(sum, m.f64.const(0)),
+    overRow('mean', [m.local.set(sum, m.f64.add(S(), m.f64.promote(x())))]),
+    m.local.set(mean, m.f32.div(m.f32.demote(S()), f(k.n))),
+    m.local.set(sum, m.f64.const(0)),
+    overRow('var', [m.local.set(d, m.f32.sub(x(), F(mean))), m.local.set(sum, m.f64.add(S(), m.f64.promote(m.f32.mul(F(d), F(d)))))]),
+    m.local.set(rstd, m.f32.div(f(1), m.f32.sqrt(m.f32.add(m.f32.div(m.f32.demote(S()), f(k.n)), f(k.eps))))),
     overRow('norm', [m.f32.store(0, 4, m.i32.add(c(address(k.out)), m.i32.add(I(base), m.i32.shl(I(j), c(2)))),
       m.f32.add(m.f32.mul(m.f32.mul(m.f32.sub(x(), F(mean)), F(rstd)), vec(k.gamma)), vec(k.beta)))]),
   ];

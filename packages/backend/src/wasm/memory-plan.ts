@@ -82,6 +82,7 @@ export function kernelReads(k: Kernel): ValueId[] {
   switch (k.kind) {
     case 'nest': return k.operands.map((o) => o.buffer);
     case 'softmax': return [k.input];
+    case 'layernorm': return [k.input, k.gamma, k.beta];
     case 'gather': case 'gather_elements': return [k.input, k.indices];
     case 'argreduce': case 'topk': return [k.input];
     case 'cumulative': return [k.input];
