@@ -290,6 +290,7 @@ describe('pad modes edge, reflect, wrap', () => {
     { shape: [3, 4], low: [-1, 2], high: [1, -2] }, // negative pads crop first
     { shape: [1, 3], low: [2, 0], high: [1, 3] }, // an axis of one element
     { shape: [2, 3, 4], low: [1, 0, 3], high: [0, 2, 1] },
+    { shape: [2, 12], low: [0, 10], high: [1, 9] }, // long reversed and repeated runs along the contiguous axis
   ];
   for (const mode of ['edge', 'reflect', 'wrap'] as const) {
     it(mode, async () => {
@@ -304,6 +305,25 @@ describe('pad modes edge, reflect, wrap', () => {
       await expectAgree(b.build(), feeds);
     });
   }
+});
+
+describe('empty tensors', () => {
+  it('edge pad, quantize, cumulative, scatter and gather_nd of zero-size tensors still produce their outputs', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', tensorType('float32', [0, 3]));
+    const data = b.input('data', tensorType('float32', [2, 3]));
+    const idx = b.input('idx', tensorType('int64', [0, 3]));
+    const upd = b.input('upd', tensorType('float32', [0, 3]));
+    const scale = b.input('scale', tensorType('float32', []));
+    b.output('pad', b.add1({ kind: 'pad', mode: 'edge', low: [0, 1], high: [0, 1], interior: [0, 0], value: 0 }, [x]));
+    b.output('q', b.add1({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [x, scale], [tensorType('int8', [0, 3])]));
+    b.output('cum', b.add1({ kind: 'cumulative', reducer: 'add', axis: 0, exclusive: false, reverse: false }, [x]));
+    b.output('scatter', b.add1({ kind: 'scatter_elements', axis: 0, reduction: 'add' }, [data, idx, upd]));
+    b.output('gnd', b.add1({ kind: 'gather_nd', batchDims: 0 }, [data, b.add1({ kind: 'reshape' }, [idx], [tensorType('int64', [0, 1])])]));
+    await expectAgree(b.build(), {
+      x: host('float32', [0, 3], []), data: host('float32', [2, 3], [1, 2, 3, 4, 5, 6]), idx: host('int64', [0, 3], []), upd: host('float32', [0, 3], []), scale: host('float32', [], [0.5]),
+    });
+  });
 });
 
 describe('typed refusals', () => {

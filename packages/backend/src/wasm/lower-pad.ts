@@ -49,14 +49,22 @@ export function lowerPadModes(n: Node, t: TensorType & { shape: readonly number[
   const xs = x.shape as number[];
   const low = op.low as number[];
   const high = op.high as number[];
-  if (t.shape.some((d) => d === 0)) return [];
-  const perAxis = xs.map((size, d) => {
+  const empty = (): Nest => ({
+    kind: 'nest', out: n.outputs[0]!.id, outDtype: t.dtype, outBase: 0, outStrides: t.shape.map(() => 0), extents: [...t.shape], numOutLoops: t.shape.length,
+    operands: [{ buffer: n.inputs[0]!, dtype: x.dtype, base: 0, strides: t.shape.map(() => 0), pad: 0 }], combiner: arg(0), reducer: null, accDtype: t.dtype, epilogue: null,
+  });
+  const kept = xs.map((size, d) => size + Math.min(low[d]!, 0) + Math.min(high[d]!, 0));
+  kept.forEach((k, d) => {
+    // the reference raises here at run time; with static shapes it is known now
+    if (t.shape[d]! > 0 && k <= 0) throw new CompileError('UNSUPPORTED_OP', `backend: ${mode} padding of axis ${d} with no elements left to read`, where);
+  });
+  // an empty result still gets its (empty) kernel, so the value counts as produced
+  if (t.shape.some((d) => d === 0)) return [empty()];
+  const perAxis = xs.map((_, d) => {
     const first = Math.max(-low[d]!, 0);
-    const kept = size + Math.min(low[d]!, 0) + Math.min(high[d]!, 0);
-    if (kept <= 0) throw new CompileError('UNSUPPORTED_OP', `backend: ${mode} padding of axis ${d} with no elements left to read`, where);
     const src = Array.from({ length: t.shape[d]! }, (_, o) => {
       let p = o - Math.max(low[d]!, 0);
-      if (p < 0 || p >= kept) p = sourceOf(mode, p, kept);
+      if (p < 0 || p >= kept[d]!) p = sourceOf(mode, p, kept[d]!);
       return first + p;
     });
     return runsOf(src);

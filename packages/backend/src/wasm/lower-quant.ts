@@ -44,7 +44,8 @@ interface Piece { readonly extents: number[]; readonly xStrides: number[]; reado
 function pieces(n: Node, shape: readonly number[], axis: number | null, blockSize: number | null, scaleShape: readonly number[]): Piece[] {
   const stX = rowMajor(shape);
   const scaleCount = scaleShape.reduce((a, b) => a * b, 1);
-  if (axis === null || scaleCount === 1) return [{ extents: [...shape], xStrides: stX, sStrides: shape.map(() => 0), xBase: 0, sBase: 0 }];
+  // (an empty input is one empty piece, so the result still counts as produced)
+  if (axis === null || scaleCount === 1 || shape.includes(0)) return [{ extents: [...shape], xStrides: stX, sStrides: shape.map(() => 0), xBase: 0, sBase: 0 }];
   if (blockSize === null) return [{ extents: [...shape], xStrides: stX, sStrides: shape.map((_, d) => (d === axis ? 1 : 0)), xBase: 0, sBase: 0 }];
   const stS = rowMajor(scaleShape);
   if (scaleShape.length !== shape.length || scaleShape.some((s, d) => d !== axis && s !== shape[d])) fail(n, `blocked scale [${scaleShape.join(',')}] does not fit input [${shape.join(',')}]`);
