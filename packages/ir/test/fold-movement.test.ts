@@ -1,5 +1,5 @@
 // fold-movement-into-contract: golden before/after IR text for attention's head split (Q and V fold, Kᵀ stays
-// because its transpose moves the contiguous axis), and the differential property that random chains of
+// because its transpose moves the contiguous axis) and head merge (PV's output order), and the differential property that random chains of
 // transposes and dim-splitting reshapes feeding a matmul give bit-identical interpreter results folded or not.
 
 import fc from 'fast-check';
@@ -18,7 +18,7 @@ function golden(g: Graph): string {
 }
 
 describe('fold-movement-into-contract golden', () => {
-  it('folds the head split of Q and V into the attention contractions; leaves Kᵀ', async () => {
+  it('folds the head split of Q and V and the head merge into the attention contractions; leaves Kᵀ', async () => {
     const b = new GraphBuilder();
     const [S, H, D] = [4, 2, 3];
     const heads = (v: number) => b.add1({ kind: 'reshape' }, [v], [f32(1, S, H, D)]);
@@ -26,7 +26,8 @@ describe('fold-movement-into-contract golden', () => {
     const k = b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [heads(b.input('k', f32(1, S, H * D)))]);
     const v = b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [heads(b.input('v', f32(1, S, H * D)))]);
     const scores = b.map(bin('mul', arg(0), lit(0.5, 'float32')), [b.matmul(q, k)]);
-    b.output('y', b.matmul(scores, v));
+    const merged = b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [b.matmul(scores, v)]); // head merge: the PV contract's output order
+    b.output('y', b.add1({ kind: 'reshape' }, [merged], [f32(1, S, H * D)]));
     const text = golden(b.build());
     const after = text.split('--- after')[1]!;
     expect(after.match(/= transpose/g)?.length).toBe(1); // Kᵀ only
@@ -40,6 +41,7 @@ const chainCase = fc.record({
   dims: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })),
   steps: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
   side: fc.boolean(),
+  outPerm: fc.boolean(),
   seed: fc.integer({ min: 0, max: 1000 }),
 });
 
@@ -59,7 +61,12 @@ function buildChain(c: fc.RecordValue<typeof chainCase> extends infer T ? T : ne
   const last = shape[shape.length - 1]!;
   const prev = shape[shape.length - 2]!;
   const other = c.side ? b.input('w', f32(last, 3)) : b.input('w', f32(2, prev));
-  b.output('y', c.side ? b.matmul(cur, other) : b.matmul(other, cur));
+  const mm = c.side ? b.matmul(cur, other) : b.matmul(other, cur);
+  const rank = shape.length;
+  // Optionally reorder the product's leading dims (the contiguous last dim stays), as a head merge does.
+  const swap = [...Array(rank).keys()];
+  if (rank >= 3) [swap[0], swap[rank - 2]] = [swap[rank - 2]!, swap[0]!];
+  b.output('y', c.outPerm && rank >= 3 ? b.add1({ kind: 'transpose', perm: swap }, [mm]) : mm);
   const graph = b.build();
   const fill = (shape: number[], k: number): HostTensor => ({ dtype: 'float32', shape, data: Float64Array.from({ length: shape.reduce((a, q) => a * q, 1) }, (_, i) => Math.fround(Math.sin(i * 1.7 + k + c.seed))) });
   return { graph, feeds: { x: fill([p, h * d, n], 0), w: fill(c.side ? [last, 3] : [2, prev], 1) } };

@@ -104,7 +104,7 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
       m.v128.store(16, 4, panelRow(), m.v128.load(16, 4, I(bp))),
     ]),
   ] : []);
-  const cAt = (row: E, col: E) => m.i32.add(I(cB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.n)), col), c(2)));
+  const cAt = (row: E, col: E) => m.i32.add(I(cB), m.i32.shl(m.i32.add(m.i32.mul(row, c(k.cRow ?? k.n)), col), c(2)));
   const rowPlus = (r: number) => m.i32.add(I(i), c(r));
 
   // Fused epilogue on output element (rr, cc) of batch q: acc is the stored product; operand j reads at

@@ -89,6 +89,8 @@ export interface GemmKernel {
   /** With bImplicit: float32 [SCRATCH_WORKERS][K][8], one gathered panel per worker (emit-gemm.ts). */
   readonly bScratch?: ValueId;
   readonly cBatch: number;
+  /** C row stride in elements when not n (the output written through a folded transpose, e.g. [S, H, D]). */
+  readonly cRow?: number;
   /** Fused epilogue over acc (the product, float32) and `epilogueOperands` (args 2, 3, ...); null = store acc. */
   readonly epilogue: ScalarExpr | null;
   /** Element strides of each epilogue operand per (batch, row, column) of the output. */

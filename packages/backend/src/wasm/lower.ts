@@ -293,11 +293,8 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   const is = (e: AffineExpr | undefined, idx: number) => e !== undefined && e.offset === 0 && e.terms.length === 1 && e.terms[0]!.idx === idx && e.terms[0]!.coeff === 1;
   const isZero = (e: AffineExpr) => e.terms.length === 0 && e.offset === 0;
   const [ma, mb] = op.maps as [AffineExpr[], AffineExpr[]];
-  const M = t.shape[r - 2]!;
   const N = t.shape[r - 1]!;
   const K = op.reductionExtents[0] as number;
-  const nb = r - 2;
-  const batch = (t.shape as number[]).slice(0, nb).reduce((a, b) => a * b, 1);
   const extents = [...(t.shape as number[]), K];
   // Element stride of each loop (r output loops, then k) in an operand read through `m`; loops of extent 1
   // count as 0. Maps folded from transposes and head splits (fold-movement-into-contract) give any strides.
@@ -311,25 +308,42 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
     }
     return s.map((v, l) => (extents[l] === 1 ? 0 : v));
   };
-  // The batch loops must flatten to one stride: loop i steps unit * (extent of the batch loops after it).
+  // The row loop is the last but one, unless a run-time B varies along it (a head merge folded into the
+  // output, fold-movement-into-contract): then the innermost loop B does not read; the others are batch loops.
+  const sbRun = consts.has(ib) ? undefined : loopStrides(mb, tb.shape);
+  let mLoop = r - 2;
+  if (sbRun && sbRun[r - 2] !== 0) {
+    const alt = [...Array(r - 2).keys()].reverse().find((l) => extents[l]! > 1 && sbRun[l] === 0);
+    if (alt === undefined) return undefined;
+    mLoop = alt;
+  }
+  const batchLoops = [...Array(r - 1).keys()].filter((l) => l !== mLoop);
+  const M = extents[mLoop]!;
+  const nb = batchLoops.length;
+  const batch = batchLoops.reduce((a, l) => a * extents[l]!, 1);
+  // The batch loops must flatten to one stride: each steps unit * (extent of the batch loops after it).
   const batchUnit = (s: readonly number[]): number | undefined => {
     let inner = 1;
     let unit: number | undefined;
     for (let i = nb - 1; i >= 0; i--) {
-      if (extents[i]! > 1) {
-        const u = s[i]! / inner;
+      const l = batchLoops[i]!;
+      if (extents[l]! > 1) {
+        const u = s[l]! / inner;
         if (unit === undefined) unit = u;
         if (u !== unit || !Number.isInteger(u)) return undefined;
       }
-      inner *= extents[i]!;
+      inner *= extents[l]!;
     }
     return unit ?? 0;
   };
+  const cStrides = rowMajor(t.shape as number[]).map((v, l) => (extents[l] === 1 ? 0 : v));
+  const cBatch = batchUnit(cStrides);
+  if (cBatch === undefined) return undefined;
   const sa = loopStrides(ma, ta.shape);
   if (!sa || sa[r - 1] !== 0 || (K > 1 && sa[r] !== 1)) return undefined;
   const aBatch = batchUnit(sa);
   if (aBatch === undefined) return undefined;
-  const aRow = M > 1 ? sa[r - 2]! : K;
+  const aRow = M > 1 ? sa[mLoop]! : K;
   let b = ib;
   const newTypes: [ValueId, TensorType][] = [];
   const bKN = is(mb[mb.length - 2], r) && is(mb[mb.length - 1], r - 1);
@@ -359,8 +373,8 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
     packed = true;
     bBatch = kb === 'all' ? P * K * 8 : 0;
   } else {
-    const sb = loopStrides(mb, tb.shape);
-    const unit = sb && sb[r - 2] === 0 ? batchUnit(sb) : undefined;
+    const sb = sbRun;
+    const unit = sb && sb[mLoop] === 0 ? batchUnit(sb) : undefined;
     if (!sb || unit === undefined) return undefined;
     if (N === 1 || sb[r - 1] === 1) {
       bRow = K > 1 ? sb[r]! : N;
@@ -377,11 +391,11 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
     }
   }
   const shape = t.shape as number[];
-  const epi = gemmEpilogue(n, shape, { batch: [...Array(nb).keys()], row: [r - 2], col: [r - 1] }, tt);
+  const epi = gemmEpilogue(n, shape, { batch: batchLoops, row: [mLoop], col: [r - 1] }, tt);
   if (!epi) return undefined;
   return {
     ...epi,
     kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
-    aRow, aBatch, bRow, bBatch, bPacked: packed, cBatch: M * N, newTypes, transposeB,
+    aRow, aBatch, bRow, bBatch, bPacked: packed, cBatch: batch > 1 ? cBatch : M * N, ...(mLoop !== r - 2 ? { cRow: cStrides[mLoop]! } : {}), newTypes, transposeB,
   };
 }

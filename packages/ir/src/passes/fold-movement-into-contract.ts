@@ -4,10 +4,12 @@
 // Folds only when the operand's contiguous (last) dim is still walked by the loop that walked the
 // movement's last dim with unit step, so unit-stride access (what GEMM and SIMD nests need) is kept;
 // otherwise (attention's Kᵀ, whose transpose changes the contiguous axis) the movement stays.
+// Epilogue side: a transpose that is the only reader of a contract's result and keeps the last dim in place
+// (attention's head merge [H, S, D] -> [S, H, D]) becomes the contract's own output order (loops renamed).
 
 import { type AffineExpr, type AffineMap, affine } from '../affine.js';
-import type { Graph, ValueId } from '../graph.js';
-import { producers } from './graph-walk.js';
+import type { Graph, Node, ValueId } from '../graph.js';
+import { producers, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 
 const staticShape = (id: ValueId, g: ReadonlyMap<ValueId, readonly (number | string)[]>): number[] | undefined => {
@@ -58,9 +60,40 @@ function innerLoop(m: AffineMap): number | undefined {
 /** The last dim's expression still walks `loop` with unit step (other terms may be added to it). */
 const keepsInner = (m: AffineMap, loop: number): boolean => (m[m.length - 1]?.terms ?? []).some((t) => t.idx === loop && t.coeff === 1);
 
+/** The contract `c` computing in the order of `t = transpose(c)`: output loop perm[i] becomes loop i. */
+function permuteOutput(c: Node, t: Node, perm: readonly number[]): Node {
+  const op = c.op as import('../ops.js').ContractOp;
+  const inv = new Array<number>(perm.length);
+  perm.forEach((p, i) => { inv[p] = i; });
+  const rename = (e: AffineExpr): AffineExpr => affine(e.terms.map((x) => ({ idx: x.idx < perm.length ? inv[x.idx]! : x.idx, coeff: x.coeff })), e.offset);
+  return { ...c, op: { ...op, maps: op.maps.map((m) => m.map(rename)) }, outputs: t.outputs };
+}
+
+/** Folds transposes that only reorder a single-use contract's leading dims into the contract's output order. */
+function foldOutputTransposes(g: Graph, bumpOne: () => void): Graph {
+  const uses = useCounts(g);
+  const outputs = new Set(g.outputs.map((o) => o.value));
+  const byOut = new Map<ValueId, Node>();
+  for (const n of g.nodes) byOut.set(n.outputs[0]?.id ?? -1, n);
+  const moved = new Map<Node, Node>(); // old contract -> rewritten one, placed at its transpose
+  for (const t of g.nodes) {
+    if (t.op.kind !== 'transpose' || t.inputs.length !== 1) continue;
+    const c = byOut.get(t.inputs[0]!);
+    const perm = t.op.perm;
+    if (!c || c.op.kind !== 'contract' || c.outputs.length !== 1 || uses.get(c.outputs[0]!.id) !== 1 || outputs.has(c.outputs[0]!.id)) continue;
+    if (perm.length < 1 || perm[perm.length - 1] !== perm.length - 1 || moved.has(c)) continue;
+    moved.set(c, permuteOutput(c, t, perm));
+  }
+  if (moved.size === 0) return g;
+  const at = new Map([...moved].map(([, n]) => [n.outputs[0]!.id, n]));
+  const nodes = g.nodes.filter((n) => !moved.has(n)).map((n) => at.get(n.outputs[0]?.id ?? -1) ?? n);
+  for (let i = 0; i < moved.size; i++) bumpOne();
+  return { ...g, nodes };
+}
+
 export const foldMovementIntoContractPass: Pass = {
   name: 'fold-movement-into-contract',
-  description: 'read contract operands through transposes and dim-splitting reshapes via their index maps',
+  description: 'read contract operands through transposes and dim-splitting reshapes via their index maps; write through trailing transposes',
   run(g: Graph, stats) {
     const prod = producers(g);
     const shapes = new Map<ValueId, readonly (number | string)[]>();
@@ -94,6 +127,6 @@ export const foldMovementIntoContractPass: Pass = {
       });
       return inputs.some((id, j) => id !== n.inputs[j]) ? { ...n, inputs, op: { ...op, maps } } : n;
     });
-    return changed ? { ...g, nodes } : g;
+    return foldOutputTransposes(changed ? { ...g, nodes } : g, () => bump(stats, 'outputTransposesFolded'));
   },
 };
