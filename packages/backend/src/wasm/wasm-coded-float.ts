@@ -51,6 +51,8 @@ export const pow2 = (m: binaryen.Module, k: E): E => m.f64.reinterpret(m.i64.shl
 
 /** The exact value (f64) of the code `code` (i32) of dtype d. */
 export function emitDecode(m: binaryen.Module, d: DType, code: E): E {
+  // bfloat16 is the top half of a float32
+  if (d === 'bfloat16') return m.f64.promote(m.f32.reinterpret(m.i32.shl(code, m.i32.const(16))));
   const name = once(m, `dec_${d}`, () => (d === 'float8e8m0' ? addDecodeE8M0(m) : addDecodeMini(m, d, FORMATS[d]!)));
   return m.call(name, [code], binaryen.f64);
 }
@@ -65,9 +67,38 @@ export function emitEncode(m: binaryen.Module, d: DType, x: E, saturate: boolean
 /** An f64 rounded to dtype d as plain arithmetic results are (non-saturating), still an f64. */
 export function emitRound(m: binaryen.Module, d: DType, x: E): E {
   const name = once(m, `rnd_${d}`, () => {
-    m.addFunction(`rnd_${d}`, binaryen.f64, binaryen.f64, [], emitDecode(m, d, emitEncode(m, d, m.local.get(0, binaryen.f64), false)));
+    if (d === 'float8e8m0') m.addFunction(`rnd_${d}`, binaryen.f64, binaryen.f64, [], emitDecode(m, d, emitEncode(m, d, m.local.get(0, binaryen.f64), false)));
+    else addRoundMini(m, d, FORMATS[d]!);
   });
   return m.call(name, [x], binaryen.f64);
+}
+
+/**
+ * rnd_<d> without going through the code (the hot path of narrow float arithmetic): the same rounding as
+ * enc_<d> (non-saturating) followed by dec_<d>, computed on the value. Locals 0 x, 1 a = |x|, 2 e (i32), 3 r.
+ */
+function addRoundMini(m: binaryen.Module, d: DType, f: MiniFormat): void {
+  const x = () => m.local.get(0, binaryen.f64);
+  const a = () => m.local.get(1, binaryen.f64);
+  const e = () => m.local.get(2, binaryen.i32);
+  const r = () => m.local.get(3, binaryen.f64);
+  const emin = 1 - f.bias;
+  const emax = Math.floor(f.maxCode / 2 ** f.manBits) - f.bias;
+  const maxValue = (2 ** f.manBits + (f.maxCode % 2 ** f.manBits)) * 2 ** (Math.floor(f.maxCode / 2 ** f.manBits) - f.bias - f.manBits);
+  // overflow without saturation: infinity where the format has it, NaN where it has only NaN, float4 clamps
+  const overflow = (): E => (!f.hasNaN ? m.f64.copysign(m.f64.const(maxValue), x()) : f.infCode !== null ? m.f64.copysign(m.f64.const(Infinity), x()) : m.f64.const(NaN));
+  const body: E[] = [
+    m.if(m.f64.ne(x(), x()), m.return(x())),
+    m.local.set(1, m.f64.abs(x())),
+    m.if(m.f64.ge(a(), m.f64.const(2 ** (emax + 2))), m.return(overflow())),
+    m.local.set(2, m.i32.sub(m.i32.wrap(m.i64.shr_u(m.i64.reinterpret(a()), m.i64.const(52n))), m.i32.const(1023))),
+    m.if(m.i32.lt_s(e(), m.i32.const(emin)), m.local.set(2, m.i32.const(emin))),
+    // a rounded to a multiple of its quantum 2^(e - manBits): exact power-of-two scalings around one nearest
+    m.local.set(3, m.f64.mul(m.f64.nearest(m.f64.mul(a(), pow2(m, m.i32.sub(m.i32.const(f.manBits), e())))), pow2(m, m.i32.sub(e(), m.i32.const(f.manBits))))),
+    m.if(m.f64.gt(r(), m.f64.const(maxValue)), m.return(overflow())),
+    m.return(f.signedZero ? m.f64.copysign(r(), x()) : m.if(m.f64.eq(r(), m.f64.const(0)), m.f64.const(0), m.f64.copysign(r(), x()))),
+  ];
+  m.addFunction(`rnd_${d}`, binaryen.f64, binaryen.f64, [binaryen.f64, binaryen.i32, binaryen.f64], m.block(null, body, binaryen.f64));
 }
 
 function addDecodeMini(m: binaryen.Module, d: DType, f: MiniFormat): void {
