@@ -1,9 +1,9 @@
 // Narrow float dtypes (float16, bfloat16, the float8s, float8e8m0, float4e2m1) in wasm: memory holds their bit
 // codes, expressions hold their exact value as an f64 (as the reference interpreter holds a JS number), and
-// three helpers per format, added to the module on first use, convert: dec_<d> (code -> value), enc_<d>
-// (value -> code, round to nearest even, ONNX Cast's overflow rules; enc_<d>_sat saturates) and rnd_<d>
-// (an arithmetic result rounded to the format). The format parameters mirror @tensorc/ir's numeric layer,
-// which the dtype tests compare against over every code.
+// three helpers per format, added to the module on first use, convert: dec_<d> (code -> value; bfloat16 is
+// inline), enc_<d> (value -> code, round to nearest even, ONNX Cast's overflow rules; enc_<d>_sat saturates)
+// and rnd_<d> (an arithmetic result rounded to the format). The format parameters mirror @tensorc/ir's
+// numeric layer, which the dtype tests compare against over every code.
 
 import binaryen from 'binaryen';
 import type { DType } from '@tensorc/ir';
