@@ -85,4 +85,18 @@ describe('GEMMs reading head-split operands in place', () => {
     const want = (interpret(g, feeds)['y'] as HostTensor).data as Float64Array;
     want.forEach((w, i) => expect(Math.abs(out['y']![i]! - w)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(w))));
   });
+
+  it('per-expert constant weights with the output transposed to [tokens, experts, n] stay one GEMM', async () => {
+    const [E, T, K, N] = [3, 5, 6, 10];
+    const b = new GraphBuilder();
+    const x = b.input('x', f32(E, T, K));
+    const w = b.constant(fill([E, K, N], 3));
+    b.output('y', b.add1({ kind: 'transpose', perm: [1, 0, 2] }, [b.matmul(x, w)]));
+    const g = runPipeline(b.build(), OPTIMIZE_PIPELINE, { verifyEach: true }).graph;
+    const feeds = { x: fill([E, T, K], 0) };
+    const { kernels, out } = await run(g, feeds);
+    expect(kernels).toEqual(['k0_gemm']);
+    const want = (interpret(g, feeds)['y'] as HostTensor).data as Float64Array;
+    want.forEach((v, i) => expect(Math.abs(out['y']![i]! - v)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(v))));
+  });
 });

@@ -4,12 +4,13 @@
 // generic affine loop nest. Unsupported ops fail with a CompileError naming the node.
 
 import {
-  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, cast, isStaticShape, useCounts,
+  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, isStaticShape, useCounts,
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
 import { asConvGemm } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { findLayerNorms } from './lower-layernorm.js';
+import { lowerBitcast } from './lower-bitcast.js';
 import { lowerCumulative, lowerGatherNd, lowerScatter } from './lower-index-ops.js';
 import { lowerPadModes } from './lower-pad.js';
 import { lowerQuant } from './lower-quant.js';
@@ -254,11 +255,10 @@ export function lowerGraph(g: Graph): LowerResult {
       case 'gather_nd': kernels.push({ ...lowerGatherNd(n, t, tt), name: `k${count++}_gather_nd` }); break;
       case 'quantize': case 'dequantize': for (const k of lowerQuant(n, t, tt)) kernels.push({ ...k, name: `k${count++}_${op.kind}` }); break;
       case 'bitcast': {
-        // Same bits as another dtype: the output shares the input's buffer; only bytes read as bool become 0/1.
-        const x = tt(n.inputs[0]!);
-        if (!SUPPORTED_DTYPES.has(x.dtype)) throw new CompileError('UNSUPPORTED_OP', `backend: bitcast from ${x.dtype} is not supported yet`, where(n));
-        if (t.dtype === 'bool' && x.dtype !== 'bool') nest(n, { out, outDtype: 'bool', extents: t.shape, numOutLoops: r, operands: [operandOf(n.inputs[0]!, x, identity(r), r, null)], combiner: cast('bool', arg(0)), reducer: null, accDtype: 'bool', epilogue: null });
-        else aliases.set(out, n.inputs[0]!);
+        const bc = lowerBitcast(n, t, tt(n.inputs[0]!), (d) => SUPPORTED_DTYPES.has(d), () => nextId++);
+        for (const [id, ty] of bc.newTypes) types.set(id, ty);
+        for (const { kernel, suffix } of bc.kernels) kernels.push({ ...kernel, name: `k${count++}_${suffix}` });
+        if (bc.aliasOf !== undefined) aliases.set(out, bc.aliasOf);
         break;
       }
       default:
@@ -308,12 +308,13 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
     }
     return s.map((v, l) => (extents[l] === 1 ? 0 : v));
   };
-  // The row loop is the last but one, unless a run-time B varies along it (a head merge folded into the
-  // output, fold-movement-into-contract): then the innermost loop B does not read; the others are batch loops.
-  const sbRun = consts.has(ib) ? undefined : loopStrides(mb, tb.shape);
+  // The row loop is the last but one, unless B varies along it (a transpose folded into the output order by
+  // fold-movement-into-contract): then the innermost loop B does not read; the others are batch loops.
+  const sbAll = loopStrides(mb, tb.shape);
+  const sbRun = consts.has(ib) ? undefined : sbAll;
   let mLoop = r - 2;
-  if (sbRun && sbRun[r - 2] !== 0) {
-    const alt = [...Array(r - 2).keys()].reverse().find((l) => extents[l]! > 1 && sbRun[l] === 0);
+  if (sbAll && sbAll[r - 2] !== 0) {
+    const alt = [...Array(r - 2).keys()].reverse().find((l) => extents[l]! > 1 && sbAll[l] === 0);
     if (alt === undefined) return undefined;
     mLoop = alt;
   }
@@ -356,7 +357,7 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   if (cb) {
     // Batch dims of a constant B: all of them (identity) or none / all broadcast.
     const lead = mb.slice(0, tb.shape.length - 2);
-    const kb = lead.every(isZero) ? 'none' : lead.length === nb && lead.every((e, i) => is(e, i) || (isZero(e) && t.shape[i] === 1)) ? 'all' : undefined;
+    const kb = lead.every(isZero) ? 'none' : lead.length === nb && lead.every((e, i) => is(e, batchLoops[i]!) || (isZero(e) && t.shape[batchLoops[i]!] === 1)) ? 'all' : undefined;
     if (!kb || !(bKN || bNK)) return undefined;
     // Constant weights are packed at compile time into panels of 8 columns, k-major ([P][K][8], zero-padded),
     // so the micro-kernel streams each panel contiguously; [N, K] weights (Gemm transB, Linear) need no transpose.
