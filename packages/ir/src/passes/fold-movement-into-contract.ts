@@ -82,6 +82,8 @@ function foldOutputTransposes(g: Graph, bumpOne: () => void): Graph {
     const perm = t.op.perm;
     if (!c || c.op.kind !== 'contract' || c.outputs.length !== 1 || uses.get(c.outputs[0]!.id) !== 1 || outputs.has(c.outputs[0]!.id)) continue;
     if (perm.length < 1 || perm[perm.length - 1] !== perm.length - 1 || moved.has(c)) continue;
+    // Matmul-like contractions only (one reduction loop, no padded reads): a convolution keeps its own layout.
+    if (c.op.reductionExtents.length > 1 || c.op.padValues.some((p) => p !== null)) continue;
     moved.set(c, permuteOutput(c, t, perm));
   }
   if (moved.size === 0) return g;
