@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CompileError, type ErrorCode, interpret } from '@tensorc/ir';
+import { CompileError, type ErrorCode, type HostTensor, interpret } from '@tensorc/ir';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { importOnnx, type ImportOptions } from '../src/import-onnx.js';
@@ -158,6 +158,22 @@ describe('dtype and shape errors', () => {
     const bytes = modelOf([node({ opType: 'Add', name: 'add', inputs: ['x', 'k'], outputs: ['y'] })],
       { inputs: [['x', FLOAT, [3]], ['k', INT64, [3]]], outputs: [['y', FLOAT, [3]]] });
     expectCompileError(importing(bytes), { code: 'TYPE_ERROR', node: 'add', op: 'Add', reason: /float32.*int64|int64.*float32/ });
+  });
+
+  it('HardSigmoid on int32 (a float-only op) -> TYPE_ERROR at import, not a crash in the interpreter', () => {
+    const bytes = modelOf([node({ opType: 'HardSigmoid', name: 'hs', inputs: ['x'], outputs: ['y'] })], { inputs: [['x', 6, [3]]], outputs: [['y', 6, [3]]] });
+    expectCompileError(importing(bytes), { code: 'TYPE_ERROR', node: 'hs', op: 'HardSigmoid', reason: /literal 0\.2 is not a value of int32/ });
+  });
+
+  it('int64 operands where float ones are expected still import and run (MaxUnpool zeros, Conv weights)', () => {
+    // Found by retyping graph inputs of the backend-suite models: both crashed the interpreter with BigInt errors.
+    const unpool = modelOf([node({ opType: 'MaxUnpool', name: 'up', inputs: ['x', 'i'], outputs: ['y'], attrs: [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])] })],
+      { inputs: [['x', INT64, [1, 1, 1, 1]], ['i', INT64, [1, 1, 1, 1]]], outputs: [['y', INT64, [1, 1, 2, 2]]] });
+    const one = (dtype: 'int64' | 'float32', v: number) => ({ dtype, shape: [1, 1, 1, 1], data: dtype === 'int64' ? BigInt64Array.of(BigInt(v)) : Float64Array.of(v) });
+    expect(Array.from((interpret(importOnnx(unpool), { x: one('int64', 5), i: one('int64', 3) })['y'] as HostTensor).data as BigInt64Array)).toEqual([0n, 0n, 0n, 5n]);
+    const conv = modelOf([node({ opType: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['y'] })],
+      { inputs: [['x', FLOAT, [1, 1, 1, 1]], ['w', INT64, [1, 1, 1, 1]]], outputs: [['y', FLOAT, [1, 1, 1, 1]]] });
+    expect(Array.from((interpret(importOnnx(conv), { x: one('float32', 2), w: one('int64', 3) })['y'] as HostTensor).data as Float64Array)).toEqual([6]);
   });
 
   it('MatMul with mismatched inner dims -> SHAPE_ERROR', () => {

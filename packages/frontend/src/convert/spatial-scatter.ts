@@ -2,14 +2,14 @@
 // flattened output) and Col2Im (compile-time positions: each block offset's columns are spread by the stride
 // and placed by padding, and the placements are summed).
 
-import { type DType, type ValueId, arg, bin, tensorType } from '@tensorc/ir';
+import { type DType, type ValueId, allocData, arg, bin, tensorType } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { reshapeTo } from './shape-ops.js';
 import { dilateByStride, padConstant } from './spatial-conv-transpose.js';
 import { staticDims } from './spatial-grid-sample.js';
 
 function zeros(ctx: ConvertContext, dt: DType, shape: readonly number[]): ValueId {
-  const z = ctx.b.constant({ dtype: dt, shape: [], data: new Float64Array(1) });
+  const z = ctx.b.constant({ dtype: dt, shape: [], data: allocData(dt, 1) });
   return ctx.emit1({ kind: 'expand' }, [z], [tensorType(dt, shape)]);
 }
 

@@ -27,6 +27,10 @@ export function scalarDType(e: ScalarExpr, args: readonly DType[], accDtype?: DT
         throw new ScalarTypeError(`literal ${String(e.v)} of ${e.dtype} must be a ${typeof e.v === 'bigint' ? 'number' : 'bigint'}`);
       }
       if (e.dtype === 'string') throw new ScalarTypeError('string literals are not scalar values');
+      // An integer or bool literal must be a value of its dtype (0.5 as int32 cannot be evaluated).
+      if (typeof e.v === 'number' && (isInteger(e.dtype) || e.dtype === 'bool') && !Number.isInteger(e.v)) {
+        throw new ScalarTypeError(`literal ${e.v} is not a value of ${e.dtype}`);
+      }
       return e.dtype;
     case 'un': {
       const a = scalarDType(e.a, args, accDtype);

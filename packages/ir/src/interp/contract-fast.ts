@@ -12,7 +12,10 @@ import { strides } from './tensor-utils.js';
 
 /** Input indices of a combiner that is a product of (possibly widened) args, or undefined. */
 export function productOperands(e: ScalarExpr, acc: ContractOp['accDtype'], dtypes: readonly string[]): number[] | undefined {
-  const lossless = (from: string) => from === acc || (acc === 'float32' && from !== 'float64') || acc === 'float64';
+  // Widening that reads the stored value unchanged: never from 64-bit ints (held as bigint), and into float32
+  // only from dtypes it holds exactly (not float64, int32, uint32).
+  const lossless = (from: string) => from === acc
+    || (from !== 'int64' && from !== 'uint64' && (acc === 'float64' || (from !== 'float64' && from !== 'int32' && from !== 'uint32')));
   const leaf = (x: ScalarExpr): number | undefined => {
     if (x.k === 'arg') return x.i;
     if (x.k === 'cast' && x.to === acc && x.a.k === 'arg' && lossless(dtypes[x.a.i]!)) return x.a.i;
