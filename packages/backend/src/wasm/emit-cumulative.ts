@@ -1,10 +1,11 @@
 // Code generation for running reductions (CumSum, CumProd, and max/min scans) along an axis: one pass per row
 // with a byte pointer stepping by ±inner elements. The accumulator is kept as the reference interpreter keeps
-// it: float64 for floats (rounded to the element type at each store), wrapping i32/i64 for integers. Exclusive
+// it: float64 for floats (rounded to the element type at each store; the narrow floats load as their exact
+// value), wrapping i32/i64 for integers (sub-byte ones stored masked). Exclusive
 // scans store before accumulating; the empty max/min is the type's bound.
 
 import binaryen from 'binaryen';
-import { CompileError, type DType, isFloat } from '@tensorc/ir';
+import { type DType, intRange, isFloat } from '@tensorc/ir';
 import { binType, emitCast, wasmTypeOf } from './emit-scalar.js';
 import { emitLoad, emitStore } from './emit-nest.js';
 import type { CumulativeKernel } from './kernel-plan.js';
@@ -24,17 +25,10 @@ function initial(m: binaryen.Module, k: CumulativeKernel): E {
   if (acc === 'float64') return m.f64.const(k.reducer === 'add' ? 0 : k.reducer === 'mul' ? 1 : k.reducer === 'max' ? -Infinity : Infinity);
   if (k.reducer === 'add') return acc === 'int64' ? m.i64.const(0n) : m.i32.const(0);
   if (k.reducer === 'mul') return acc === 'int64' ? m.i64.const(1n) : m.i32.const(1);
-  const lowest = k.reducer === 'max';
-  switch (k.dtype) {
-    case 'int64': return m.i64.const(lowest ? -(2n ** 63n) : 2n ** 63n - 1n);
-    case 'int32': return m.i32.const(lowest ? -(2 ** 31) : 2 ** 31 - 1);
-    case 'uint32': return m.i32.const(lowest ? 0 : -1);
-    case 'int16': return m.i32.const(lowest ? -32768 : 32767);
-    case 'uint16': return m.i32.const(lowest ? 0 : 65535);
-    case 'int8': return m.i32.const(lowest ? -128 : 127);
-    case 'uint8': return m.i32.const(lowest ? 0 : 255);
-    default: throw new CompileError('UNSUPPORTED_OP', `backend: cumulative ${k.reducer} of ${k.dtype} is not supported yet`);
-  }
+  // the type's lowest value for max, highest for min, as the bit pattern the accumulator holds
+  const r = intRange(k.dtype);
+  const bound = k.reducer === 'max' ? r.min : r.max;
+  return acc === 'int64' ? m.i64.const(BigInt.asIntN(64, bound)) : m.i32.const(Number(BigInt.asIntN(32, bound)));
 }
 
 /** acc (reducer)= v; `a` and `v` are fresh reads of the accumulator and the loaded element. */
@@ -47,9 +41,10 @@ function step(m: binaryen.Module, k: CumulativeKernel, a: () => E, v: () => E): 
   const i = acc === 'int64' ? m.i64 : m.i32;
   if (k.reducer === 'add') return i.add(a(), v());
   if (k.reducer === 'mul') return i.mul(a(), v());
-  // Narrow integers are loaded sign- or zero-extended, so signed i32 comparisons order them; uint32 needs unsigned.
-  const gt = k.dtype === 'uint32' ? m.i32.gt_u(v(), a()) : i.gt_s(v(), a());
-  const lt = k.dtype === 'uint32' ? m.i32.lt_u(v(), a()) : i.lt_s(v(), a());
+  // Narrow integers are loaded sign- or zero-extended, so signed comparisons order them; uint32/64 need unsigned.
+  const unsigned = k.dtype === 'uint32' || k.dtype === 'uint64';
+  const gt = unsigned ? i.gt_u(v(), a()) : i.gt_s(v(), a());
+  const lt = unsigned ? i.lt_u(v(), a()) : i.lt_s(v(), a());
   return m.select(k.reducer === 'max' ? gt : lt, v(), a());
 }
 

@@ -6,10 +6,11 @@
 
 import binaryen from 'binaryen';
 import { CompileError, type DType, type ScatterReduction } from '@tensorc/ir';
-import { binType, wasmTypeOf } from './emit-scalar.js';
+import { binType, emitCast, wasmTypeOf } from './emit-scalar.js';
 import { emitLoad, emitStore } from './emit-nest.js';
 import type { ScatterKernel } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
+import { isCodedFloat } from './wasm-coded-float.js';
 
 type E = binaryen.ExpressionRef;
 
@@ -37,7 +38,12 @@ export function loadCheckedIndex(m: binaryen.Module, dtype: DType, at: E, n: num
   ];
 }
 
-const REDUCIBLE: ReadonlySet<DType> = new Set(['float32', 'float64', 'int64', 'int32', 'uint32', 'int16', 'uint16', 'int8', 'uint8', 'bool']);
+/** Element types combined exactly as the reference stores them: floats in their wasm type (the narrow ones as
+ * exact f64 values, one rounding at the store), integers wrapping (sub-byte ones masked at the store). */
+const REDUCIBLE: ReadonlySet<DType> = new Set([
+  'float32', 'float64', 'float16', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1',
+  'int64', 'uint64', 'int32', 'uint32', 'int16', 'uint16', 'int8', 'uint8', 'int4', 'uint4', 'int2', 'uint2', 'bool',
+]);
 
 /** Checks at compile time that the kernel's dtype can be combined with `reduction`. */
 export function checkScatterReduction(dtype: DType, reduction: ScatterReduction): string | undefined {
@@ -56,9 +62,10 @@ function combine(m: binaryen.Module, dtype: DType, reduction: ScatterReduction, 
   const i = wt === 'i64' ? m.i64 : m.i32;
   if (reduction === 'add') return i.add(old(), v());
   if (reduction === 'mul') return i.mul(old(), v());
-  // Narrow integers sit sign- or zero-extended in an i32, so signed comparisons order them; uint32 needs unsigned.
-  const gt = dtype === 'uint32' ? m.i32.gt_u(v(), old()) : i.gt_s(v(), old());
-  const lt = dtype === 'uint32' ? m.i32.lt_u(v(), old()) : i.lt_s(v(), old());
+  // Narrow integers sit sign- or zero-extended in an i32, so signed comparisons order them; uint32/64 need unsigned.
+  const unsigned = dtype === 'uint32' || dtype === 'uint64';
+  const gt = unsigned ? i.gt_u(v(), old()) : i.gt_s(v(), old());
+  const lt = unsigned ? i.lt_u(v(), old()) : i.lt_s(v(), old());
   return m.select(reduction === 'max' ? gt : lt, v(), old());
 }
 
@@ -91,17 +98,26 @@ export function emitScatter(m: binaryen.Module, k: ScatterKernel, address: (id: 
     m.br_if(`${label}_x`, m.i32.ge_u(I(idx), C(end))),
     m.loop(label, m.block(null, [...body, m.local.set(idx, m.i32.add(I(idx), C(1))), m.br_if(label, m.i32.lt_u(I(idx), C(end)))])),
   ]);
+  // The narrow floats are held by value in the reference, so a NaN code comes out as the format's one NaN:
+  // their elements move through decode / encode; everything else moves as raw bytes.
+  const coded = isCodedFloat(k.dtype);
+  const move = (dst: E, src: E): E => (coded ? emitStore(m, k.dtype, dst, emitLoad(m, k.dtype, src)) : copyElement(m, eb, dst, src));
+  const at = (buffer: number, element: E) => m.i32.add(C(address(buffer)), m.i32.mul(element, C(eb)));
   // out[off] (reduction)= updates[at]; both element indices
-  const apply = (at: () => E): E[] => {
-    const outAt = () => m.i32.add(C(address(k.out)), m.i32.mul(I(off), C(eb)));
-    if (k.reduction === 'none') return [copyElement(m, eb, outAt(), m.i32.add(C(address(k.updates)), m.i32.mul(at(), C(eb))))];
+  const apply = (upd: () => E): E[] => {
+    const outAt = () => at(k.out, I(off));
+    if (k.reduction === 'none') return [move(outAt(), at(k.updates, upd()))];
+    const combined = combine(m, k.dtype, k.reduction, () => m.local.get(oldL, vt), () => m.local.get(vL, vt));
     return [
       m.local.set(oldL, emitLoad(m, k.dtype, outAt())),
-      m.local.set(vL, emitLoad(m, k.dtype, m.i32.add(C(address(k.updates)), m.i32.mul(at(), C(eb))))),
-      emitStore(m, k.dtype, outAt(), combine(m, k.dtype, k.reduction, () => m.local.get(oldL, vt), () => m.local.get(vL, vt))),
+      m.local.set(vL, emitLoad(m, k.dtype, at(k.updates, upd()))),
+      // narrow floats combine as exact f64 values, rounded to the format once (overflow gives its NaN / inf by value)
+      emitStore(m, k.dtype, outAt(), coded ? emitCast(m, combined, 'float64', k.dtype) : combined),
     ];
   };
-  const copy = total === 0 ? m.nop() : m.memory.copy(C(address(k.out)), C(address(k.data)), C(total * eb));
+  const copy = total === 0 ? m.nop()
+    : coded ? loop('c', u, total, [move(at(k.out, I(u)), at(k.data, I(u)))])
+      : m.memory.copy(C(address(k.out)), C(address(k.data)), C(total * eb));
   let body: E;
   if (k.mode.kind === 'elements') {
     const axis = k.mode.axis;
@@ -130,7 +146,7 @@ export function emitScatter(m: binaryen.Module, k: ScatterKernel, address: (id: 
       tuple.push(...loadCheckedIndex(m, k.indexDtype, at, k.dataShape[j]!, ix, tmp64));
       tuple.push(m.local.set(off, m.i32.add(I(off), m.i32.mul(I(ix), C(dataStrides[j]!)))));
     }
-    const sliceBody = k.reduction === 'none'
+    const sliceBody = k.reduction === 'none' && !coded
       ? [m.memory.copy(m.i32.add(C(address(k.out)), m.i32.mul(I(off), C(eb))), m.i32.add(C(address(k.updates)), m.i32.mul(I(u), C(slice * eb))), C(slice * eb))]
       : [loop('e', e, slice, [
         ...apply(() => m.i32.add(m.i32.mul(I(u), C(slice)), I(e))),

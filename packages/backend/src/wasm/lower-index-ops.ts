@@ -21,7 +21,10 @@ function indexDtype(n: Node, d: DType): DType {
 }
 
 /** Element types the scan kernel accumulates exactly as the reference (emit-cumulative.ts). */
-const SCANNABLE: ReadonlySet<DType> = new Set(['float32', 'float64', 'int64', 'int32', 'uint32', 'int16', 'uint16', 'int8', 'uint8']);
+const SCANNABLE: ReadonlySet<DType> = new Set([
+  'float32', 'float64', 'float16', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float4e2m1',
+  'int64', 'uint64', 'int32', 'uint32', 'int16', 'uint16', 'int8', 'uint8', 'int4', 'uint4', 'int2', 'uint2',
+]);
 
 export function lowerCumulative(n: Node, t: Static): Unnamed<CumulativeKernel> {
   const op = n.op;
