@@ -108,7 +108,7 @@ function dequantizeExpr(x: DType, s: DType, zp: DType | undefined, out: DType): 
   return castTo(out, bin('mul', castTo(mulT, v, diffT), castTo(mulT, arg(1), s)), mulT);
 }
 
-/** Integer codes (the sub-byte ones once the backend holds them); float codes are float8* and float4e2m1. */
+/** Integer codes the backend holds (not 64-bit ones); float codes are float8*, float8e8m0 and float4e2m1. */
 const INT_CODES: ReadonlySet<DType> = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int4', 'uint4', 'int2', 'uint2']);
 
 /** The loop nests computing a quantize or dequantize node (its output `t`). */
