@@ -1,5 +1,7 @@
 // Evaluates a conformance case compiled: the wasm backend builds the artifact and @tensorc/runtime runs it,
 // with feeds and outputs converted between host tensors and runtime Tensors. Backend refusals are 'compile'.
+// Only the baseline variant (model.wasm) is built and run; the relaxed-SIMD and threaded variants are
+// checked against it and the interpreter by packages/backend/test/variants.test.ts.
 
 import { compileGraph } from '@tensorc/backend';
 import { CompileError, type HostTensor, type RuntimeValue, fromHostTensor, toHostTensor } from '@tensorc/ir';
@@ -9,7 +11,7 @@ import { type Evaluate, StageError } from './run-case.js';
 export const compiledEvaluate: Evaluate = async (graph, feeds) => {
   let artifact;
   try {
-    artifact = compileGraph(graph);
+    artifact = compileGraph(graph, { threads: false, relaxedSimd: false });
   } catch (e) {
     throw new StageError('compile', e instanceof CompileError ? `${e.code}: ${e.message}` : String(e));
   }
