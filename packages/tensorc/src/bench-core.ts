@@ -103,11 +103,16 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
   try {
     for (const f of flavours) {
       const art = f.fuse === false ? unfused! : fused!;
-      const t0 = performance.now();
-      const s = await InferenceSession.create(art, {
-        numThreads: o.threads, relaxedSimd: f.relaxedSimd ?? true, ...(o.onWarning ? { onWarning: o.onWarning } : {}),
-      });
-      sessions.push({ f, s, art, createMs: performance.now() - t0, times: [], out: {} });
+      const options = { numThreads: o.threads, relaxedSimd: f.relaxedSimd ?? true, ...(o.onWarning ? { onWarning: o.onWarning } : {}) };
+      // session creation: the median of three create/release cycles (the first also pays for warming up)
+      const creates: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        const probe = await InferenceSession.create(art, options);
+        creates.push(performance.now() - t0);
+        await probe.release();
+      }
+      sessions.push({ f, s: await InferenceSession.create(art, options), art, createMs: median(creates), times: [], out: {} });
     }
     const first = sessions[0]!.art;
     const feeds = Object.fromEntries(first.manifest.inputs.map((i, k) => [i.name, randomTensor(i.dtype as TensorType, i.shape as number[], k + 7)]));
