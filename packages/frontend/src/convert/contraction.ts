@@ -3,6 +3,7 @@
 
 import { type Dim, type ValueId, arg, bin, lit } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { checkWindowAttrs } from './window-attrs.js';
 import type { ConverterTable } from './registry-types.js';
 import { reshapeTo } from './shape-ops.js';
 
@@ -15,10 +16,12 @@ function scaled(ctx: ConvertContext, x: ValueId, s: number): ValueId {
 export function convPads(ctx: ConvertContext, inSpatial: readonly Dim[], kernel: readonly number[], strides: readonly number[],
   dilations: readonly number[]): number[] {
   const n = kernel.length;
+  checkWindowAttrs(ctx, n, { kernel, strides, dilations });
   const autoPad = ctx.attrs.string('auto_pad', 'NOTSET');
   if (autoPad === 'NOTSET') {
     const p = ctx.attrs.ints('pads') ?? Array(2 * n).fill(0);
     if (p.length !== 2 * n) ctx.attrs.unsupported('pads', `has ${p.length} entries, expected ${2 * n}`);
+    checkWindowAttrs(ctx, n, { pads: p });
     return [...p];
   }
   if (autoPad === 'VALID') return Array(2 * n).fill(0);
@@ -79,6 +82,7 @@ export const CONTRACTION: ConverterTable = {
       if (n < 1 || ws.length !== xs.length) ctx.fail('SHAPE_ERROR', `Conv input rank ${xs.length} and weight rank ${ws.length}`);
       const kernel = (ctx.attrs.ints('kernel_shape') ?? ws.slice(2)) as readonly Dim[];
       if (kernel.some((k) => typeof k !== 'number')) ctx.fail('UNSUPPORTED_OP', 'symbolic kernel size');
+      if (kernel.some((k, i) => typeof ws[i + 2] === 'number' && k !== ws[i + 2])) ctx.fail('SHAPE_ERROR', `kernel_shape [${kernel.join(', ')}] differs from the weight's [${ws.slice(2).join(', ')}]`);
       const strides = ctx.attrs.ints('strides') ?? Array(n).fill(1);
       const dilations = ctx.attrs.ints('dilations') ?? Array(n).fill(1);
       const group = ctx.attrs.int('group', 1);

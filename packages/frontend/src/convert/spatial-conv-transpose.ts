@@ -4,6 +4,7 @@
 
 import { type ValueId, arg, bin, tensorType } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { checkWindowAttrs } from './window-attrs.js';
 import { reshapeTo } from './shape-ops.js';
 
 /**
@@ -42,6 +43,9 @@ export function convTranspose(ctx: ConvertContext): ValueId[] {
   const strides = [...(ctx.attrs.ints('strides') ?? Array(n).fill(1))];
   const dil = [...(ctx.attrs.ints('dilations') ?? Array(n).fill(1))];
   const outPad = [...(ctx.attrs.ints('output_padding') ?? Array(n).fill(0))];
+  checkWindowAttrs(ctx, n, { strides, dilations: dil, outputPadding: outPad, pads: ctx.attrs.ints('pads') });
+  const kernelAttr = ctx.attrs.ints('kernel_shape');
+  if (kernelAttr && kernelAttr.some((k, i) => k !== K[i])) ctx.fail('SHAPE_ERROR', `kernel_shape [${kernelAttr.join(', ')}] differs from the weight's [${K.join(', ')}]`);
   const autoPad = ctx.attrs.string('auto_pad', 'NOTSET');
   const outShape = ctx.attrs.ints('output_shape');
   const inS = xs.slice(2);
