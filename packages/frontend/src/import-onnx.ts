@@ -166,7 +166,10 @@ export class Lowering {
         if (name === '') return undefined;
         const id = env.get(name);
         if (id === undefined) {
-          throw new CompileError('INVALID_MODEL', `input "${name}" is not defined before this node (missing input or graph cycle)`, where);
+          const later = nodes.find((n) => n.outputs.includes(name));
+          throw new CompileError('INVALID_MODEL', later
+            ? `input "${name}" is not defined before this node: node "${later.name}" (${later.opType}) produces it later (a graph cycle, or nodes not in topological order)`
+            : `input "${name}" is not defined before this node (missing input: no graph input, initializer or node produces it)`, where);
         }
         return id;
       });

@@ -251,12 +251,12 @@ describe('graph structure: cycles and missing values', () => {
       node({ opType: 'Relu', name: 'a', inputs: ['vb'], outputs: ['va'] }),
       node({ opType: 'Neg', name: 'b', inputs: ['va'], outputs: ['vb'] }),
     ], { outputs: [['vb', FLOAT, [2]]] });
-    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 'a', op: 'Relu', reason: /input "vb" is not defined before this node \(missing input or graph cycle\)/ });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 'a', op: 'Relu', reason: /input "vb" is not defined before this node: node "b" \(Neg\) produces it later \(a graph cycle/ });
   });
 
   it('a node reading a value nothing defines -> INVALID_MODEL naming the value', () => {
     const bytes = modelOf([node({ opType: 'Add', name: 'add', inputs: ['x', 'ghost'], outputs: ['y'] })], { inputs: [['x', FLOAT, [2]]], outputs: [['y', FLOAT, [2]]] });
-    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 'add', op: 'Add', reason: /input "ghost" is not defined/ });
+    expectCompileError(importing(bytes), { code: 'INVALID_MODEL', node: 'add', op: 'Add', reason: /input "ghost" is not defined before this node \(missing input: no graph input, initializer or node produces it\)/ });
   });
 
   it('a required input left empty -> INVALID_MODEL', () => {
