@@ -234,6 +234,8 @@ describe('malformed values that decide shapes', () => {
     ['MaxPool with a negative pad', 'MaxPool', node({ opType: 'MaxPool', name: 'n', inputs: ['x'], outputs: ['y'], attrs: [attr.ints('kernel_shape', [2]), attr.ints('pads', [-1, 0])] }), [['x', [1, 1, 5]]], [], 'INVALID_MODEL', /attribute pads must hold 2 non-negative integers/],
     ['Conv whose kernel_shape contradicts its weight', 'Conv', node({ opType: 'Conv', name: 'n', inputs: ['x', 'w'], outputs: ['y'], attrs: [attr.ints('kernel_shape', [3])] }), [['x', [1, 1, 5]], ['w', [1, 1, 2]]], [], 'SHAPE_ERROR', /kernel_shape \[3\] differs from the weight's \[2\]/],
     ['ConvTranspose with stride 0', 'ConvTranspose', node({ opType: 'ConvTranspose', name: 'n', inputs: ['x', 'w'], outputs: ['y'], attrs: [attr.ints('strides', [0])] }), [['x', [1, 1, 5]], ['w', [1, 1, 2]]], [], 'INVALID_MODEL', /attribute strides must hold 1 positive integers/],
+    ['GlobalMaxPool of a 1-D tensor', 'GlobalMaxPool', node({ opType: 'GlobalMaxPool', name: 'n', inputs: ['x'], outputs: ['y'] }), [['x', [5]]], [], 'SHAPE_ERROR', /rank >= 2/],
+    ['InstanceNormalization of a 1-D tensor', 'InstanceNormalization', node({ opType: 'InstanceNormalization', name: 'n', inputs: ['x', 's', 'b'], outputs: ['y'] }), [['x', [5]], ['s', [5]], ['b', [5]]], [], 'SHAPE_ERROR', /rank >= 2/],
     ['Slice with step 0', 'Slice', node({ opType: 'Slice', name: 'n', inputs: ['x', 's', 'e', 'a', 'st'], outputs: ['y'] }), [['x', [4]]], [i64('s', [0]), i64('e', [4]), i64('a', [0]), i64('st', [0])], 'INVALID_MODEL', /slice step is 0/],
   ];
   it.each(cases)('%s -> typed error', (_what, op, n, inputs, inits, code, reason) => {

@@ -89,6 +89,7 @@ export const NORMALIZATION: ConverterTable = {
     convert: (ctx) => {
       const x = ctx.input(0);
       const r = ctx.rankOf(x);
+      if (r < 2) ctx.fail('SHAPE_ERROR', `input must have rank >= 2 (N, C, ...), got rank ${r}`);
       const axes = [...Array(r - 2).keys()].map((i) => i + 2);
       const { y } = standardize(ctx, x, axes, ctx.attrs.float('epsilon', 1e-5));
       return [affine(ctx, y, perChannel(ctx, ctx.input(1), r), perChannel(ctx, ctx.input(2), r))];

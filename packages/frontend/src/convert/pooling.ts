@@ -140,6 +140,7 @@ function globalPool(ctx: ConvertContext, kind: 'mean' | 'max' | 'lp'): ValueId {
   const x = ctx.input(0);
   const s = ctx.shapeOf(x);
   const dt = ctx.tensorTypeOf(x).dtype;
+  if (s.length < 2) ctx.fail('SHAPE_ERROR', `input must have rank >= 2 (N, C, ...), got rank ${s.length}`);
   const axes = [...Array(s.length - 2).keys()].map((i) => i + 2);
   if (kind === 'max') return ctx.emit1({ kind: 'reduce', reducer: 'max', axes, keepDims: true }, [x]);
   if (kind === 'lp') {
