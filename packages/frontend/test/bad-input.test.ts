@@ -236,11 +236,14 @@ describe('malformed values that decide shapes', () => {
     ['ConvTranspose with stride 0', 'ConvTranspose', node({ opType: 'ConvTranspose', name: 'n', inputs: ['x', 'w'], outputs: ['y'], attrs: [attr.ints('strides', [0])] }), [['x', [1, 1, 5]], ['w', [1, 1, 2]]], [], 'INVALID_MODEL', /attribute strides must hold 1 positive integers/],
     ['GlobalMaxPool of a 1-D tensor', 'GlobalMaxPool', node({ opType: 'GlobalMaxPool', name: 'n', inputs: ['x'], outputs: ['y'] }), [['x', [5]]], [], 'SHAPE_ERROR', /rank >= 2/],
     ['InstanceNormalization of a 1-D tensor', 'InstanceNormalization', node({ opType: 'InstanceNormalization', name: 'n', inputs: ['x', 's', 'b'], outputs: ['y'] }), [['x', [5]], ['s', [5]], ['b', [5]]], [], 'SHAPE_ERROR', /rank >= 2/],
+    ['ScatterElements with scalar updates', 'ScatterElements', node({ opType: 'ScatterElements', name: 'n', inputs: ['x', 'i', 'u'], outputs: ['y'] }), [['x', [3]], ['u', []]], [i64('i', [0])], 'SHAPE_ERROR', /indices and updates must have the same shape/],
+    ['Conv with a scalar bias', 'Conv', node({ opType: 'Conv', name: 'n', inputs: ['x', 'w', 'b'], outputs: ['y'] }), [['x', [1, 1, 5]], ['w', [1, 1, 2]], ['b', []]], [], 'SHAPE_ERROR', /bias must be 1-D/],
+    ['Attention with a 2-D key', 'Attention', node({ opType: 'Attention', name: 'n', inputs: ['q', 'k', 'v'], outputs: ['y'] }), [['q', [1, 1, 2, 4]], ['k', [2, 4]], ['v', [1, 1, 2, 4]]], [], 'SHAPE_ERROR', /Q, K and V must have the same rank/],
     ['Slice with step 0', 'Slice', node({ opType: 'Slice', name: 'n', inputs: ['x', 's', 'e', 'a', 'st'], outputs: ['y'] }), [['x', [4]]], [i64('s', [0]), i64('e', [4]), i64('a', [0]), i64('st', [0])], 'INVALID_MODEL', /slice step is 0/],
   ];
   it.each(cases)('%s -> typed error', (_what, op, n, inputs, inits, code, reason) => {
     const bytes = model({
-      opsets: [['', 18]],
+      opsets: [['', 23]],
       graph: graph({ nodes: [n], inputs: inputs.map(([name, s]) => valueInfo(name, tensorType(FLOAT, s))), outputs: [valueInfo('y', tensorType(FLOAT, null as never))], initializers: inits }),
     });
     expectCompileError(importing(bytes), { code, node: 'n', op, reason });

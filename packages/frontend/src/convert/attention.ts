@@ -34,7 +34,11 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
   const pastV = ctx.optInput(5);
   const nonpad = ctx.opset >= 24 ? ctx.optInput(6) : undefined;
   const dt: DType = ctx.tensorTypeOf(q).dtype;
-  const rank3 = ctx.rankOf(q) === 3;
+  const qRank = ctx.rankOf(q);
+  if (ctx.rankOf(k) !== qRank || ctx.rankOf(v) !== qRank) {
+    ctx.fail('SHAPE_ERROR', `Q, K and V must have the same rank (3 or 4), got ${qRank}, ${ctx.rankOf(k)} and ${ctx.rankOf(v)}`);
+  }
+  const rank3 = qRank === 3;
   if (rank3) {
     const qh = ctx.attrs.requiredInt('q_num_heads');
     const kvh = ctx.attrs.requiredInt('kv_num_heads');

@@ -91,6 +91,7 @@ export const CONTRACTION: ConverterTable = {
       const bias = ctx.optInput(2);
       if (bias !== undefined) {
         const bt = ctx.tensorTypeOf(bias);
+        if (bt.shape.length !== 1) ctx.fail('SHAPE_ERROR', `bias must be 1-D, got shape [${bt.shape.join(', ')}]`);
         const b4 = reshapeTo(ctx, bias, [bt.shape[0]!, ...Array(n).fill(1)]);
         y = ctx.emit1({ kind: 'map', expr: bin('add', arg(0), arg(1)) }, [y, b4]);
       }

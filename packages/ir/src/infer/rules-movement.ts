@@ -141,7 +141,9 @@ export const scatterElementsRule: InferRule<'scatter_elements'> = (op, ins, decl
   const upd = tensorIn(ins, 2, 'updates');
   checkAxis(op.axis, x.shape.length);
   if (upd.dtype !== x.dtype) typeError('updates must have the data dtype');
-  if (idx.shape.length !== x.shape.length || !idx.shape.every((d, i) => dimEquals(d, upd.shape[i]!))) shapeError('indices and updates must have the same shape and the data rank');
+  if (idx.shape.length !== x.shape.length || upd.shape.length !== idx.shape.length || !idx.shape.every((d, i) => dimEquals(d, upd.shape[i]!))) {
+    shapeError('indices and updates must have the same shape and the data rank');
+  }
   return agree([x], declared);
 };
 
