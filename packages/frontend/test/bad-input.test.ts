@@ -227,7 +227,7 @@ describe('malformed values that decide shapes', () => {
     ['Resize with a negative scale', 'Resize', node({ opType: 'Resize', name: 'n', inputs: ['x', '', 'sc'], outputs: ['y'] }), [['x', [1, 1, 2, 2]]], [f32('sc', [1, 1, -2, 2])], 'SHAPE_ERROR', /Resize output has an invalid dim -4/],
     ['Resize with one scale for four axes', 'Resize', node({ opType: 'Resize', name: 'n', inputs: ['x', '', 'sc'], outputs: ['y'] }), [['x', [1, 1, 2, 2]]], [f32('sc', [2])], 'SHAPE_ERROR', /scales has 1 entries for 4 axes/],
     ['Range with an empty start', 'Range', node({ opType: 'Range', name: 'n', inputs: ['a', 'b', 'c'], outputs: ['y'] }), [], [i64('a', []), i64('b', [5], []), i64('c', [1], [])], 'SHAPE_ERROR', /must each hold one value/],
-    ['Range with delta 0', 'Range', node({ opType: 'Range', name: 'n', inputs: ['a', 'b', 'c'], outputs: ['y'] }), [], [i64('a', [0], []), i64('b', [5], []), i64('c', [0], [])], 'SHAPE_ERROR', /invalid dim Infinity/],
+    ['Range with delta 0', 'Range', node({ opType: 'Range', name: 'n', inputs: ['a', 'b', 'c'], outputs: ['y'] }), [], [i64('a', [0], []), i64('b', [5], []), i64('c', [0], [])], 'SHAPE_ERROR', /size Infinity that is not a non-negative integer/],
     ['OneHot with an empty depth', 'OneHot', node({ opType: 'OneHot', name: 'n', inputs: ['i', 'd', 'v'], outputs: ['y'] }), [], [i64('i', [0]), i64('d', []), f32('v', [0, 1])], 'SHAPE_ERROR', /depth must hold one value/],
     ['Split into 2^33 outputs', 'Split', node({ opType: 'Split', name: 'n', inputs: ['x'], outputs: ['y'], attrs: [attr.int('num_outputs', 2 ** 33)] }), [['x', [4]]], [], 'INVALID_MODEL', /num_outputs is 8589934592 but the node has 1 outputs/],
     ['AveragePool with stride -2', 'AveragePool', node({ opType: 'AveragePool', name: 'n', inputs: ['x'], outputs: ['y'], attrs: [attr.ints('kernel_shape', [2]), attr.ints('strides', [-2])] }), [['x', [1, 1, 5]]], [], 'INVALID_MODEL', /attribute strides must hold 1 positive integers, got \[-2\]/],
@@ -239,6 +239,8 @@ describe('malformed values that decide shapes', () => {
     ['ScatterElements with scalar updates', 'ScatterElements', node({ opType: 'ScatterElements', name: 'n', inputs: ['x', 'i', 'u'], outputs: ['y'] }), [['x', [3]], ['u', []]], [i64('i', [0])], 'SHAPE_ERROR', /indices and updates must have the same shape/],
     ['Conv with a scalar bias', 'Conv', node({ opType: 'Conv', name: 'n', inputs: ['x', 'w', 'b'], outputs: ['y'] }), [['x', [1, 1, 5]], ['w', [1, 1, 2]], ['b', []]], [], 'SHAPE_ERROR', /bias must be 1-D/],
     ['Attention with a 2-D key', 'Attention', node({ opType: 'Attention', name: 'n', inputs: ['q', 'k', 'v'], outputs: ['y'] }), [['q', [1, 1, 2, 4]], ['k', [2, 4]], ['v', [1, 1, 2, 4]]], [], 'SHAPE_ERROR', /Q, K and V must have the same rank/],
+    ['GroupNormalization with -1 groups', 'GroupNormalization', node({ opType: 'GroupNormalization', name: 'n', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: [attr.int('num_groups', -1)] }), [['x', [1, 2, 3]], ['s', [2]], ['b', [2]]], [], 'INVALID_MODEL', /num_groups must be positive/],
+    ['LRN with size -1', 'LRN', node({ opType: 'LRN', name: 'n', inputs: ['x'], outputs: ['y'], attrs: [attr.int('size', -1)] }), [['x', [1, 2, 3]]], [], 'INVALID_MODEL', /size must be positive/],
     ['Slice with step 0', 'Slice', node({ opType: 'Slice', name: 'n', inputs: ['x', 's', 'e', 'a', 'st'], outputs: ['y'] }), [['x', [4]]], [i64('s', [0]), i64('e', [4]), i64('a', [0]), i64('st', [0])], 'INVALID_MODEL', /slice step is 0/],
   ];
   it.each(cases)('%s -> typed error', (_what, op, n, inputs, inits, code, reason) => {
@@ -372,6 +374,18 @@ describe('ten billion elements and other sizes that must be refused before any w
     const g = importOnnx(bytes);
     expect(performance.now() - t0).toBeLessThan(2_000);
     expect(g.nodes.some((n) => n.op.kind === 'contract')).toBe(true);
+  });
+
+  it('an LRN window of 2^33 channels runs as a window over all channels', () => {
+    const lrn = (size: number) => modelOf([node({ opType: 'LRN', name: 'lrn', inputs: ['x'], outputs: ['y'], attrs: [attr.int('size', size)] })],
+      { inputs: [['x', FLOAT, [1, 3, 1]]], outputs: [['y', FLOAT, [1, 3, 1]]] });
+    const x: HostTensor = { dtype: 'float32', shape: [1, 3, 1], data: Float64Array.of(1, 2, 3) };
+    const y = (size: number) => Array.from((interpret(importOnnx(lrn(size)), { x })['y'] as HostTensor).data as Float64Array);
+    // Same window sums as size 7 (= 2C+1); the alpha/size scale keeps the declared size.
+    const big = y(2 ** 33);
+    expect(big.every(Number.isFinite)).toBe(true);
+    expect(big).not.toEqual(y(7));
+    expect(big.map((v, i) => v / [1, 2, 3][i]!)).toEqual([1, 1, 1].map(() => expect.closeTo(1 / (1 + (1e-4 / 2 ** 33) * 14) ** 0.75, 12)));
   });
 
   it('the interpreter refuses a result over its element limit before allocating it', () => {

@@ -10,6 +10,7 @@ import {
   tensorType, un,
 } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { checkTableSize } from './limits.js';
 import { constOf, elementsOf } from './ml-common.js';
 import { postTransform } from './ml-post-transform.js';
 import { BRANCH_MEMBER, type Branch, type LeafPath, type TreeAttributes, leafPaths, readBranches } from './ml-tree-paths.js';
@@ -99,6 +100,7 @@ function aggregate(ctx: ConvertContext, hit: ValueId, paths: readonly LeafPath[]
   if (fn < 0 || fn > 3) ctx.attrs.unsupported('aggregate_function', `${fn} is not 0 (AVERAGE), 1 (SUM), 2 (MIN) or 3 (MAX)`);
   // Untouched targets keep the start value: 0 for sums, the dtype's largest / lowest finite value for MIN / MAX.
   const none = fn === 2 ? maxFinite(dt) : fn === 3 ? -maxFinite(dt) : 0;
+  checkTableSize(ctx, paths.length * nTargets, `TreeEnsemble weights for ${nTargets} targets`);
   const table = paths.flatMap((q) => Array.from({ length: nTargets }, (_, t) => (t === q.target ? q.weight : none)));
   const weights = constOf(ctx, 'float64', [paths.length, nTargets], table);
   const total = fn === 0 ? bin('div', acc, lit(trees, 'float64')) : acc;

@@ -101,6 +101,7 @@ export const NORMALIZATION: ConverterTable = {
       const x = ctx.input(0);
       const t = ctx.tensorTypeOf(x);
       const g = ctx.attrs.requiredInt('num_groups');
+      if (!(g >= 1)) ctx.fail('INVALID_MODEL', `attribute num_groups must be positive, got ${g}`);
       const [n, c, ...sp] = t.shape;
       if (typeof c !== 'number' || c % g !== 0) return ctx.fail('SHAPE_ERROR', `channels ${String(c)} not divisible into ${g} groups`);
       const grouped = reshapeTo(ctx, x, [n!, g, c / g, ...sp]);
@@ -149,12 +150,17 @@ export const NORMALIZATION: ConverterTable = {
       const beta = ctx.attrs.float('beta', 0.75);
       const bias = ctx.attrs.float('bias', 1);
       const r = t.shape.length;
-      const lo = Math.floor((size - 1) / 2);
+      if (!(size >= 1)) ctx.fail('INVALID_MODEL', `attribute size must be positive, got ${size}`);
+      if (r < 2) ctx.fail('SHAPE_ERROR', `input must have rank >= 2 (N, C, ...), got rank ${r}`);
+      // A window wider than 2C+1 covers every channel from every position, as a window of exactly 2C+1 does.
+      const C = t.shape[1];
+      const extent = typeof C === 'number' && size > 2 * C + 1 ? 2 * C + 1 : size;
+      const lo = extent === size ? Math.floor((size - 1) / 2) : C as number;
       const maps = [t.shape.map((_, i) => (i === 1
         ? { terms: [{ idx: 1, coeff: 1 }, { idx: r, coeff: 1 }], offset: -lo }
         : { terms: [{ idx: i, coeff: 1 }], offset: 0 }))];
       const sq = ctx.emit1({
-        kind: 'contract', reductionExtents: [size], maps, padValues: [0], combiner: bin('mul', arg(0), arg(0)),
+        kind: 'contract', reductionExtents: [extent], maps, padValues: [0], combiner: bin('mul', arg(0), arg(0)),
         reducer: 'add', accDtype: t.dtype, epilogue: null,
       }, [x], [t]);
       const dt = t.dtype;

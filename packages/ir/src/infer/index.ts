@@ -3,7 +3,7 @@
 
 import type { Op, OpKind, OpOf } from '../ops.js';
 import type { ValueType } from '../types.js';
-import type { InferRule } from './common.js';
+import { type InferRule, shapeError } from './common.js';
 import * as C from './rules-compute.js';
 import { type TypeLookup, expertsRule, ifRule, loopRule, optionalRule, scanRule, sequenceRule } from './rules-control.js';
 import * as M from './rules-movement.js';
@@ -24,8 +24,18 @@ const RULES: { readonly [K in OpKind]: InferRule<K> | RuleWithLookup<K> } = {
 
 /** Result types of `op` applied to inputs of types `ins`; throws CompileError (TYPE_ERROR / SHAPE_ERROR) without a location. */
 export function inferTypes(op: Op, ins: readonly ValueType[], declared?: readonly ValueType[], lookup?: TypeLookup): readonly ValueType[] {
+  // Declared results and reduction extents come from converters doing arithmetic on (possibly hostile) model
+  // values: a negative or fractional size must stop here, not reach the verifier or the interpreter.
+  for (const t of declared ?? []) checkSizes(t.kind === 'tensor' ? t.shape : t.kind === 'sequence' ? t.elem.shape : t.elem.kind === 'tensor' ? t.elem.shape : t.elem.elem.shape, 'declared result');
+  if (op.kind === 'contract') checkSizes(op.reductionExtents, 'reduction extents');
   const rule = RULES[op.kind] as RuleWithLookup<OpKind>;
   return rule(op as never, ins, declared, lookup);
+}
+
+function checkSizes(shape: readonly (number | string)[], what: string): void {
+  for (const d of shape) {
+    if (typeof d === 'number' && (!Number.isSafeInteger(d) || d < 0)) shapeError(`${what} [${shape.join(', ')}] has a size ${d} that is not a non-negative integer`);
+  }
 }
 
 export type { TypeLookup } from './rules-control.js';
