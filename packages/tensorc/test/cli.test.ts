@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../src/npy.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const cli = path.join(root, 'packages/tensorc/dist/cli.js');
+const cli = path.join(root, 'packages/tensorc/bin/tensorc.js');
 const mlp = path.join(root, 'examples/mlp');
 let tmp = '';
 
