@@ -5,19 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CompileError, GraphBuilder, type Graph, type HostTensor, interpret, tensorType } from '@tensorc/ir';
-import { InferenceSession, Tensor } from '@tensorc/runtime';
+import { InferenceSession } from '@tensorc/runtime';
+import { toTensor } from './feeds.js';
 import { compileGraph } from '../src/index.js';
 import { randomStaticCase } from '../../ir/test/arbitraries.js';
-
-function toTensor(t: HostTensor): Tensor {
-  const d = t.data;
-  switch (t.dtype) {
-    case 'float32': return new Tensor('float32', Float32Array.from(d as Float64Array), t.shape);
-    case 'int32': return new Tensor('int32', Int32Array.from(d as Float64Array), t.shape);
-    case 'int64': return new Tensor('int64', BigInt64Array.from(d as BigInt64Array), t.shape);
-    default: throw new Error(`test feeds of ${t.dtype}`);
-  }
-}
 
 async function runCompiled(g: Graph, feeds: Record<string, HostTensor>, exactMath = false): Promise<Record<string, { data: ArrayLike<number | bigint>; dims: readonly number[]; type: string }>> {
   const a = compileGraph(g, { exactMath });

@@ -5,22 +5,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CompileError, GraphBuilder, type Graph, type HostTensor, interpret, tensorType } from '@tensorc/ir';
-import { InferenceSession, Tensor } from '@tensorc/runtime';
+import { InferenceSession } from '@tensorc/runtime';
+import { toTensor } from './feeds.js';
 import { detectHostFeatures } from '../../runtime/src/features.js';
 import { compileGraph } from '../src/index.js';
 import { randomStaticCase } from '../../ir/test/arbitraries.js';
 
 const relaxedAvailable = detectHostFeatures().relaxedSimd;
-
-function toTensor(t: HostTensor): Tensor {
-  const d = t.data;
-  switch (t.dtype) {
-    case 'float32': return new Tensor('float32', Float32Array.from(d as Float64Array), t.shape);
-    case 'int32': return new Tensor('int32', Int32Array.from(d as Float64Array), t.shape);
-    case 'int64': return new Tensor('int64', BigInt64Array.from(d as BigInt64Array), t.shape);
-    default: throw new Error(`test feeds of ${t.dtype}`);
-  }
-}
 
 const FLAVOURS = [
   { name: 'baseline', opts: { relaxedSimd: false }, file: 'model.wasm' },

@@ -9,6 +9,7 @@
 import binaryen from 'binaryen';
 import { type MathImports, emitScalar } from './emit-scalar.js';
 import { emitLoad } from './emit-nest.js';
+import { forLoop } from './emit-kernels.js';
 import type { GemmKernel } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
 import { emitVectorEpilogue, vectorizableEpilogue } from './emit-vector-epilogue.js';
@@ -37,20 +38,6 @@ export function gemmUnits(k: Pick<GemmKernel, 'm' | 'n' | 'batch' | 'bImplicit' 
   const wide = byColumns && k.m < 4 && k.bPacked;
   const perBatch = byColumns ? Math.ceil(k.n / (wide ? 32 : 8)) : Math.ceil(k.m / 4);
   return { byColumns, wide, perBatch, total: perBatch * k.batch };
-}
-
-/** for (i = from; i < to; i += step) body. */
-function forLoop(m: binaryen.Module, label: string, i: number, from: E, to: () => E, step: number, body: E[]): E {
-  const gi = () => m.local.get(i, binaryen.i32);
-  return m.block(`${label}_exit`, [
-    m.local.set(i, from),
-    m.br_if(`${label}_exit`, m.i32.ge_s(gi(), to())),
-    m.loop(label, m.block(null, [
-      ...body,
-      m.local.set(i, m.i32.add(gi(), m.i32.const(step))),
-      m.br_if(label, m.i32.lt_s(gi(), to())),
-    ])),
-  ]);
 }
 
 const ZERO = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];

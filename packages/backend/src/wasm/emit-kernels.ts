@@ -11,7 +11,7 @@ import { VECTOR_MATH } from './wasm-vector-math.js';
 type E = binaryen.ExpressionRef;
 
 /** for (i = from; i < to; i += step) body — `to` evaluated each iteration. */
-function forLoop(m: binaryen.Module, label: string, i: number, from: E, to: () => E, step: number, body: E[]): E {
+export function forLoop(m: binaryen.Module, label: string, i: number, from: E, to: () => E, step: number, body: E[]): E {
   const gi = () => m.local.get(i, binaryen.i32);
   return m.block(`${label}_exit`, [
     m.local.set(i, from),

@@ -1,0 +1,14 @@
+// Test feeds: an interpreter HostTensor as the runtime Tensor a session takes (the dtypes random graphs use).
+
+import type { HostTensor } from '@tensorc/ir';
+import { Tensor } from '@tensorc/runtime';
+
+export function toTensor(t: HostTensor): Tensor {
+  const d = t.data;
+  switch (t.dtype) {
+    case 'float32': return new Tensor('float32', Float32Array.from(d as Float64Array), t.shape);
+    case 'int32': return new Tensor('int32', Int32Array.from(d as Float64Array), t.shape);
+    case 'int64': return new Tensor('int64', BigInt64Array.from(d as BigInt64Array), t.shape);
+    default: throw new Error(`test feeds of ${t.dtype}`);
+  }
+}
