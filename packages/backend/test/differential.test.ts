@@ -118,6 +118,19 @@ describe('compiled vs interpreter', () => {
     }
   });
 
+  it('convolution whose weights are a run-time value (ONNX light models make them with ConstantOfShape) uses the GEMM', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', tensorType('float32', [1, 4, 9, 16]));
+    const w = b.input('w', tensorType('float32', [8, 4, 3, 3]));
+    b.output('y', b.conv({ x, w, strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1 }));
+    const g = b.build();
+    expect(compileGraph(g).manifest.kernels.some((k) => k.name.endsWith('_conv_gemm'))).toBe(true);
+    const wave = (n: number, f: number) => Float64Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * f)));
+    const feeds = { x: { dtype: 'float32' as const, shape: [1, 4, 9, 16], data: wave(576, 0.3) }, w: { dtype: 'float32' as const, shape: [8, 4, 3, 3], data: wave(288, 0.7) } };
+    const got = await runCompiled(g, feeds);
+    expectClose(got['y']!, interpret(g, feeds)['y'] as HostTensor, 1e-5);
+  });
+
   it('fused epilogues on the GEMM and the convolution (bias, ReLU, residual)', async () => {
     const { arg: a, bin: bn, lit: l } = await import('@tensorc/ir');
     const b = new GraphBuilder();

@@ -23,8 +23,9 @@ export interface ConvLowering {
   readonly derived: readonly (readonly [ValueId, HostTensor])[];
 }
 
+/** Weights may be constants or run-time values: the GEMM reads them in place as its [M, C*KH*KW] A matrix. */
 export function asConvGemm(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
-  consts: ReadonlyMap<ValueId, HostTensor>, fresh: () => ValueId): ConvLowering | undefined {
+  fresh: () => ValueId): ConvLowering | undefined {
   const op = n.op;
   if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || out.dtype !== 'float32') return undefined;
   const c = op.combiner;
@@ -32,7 +33,7 @@ export function asConvGemm(n: Node, out: TensorType & { shape: readonly number[]
   if (out.shape.length !== 4 || op.reductionExtents.length !== 3 || op.padValues[1] !== null) return undefined;
   const [x, w] = n.inputs as [ValueId, ValueId];
   const xt = tt(x);
-  if (xt.dtype !== 'float32' || !consts.has(w) || xt.shape.length !== 4) return undefined;
+  if (xt.dtype !== 'float32' || xt.shape.length !== 4) return undefined;
   const [N, M, OH, OW] = out.shape as [number, number, number, number];
   const [C, KH, KW] = op.reductionExtents as [number, number, number];
   const [, , H, W] = xt.shape as [number, number, number, number];

@@ -107,7 +107,7 @@ export function lowerGraph(g: Graph): LowerResult {
         aliases.set(out, n.inputs[0]!);
         break;
       case 'contract': {
-        const cv = asConvGemm(n, t, tt, consts, () => nextId++);
+        const cv = asConvGemm(n, t, tt, () => nextId++);
         if (cv) {
           for (const [id, ty] of cv.newTypes) types.set(id, ty);
           for (const [id, value] of cv.derived) derived.set(id, value);

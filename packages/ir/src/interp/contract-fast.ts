@@ -127,6 +127,14 @@ export function reduceProducts(op: ContractOp, ins: readonly HostTensor[], opera
       }
       if (!inside) { checks[j] = part; anyCheck = true; }
     }
+    // Four neighbours along the last output loop at once (same sums, same order per point): the index
+    // tables are read once for all four, which makes big convolutions about 3x faster to interpret.
+    if (!anyCheck && two && reducer === 'add' && r > 0 && point[r - 1]! + GROUP <= outShape[r - 1]! && groupInside(ops, outParts, redMin, redMax, r)) {
+      const wa = A.weights[r - 1]!, wb = B!.weights[r - 1]!;
+      (round === Math.fround ? dot4F32 : dot4F64)(A.data, bases[0]!, wa, ra, B!.data, bases[1]!, wb, rb!, nRed, out, o);
+      o += GROUP - 1;
+      continue;
+    }
     let acc = init;
     const a0 = bases[0]!;
     if (!anyCheck) {
@@ -170,6 +178,48 @@ export function reduceProducts(op: ContractOp, ins: readonly HostTensor[], opera
     out[o] = acc;
   }
   return out;
+}
+
+const GROUP = 4;
+
+/** Whether every read of the GROUP points from the current one along the last output loop is in bounds. */
+function groupInside(ops: readonly Operand[], parts: readonly (Float64Array | null)[], redMin: readonly (number[] | undefined)[], redMax: readonly (number[] | undefined)[], r: number): boolean {
+  for (let j = 0; j < ops.length; j++) {
+    const b = ops[j]!.bounds;
+    if (!b) continue;
+    const part = parts[j]!;
+    for (let d = 0; d < part.length; d++) {
+      // The index is affine in the last loop, so checking the group's last point covers the ones between.
+      const last = part[d]! + b.coeffs[d]![r - 1]! * (GROUP - 1);
+      if (last + redMin[j]![d]! < 0 || last + redMax[j]![d]! >= b.shape[d]!) return false;
+    }
+  }
+  return true;
+}
+
+/** dotF32 for four output points whose operand offsets step by sa and sb. */
+function dot4F32(a: Float64Array, a0: number, sa: number, ra: Int32Array, b: Float64Array, b0: number, sb: number, rb: Int32Array, n: number, out: Float64Array, o: number): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let k = 0; k < n; k++) {
+    const ia = a0 + ra[k]!, ib = b0 + rb[k]!;
+    s0 += Math.fround(a[ia]! * b[ib]!);
+    s1 += Math.fround(a[ia + sa]! * b[ib + sb]!);
+    s2 += Math.fround(a[ia + 2 * sa]! * b[ib + 2 * sb]!);
+    s3 += Math.fround(a[ia + 3 * sa]! * b[ib + 3 * sb]!);
+  }
+  out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3;
+}
+
+function dot4F64(a: Float64Array, a0: number, sa: number, ra: Int32Array, b: Float64Array, b0: number, sb: number, rb: Int32Array, n: number, out: Float64Array, o: number): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let k = 0; k < n; k++) {
+    const ia = a0 + ra[k]!, ib = b0 + rb[k]!;
+    s0 += a[ia]! * b[ib]!;
+    s1 += a[ia + sa]! * b[ib + sb]!;
+    s2 += a[ia + 2 * sa]! * b[ib + 2 * sb]!;
+    s3 += a[ia + 3 * sa]! * b[ib + 3 * sb]!;
+  }
+  out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3;
 }
 
 /** Sum of float32-rounded products (monomorphic on purpose: this loop is where CNN references spend their time). */
