@@ -52,10 +52,11 @@
 // THREADS (variants that require 'threads')
 //   Each worker instantiates the same module on the same shared memory (re-applying active data segments is
 //   harmless because they hold constants the module never writes). For a run the runtime executes
-//   parallel.steps in order: the iterations [0, iterations) of a step are split into contiguous ranges over the
-//   workers, and all ranges of step k finish before any range of step k+1 starts (a barrier). A serial step
-//   is simply `iterations: 1`. The iterations of one step must write disjoint memory and must not depend on
-//   which thread runs them. Per-worker scratch memory is indexed by the `worker` argument; a module that
+//   parallel.steps in order: the threads claim ranges of a step's iterations [0, iterations) as they get free
+//   (one thread may run several ranges of a step), and all ranges of step k finish before any range of step
+//   k+1 starts. A serial step is simply `iterations: 1`. The iterations of one step must write disjoint
+//   memory and must not depend on which thread runs them. The calling thread is worker 0 (it uses its own
+//   instance). Per-worker scratch memory is indexed by the `worker` argument; a module that
 //   needs it sets parallel.maxThreads to the number of scratch slots it has, and the runtime never starts
 //   more workers than that.
 //

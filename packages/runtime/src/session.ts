@@ -90,8 +90,7 @@ export class InferenceSession {
     let pool: ThreadPool | undefined;
     if (threaded) {
       try {
-        const steps = manifest.parallel!.steps.map((s) => s.iterations);
-        pool = await ThreadPool.create({ host: host.workers!, module, memory, threads: requested, steps });
+        pool = await ThreadPool.create({ host: host.workers!, module, memory, runRange: model.exports.run_range!, threads: requested, steps: manifest.parallel!.steps });
       } catch (e) {
         warn(`could not start ${requested} worker threads (${(e as Error).message}); running single-threaded`);
       }
@@ -115,7 +114,7 @@ export class InferenceSession {
   async release(): Promise<void> {
     const live = this.live;
     this.live = undefined;
-    live?.pool?.terminate();
+    await live?.pool?.terminate();
   }
 
   private async runNow(feeds: Feeds, fetches: Fetches | undefined): Promise<InferenceSessionOutputs> {
