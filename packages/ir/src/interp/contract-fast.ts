@@ -62,6 +62,38 @@ function operand(t: HostTensor, map: AffineMap, nLoops: number, pad: number | nu
   return { data, weights, base, pad: pad ?? 0, ...(pad === null ? {} : { bounds: { coeffs, offsets, shape: t.shape } }) };
 }
 
+/**
+ * The operand copied into a tensor bordered with its pad value wide enough that no read falls outside, and
+ * the map shifted to match: reads then need no bounds checks. Undefined when the border would be large.
+ */
+function withBorder(t: HostTensor, map: AffineMap, extents: readonly number[], pad: number): { t: HostTensor; map: AffineMap } | undefined {
+  if (extents.some((e) => e === 0)) return undefined;
+  const lo: number[] = [], shape: number[] = [];
+  map.forEach((e, d) => {
+    let min = e.offset, max = e.offset;
+    for (const term of e.terms) {
+      const span = term.coeff * (extents[term.idx]! - 1);
+      if (span < 0) min += span; else max += span;
+    }
+    lo.push(Math.min(0, min));
+    shape.push(Math.max(t.shape[d]! - 1, max) - lo[d]! + 1);
+  });
+  const size = shape.reduce((a, b) => a * b, 1);
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  if (size === n || size > 2 * n + (1 << 20)) return undefined;
+  const data = new Float64Array(size).fill(pad);
+  const src = t.data as Float64Array;
+  const dst = strides(shape);
+  const idx = new Array<number>(t.shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let o = 0;
+    for (let d = 0; d < idx.length; d++) o += (idx[d]! - lo[d]!) * dst[d]!;
+    data[o] = src[i]!;
+    for (let d = idx.length - 1; d >= 0; d--) { if (++idx[d]! < t.shape[d]!) break; idx[d] = 0; }
+  }
+  return { t: { dtype: t.dtype, shape, data }, map: map.map((e, d) => ({ ...e, offset: e.offset - lo[d]! })) };
+}
+
 /** For each reduction point k (row-major over `red`), sum_l w[r + l] * idx_l. */
 function reductionTable(w: Float64Array, r: number, red: readonly number[], nRed: number): Int32Array {
   const t = new Int32Array(nRed);
@@ -83,7 +115,12 @@ function reductionTable(w: Float64Array, r: number, red: readonly number[], nRed
 export function reduceProducts(op: ContractOp, ins: readonly HostTensor[], operandIdx: readonly number[], outShape: readonly number[], red: readonly number[], round: (x: number) => number): Float64Array {
   const r = outShape.length;
   const nLoops = r + red.length;
-  const ops = operandIdx.map((j) => operand(ins[j]!, op.maps[j]!, nLoops, op.padValues[j] ?? null));
+  const extents = [...outShape, ...red];
+  const ops = operandIdx.map((j) => {
+    const pad = op.padValues[j] ?? null;
+    const bordered = pad === null ? undefined : withBorder(ins[j]!, op.maps[j]!, extents, pad);
+    return bordered ? operand(bordered.t, bordered.map, nLoops, null) : operand(ins[j]!, op.maps[j]!, nLoops, pad);
+  });
   const nOut = outShape.reduce((a, b) => a * b, 1);
   const nRed = red.reduce((a, b) => a * b, 1);
   const redOff = ops.map((o) => reductionTable(o.weights, r, red, nRed));
@@ -127,20 +164,28 @@ export function reduceProducts(op: ContractOp, ins: readonly HostTensor[], opera
       }
       if (!inside) { checks[j] = part; anyCheck = true; }
     }
-    // Four neighbours along the last output loop at once (same sums, same order per point): the index
-    // tables are read once for all four, which makes big convolutions about 3x faster to interpret.
-    if (!anyCheck && two && reducer === 'add' && r > 0 && point[r - 1]! + GROUP <= outShape[r - 1]! && groupInside(ops, outParts, redMin, redMax, r)) {
-      const wa = A.weights[r - 1]!, wb = B!.weights[r - 1]!;
-      (round === Math.fround ? dot4F32 : dot4F64)(A.data, bases[0]!, wa, ra, B!.data, bases[1]!, wb, rb!, nRed, out, o);
-      o += GROUP - 1;
-      continue;
+    // Neighbours along the last output loop at once (same sums, same order per point): the index tables
+    // are read once for all of them, and an operand that does not move along that loop (a convolution's
+    // weights, a matmul's A row) is read once per product term. Convolutions interpret ~4x faster.
+    if (!anyCheck && two && reducer === 'add' && r > 0) {
+      // int32 offsets (`| 0`): V8 indexes typed arrays much faster with small integers than with doubles
+      const wa = A.weights[r - 1]! | 0, wb = B!.weights[r - 1]! | 0, a0 = bases[0]! | 0, b0 = bases[1]! | 0;
+      const f32 = round === Math.fround;
+      const group = f32 && (wa === 0 || wb === 0) ? 8 : 4;
+      if (point[r - 1]! + group <= outShape[r - 1]! && groupInside(ops, outParts, redMin, redMax, r, group)) {
+        if (group === 8 && wb === 0) dot8Fixed(A.data, a0, wa, ra, B!.data, b0, rb!, nRed, out, o);
+        else if (group === 8) dot8Fixed(B!.data, b0, wb, rb!, A.data, a0, ra, nRed, out, o);
+        else (f32 ? dot4F32 : dot4F64)(A.data, a0, wa, ra, B!.data, b0, wb, rb!, nRed, out, o);
+        o += group - 1;
+        continue;
+      }
     }
     let acc = init;
-    const a0 = bases[0]!;
+    const a0 = bases[0]! | 0;
     if (!anyCheck) {
       const da = A.data;
       if (two && reducer === 'add') {
-        acc = round === Math.fround ? dotF32(da, a0, ra, B!.data, bases[1]!, rb!, nRed) : dotF64(da, a0, ra, B!.data, bases[1]!, rb!, nRed);
+        acc = round === Math.fround ? dotF32(da, a0, ra, B!.data, bases[1]! | 0, rb!, nRed) : dotF64(da, a0, ra, B!.data, bases[1]! | 0, rb!, nRed);
       } else if (two) {
         const db = B!.data;
         const b0 = bases[1]!;
@@ -180,21 +225,36 @@ export function reduceProducts(op: ContractOp, ins: readonly HostTensor[], opera
   return out;
 }
 
-const GROUP = 4;
-
-/** Whether every read of the GROUP points from the current one along the last output loop is in bounds. */
-function groupInside(ops: readonly Operand[], parts: readonly (Float64Array | null)[], redMin: readonly (number[] | undefined)[], redMax: readonly (number[] | undefined)[], r: number): boolean {
+/** Whether every read of the `group` points from the current one along the last output loop is in bounds. */
+function groupInside(ops: readonly Operand[], parts: readonly (Float64Array | null)[], redMin: readonly (number[] | undefined)[], redMax: readonly (number[] | undefined)[], r: number, group: number): boolean {
   for (let j = 0; j < ops.length; j++) {
     const b = ops[j]!.bounds;
     if (!b) continue;
     const part = parts[j]!;
     for (let d = 0; d < part.length; d++) {
       // The index is affine in the last loop, so checking the group's last point covers the ones between.
-      const last = part[d]! + b.coeffs[d]![r - 1]! * (GROUP - 1);
+      const last = part[d]! + b.coeffs[d]![r - 1]! * (group - 1);
       if (last + redMin[j]![d]! < 0 || last + redMax[j]![d]! >= b.shape[d]!) return false;
     }
   }
   return true;
+}
+
+/** dotF32 for eight output points along which `a` steps by sa while `b` stays put. */
+function dot8Fixed(a: Float64Array, a0: number, sa: number, ra: Int32Array, b: Float64Array, b0: number, rb: Int32Array, n: number, out: Float64Array, o: number): void {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  for (let k = 0; k < n; k++) {
+    const ia = a0 + ra[k]!, w = b[b0 + rb[k]!]!;
+    s0 += Math.fround(a[ia]! * w);
+    s1 += Math.fround(a[ia + sa]! * w);
+    s2 += Math.fround(a[ia + 2 * sa]! * w);
+    s3 += Math.fround(a[ia + 3 * sa]! * w);
+    s4 += Math.fround(a[ia + 4 * sa]! * w);
+    s5 += Math.fround(a[ia + 5 * sa]! * w);
+    s6 += Math.fround(a[ia + 6 * sa]! * w);
+    s7 += Math.fround(a[ia + 7 * sa]! * w);
+  }
+  out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3; out[o + 4] = s4; out[o + 5] = s5; out[o + 6] = s6; out[o + 7] = s7;
 }
 
 /** dotF32 for four output points whose operand offsets step by sa and sb. */
