@@ -4,54 +4,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CompileError, GraphBuilder, type Graph, type HostTensor, interpret, tensorType } from '@tensorc/ir';
-import { InferenceSession } from '@tensorc/runtime';
-import { toTensor } from './feeds.js';
-import { detectHostFeatures } from '../../runtime/src/features.js';
-import { compileGraph } from '../src/index.js';
+import { CompileError, GraphBuilder, type HostTensor, tensorType } from '@tensorc/ir';
 import { randomStaticCase } from '../../ir/test/arbitraries.js';
-
-const relaxedAvailable = detectHostFeatures().relaxedSimd;
-
-const FLAVOURS = [
-  { name: 'baseline', opts: { relaxedSimd: false }, file: 'model.wasm' },
-  { name: 'relaxed', opts: { relaxedSimd: true }, file: 'model.relaxed.wasm' },
-  { name: 'baseline, 2 threads', opts: { relaxedSimd: false, numThreads: 2 }, file: 'model.mt.wasm' },
-  { name: 'relaxed, 2 threads', opts: { relaxedSimd: true, numThreads: 2 }, file: 'model.relaxed.mt.wasm' },
-] as const;
-
-async function expectAllFlavoursAgree(g: Graph, feeds: Record<string, HostTensor>, tol: number, exactMath = false): Promise<void> {
-  const want = interpret(g, feeds);
-  // Every GEMM of two or more units gets a parallel step, however small, so splitting is exercised.
-  const art = compileGraph(g, { parallelMinMacs: 0, exactMath });
-  const parallel = (art.manifest.parallel?.maxThreads ?? 1) > 1;
-  for (const f of FLAVOURS) {
-    const s = await InferenceSession.create(art, { ...f.opts, onWarning: () => {} });
-    try {
-      // The variant actually run must be the one asked for: relaxed only where the engine has it, threads
-      // only where the model has a parallel step (else the runtime rightly stays on one thread).
-      let file: string = f.file;
-      if (!relaxedAvailable) file = file.replace('.relaxed', '');
-      if (!parallel) file = file.replace('.mt', '');
-      expect(s.variant).toBe(file);
-      const got = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toTensor(v)])));
-      for (const [name, w] of Object.entries(want)) {
-        const t = w as HostTensor;
-        const o = got[name]!;
-        expect([...o.dims]).toEqual([...t.shape]);
-        for (let i = 0; i < t.data.length; i++) {
-          const x = Number(o.data[i]);
-          const y = Number(t.data[i]);
-          if (Number.isNaN(y)) expect(Number.isNaN(x), `${f.name} ${name}[${i}]`).toBe(true);
-          else if (!Number.isFinite(y)) expect(x, `${f.name} ${name}[${i}]`).toBe(y);
-          else expect(Math.abs(x - y), `${f.name} ${name}[${i}]: ${x} vs ${y}`).toBeLessThanOrEqual(tol * (1 + Math.abs(y)));
-        }
-      }
-    } finally {
-      await s.release();
-    }
-  }
-}
+import { expectAllFlavoursAgree, relaxedAvailable } from './variants-harness.js';
 
 describe('code variants', () => {
   it(`this engine ${relaxedAvailable ? 'has' : 'lacks'} relaxed SIMD (the backend project enables it on Node 20)`, () => {
@@ -86,7 +41,7 @@ describe('code variants', () => {
     }
   }, 120_000);
 
-  it('convolutions (implicit GEMM with per-worker scratch panels, and im2col) agree in every variant', async () => {
+  it('convolutions (implicit GEMM with per-worker scratch panels, strided) agree in every variant', async () => {
     for (const [stride, pad, C, M] of [[1, 1, 3, 8], [1, 0, 5, 12], [2, 1, 4, 6]] as const) {
       const W = (16 / stride - 1) * stride + 3 - 2 * pad;
       const b = new GraphBuilder();

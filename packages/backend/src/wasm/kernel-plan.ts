@@ -81,13 +81,18 @@ export interface GemmKernel {
   /** B packed at compile time into column panels of 8, k-major ([P][K][8], zero-padded); else row-major [K, N]. */
   readonly bPacked: boolean;
   /**
-   * B read in place from a convolution's (padded) input instead of a materialized im2col matrix: element
-   * (k, j) of batch q sits at bBatch*q + table[k] + (j / ow) * rowStep + j % ow, with `table` an int32
-   * constant of K element offsets; `ow` is a multiple of 8, so a tile's 8 columns are contiguous.
+   * B read from a convolution's (padded) input instead of a materialized im2col matrix: column j is output
+   * position (j / ow, j % ow), and element (k, j) of batch q sits at element bBatch*q + table[k]/4 +
+   * (j / ow) * rowStep + (j % ow) * colStep, with `table` an int32 constant of K byte offsets.
    */
-  readonly bImplicit?: { readonly table: ValueId; readonly ow: number; readonly rowStep: number };
-  /** With bImplicit: float32 [SCRATCH_WORKERS][K][8], one gathered panel per worker (emit-gemm.ts). */
+  readonly bImplicit?: { readonly table: ValueId; readonly ow: number; readonly rowStep: number; readonly colStep: number };
+  /** With bImplicit: float32 scratch, one slot of scratchSlotBytes per worker (SCRATCH_WORKERS; emit-gemm.ts). */
   readonly bScratch?: ValueId;
+  /**
+   * With bImplicit: C is the 2x2 stride-2 max pool of the epilogue's result over the output grid (n / ow rows
+   * of ow columns, both even, ow a multiple of 8): [batch][M][n / ow / 2][ow / 2] (gemm-pool.ts).
+   */
+  readonly pool?: 'max2x2';
   readonly cBatch: number;
   /** C row stride in elements when not n (the output written through a folded transpose, e.g. [S, H, D]). */
   readonly cRow?: number;

@@ -1,128 +1,154 @@
-// 2-D convolutions (contractions whose input map is oh*stride + kh*dilation - pad) on the SIMD GEMM, producing
-// NCHW output directly from the [M, C*KH*KW] weights. Needs OW % 8 == 0; others stay loop nests.
-// - Horizontal stride 1 (the common case): implicit GEMM. The GEMM reads B straight from the input (after a
-//   copy into a zero-bordered buffer when the window reaches into padding) through a table of K offsets, since
-//   eight consecutive output columns read eight consecutive input elements: no 9x-larger im2col matrix.
-// - Otherwise im2col: an affine copy kernel writes the patches into the GEMM's packed panel layout
-//   ([P][C*KH*KW][8], zero where the window reads padding), which the GEMM then streams.
+// 2-D convolutions (contractions whose input map is oh*stride + kh*dilation - pad) as implicit GEMMs on the
+// SIMD GEMM kernel, producing NCHW output directly from the [M, C*KH*KW] weights: no im2col matrix. The GEMM
+// gathers each 8-column panel of B (eight output positions x the C*KH*KW window offsets, from a table) from
+// the input into a per-worker scratch slot (gemm-gather.ts); an input whose windows reach into the padding is
+// first copied into a zero-bordered buffer. Grouped convolutions of one image are a batch of GEMMs, one per
+// group. A 2x2 stride-2 max pool reading the convolution alone is fused into it (gemm-pool.ts).
 
-import { type AffineExpr, type HostTensor, type Node, type TensorType, type ValueId, arg } from '@tensorc/ir';
+import { type AffineExpr, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg } from '@tensorc/ir';
 import type { GemmKernel, LoopNestKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
-import { SCRATCH_WORKERS } from './emit-gemm.js';
+import { SCRATCH_WORKERS, scratchSlotBytes } from './emit-gemm.js';
 
 const term = (e: AffineExpr | undefined, idx: number): number => e?.terms.find((t) => t.idx === idx)?.coeff ?? 0;
 const only = (e: AffineExpr | undefined, idxs: number[]): boolean => e !== undefined && e.terms.every((t) => idxs.includes(t.idx));
 const isIdx = (e: AffineExpr | undefined, idx: number) => e !== undefined && e.offset === 0 && e.terms.length === 1 && e.terms[0]!.idx === idx && e.terms[0]!.coeff === 1;
+const isAffine = (e: AffineExpr | undefined, terms: readonly (readonly [number, number])[]) => e !== undefined && e.offset === 0 &&
+  e.terms.length === terms.length && terms.every(([idx, coeff]) => e.terms.some((t) => t.idx === idx && t.coeff === coeff));
 
 export interface ConvLowering {
-  /** Kernels in order, each with a name suffix ("im2col", "pad", "conv_gemm"). */
+  /** Kernels in order, each with a name suffix ("pad", "conv_gemm"). */
   readonly kernels: readonly { readonly kernel: Omit<LoopNestKernel, 'name'> | Omit<GemmKernel, 'name'>; readonly suffix: string }[];
   readonly newTypes: readonly (readonly [ValueId, TensorType])[];
   /** Constants made at compile time (the implicit GEMM's offset table). */
   readonly derived: readonly (readonly [ValueId, HostTensor])[];
+  /** The kernel writes this pooling node's output (the node needs no kernel of its own). */
+  readonly fusedPool?: Node;
 }
 
-/** Weights may be constants or run-time values: the GEMM reads them in place as its [M, C*KH*KW] A matrix. */
-export function asConvGemm(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
-  fresh: () => ValueId): ConvLowering | undefined {
+/** A convolution contraction's geometry (loops: n, [g], m, oh, ow | c, kh, kw). */
+export interface ConvGeometry {
+  readonly N: number; readonly G: number; readonly Mg: number; readonly OH: number; readonly OW: number;
+  readonly Cg: number; readonly KH: number; readonly KW: number; readonly H: number; readonly W: number;
+  readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number;
+  /** Input row and column read by output (0, 0) at kh = kw = 0: minus the begin pads. */
+  readonly offH: number; readonly offW: number;
+  readonly padValue: number;
+}
+
+/** The geometry of a float32 2-D convolution (grouped: output [N, G, M/G, OH, OW]), if `n` is one. */
+export function convGeometry(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType): ConvGeometry | undefined {
   const op = n.op;
   if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || out.dtype !== 'float32') return undefined;
   const c = op.combiner;
   if (!(c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1)) return undefined;
-  if (out.shape.length !== 4 || op.reductionExtents.length !== 3 || op.padValues[1] !== null) return undefined;
+  const grouped = out.shape.length === 5;
+  if (!(out.shape.length === 4 || grouped) || op.reductionExtents.length !== 3 || op.padValues[1] !== null) return undefined;
   const [x, w] = n.inputs as [ValueId, ValueId];
-  const xt = tt(x);
-  if (xt.dtype !== 'float32' || xt.shape.length !== 4) return undefined;
-  const [N, M, OH, OW] = out.shape as [number, number, number, number];
-  const [C, KH, KW] = op.reductionExtents as [number, number, number];
-  const [, , H, W] = xt.shape as [number, number, number, number];
+  const [xt, wt] = [tt(x), tt(w)];
+  if (xt.dtype !== 'float32' || wt.dtype !== 'float32' || xt.shape.length !== 4 || !xt.shape.every((d) => typeof d === 'number')) return undefined;
+  const [N, G, Mg, OH, OW] = (grouped ? out.shape : [out.shape[0], 1, ...out.shape.slice(1)]) as [number, number, number, number, number];
+  const [Cg, KH, KW] = op.reductionExtents as [number, number, number];
+  const [, C, H, W] = xt.shape as [number, number, number, number];
   const [mx, mw] = op.maps as [AffineExpr[], AffineExpr[]];
-  // loops: 0 n, 1 m, 2 oh, 3 ow | 4 c, 5 kh, 6 kw
-  if (!isIdx(mx[0], 0) || !isIdx(mx[1], 4) || !only(mx[2], [2, 5]) || !only(mx[3], [3, 6])) return undefined;
-  if (!isIdx(mw[0], 1) || !isIdx(mw[1], 4) || !isIdx(mw[2], 5) || !isIdx(mw[3], 6)) return undefined;
-  const [sh, dh, sw, dw] = [term(mx[2], 2), term(mx[2], 5), term(mx[3], 3), term(mx[3], 6)];
-  if (sh < 1 || dh < 1 || sw < 1 || dw < 1 || OW % 8 !== 0) return undefined;
-  const K = C * KH * KW;
-  const epi = gemmEpilogue(n, out.shape, { batch: [0], row: [1], col: [2, 3] }, tt);
-  if (!epi) return undefined;
-  const [offH, offW] = [mx[2]!.offset, mx[3]!.offset];
-  if (sw === 1) {
-    // Rows and columns the windows read, relative to (offH, offW): [0, Hp) x [0, Wp).
-    const Hp = (OH - 1) * sh + (KH - 1) * dh + 1;
-    const Wp = OW + (KW - 1) * dw;
-    const inBounds = offH >= 0 && offW >= 0 && offH + Hp <= H && offW + Wp <= W;
-    const kernels: ConvLowering['kernels'][number][] = [];
-    const newTypes: (readonly [ValueId, TensorType])[] = [];
-    let src = x;
-    let [rowLen, plane, base] = [W, H * W, offH * W + offW];
-    if (!inBounds) {
-      // Copy into [N, C, Hp, Wp] with the pad value where the window leaves the input.
-      src = fresh();
-      [rowLen, plane, base] = [Wp, Hp * Wp, 0];
-      newTypes.push([src, { kind: 'tensor', dtype: 'float32', shape: [N, C, Hp, Wp] }]);
-      const pad = (op.padValues[0] as number | null) ?? 0;
-      kernels.push({
-        suffix: 'pad',
-        kernel: {
-          kind: 'nest', out: src, outDtype: 'float32', outBase: 0, outStrides: [C * Hp * Wp, Hp * Wp, Wp, 1],
-          extents: [N, C, Hp, Wp], numOutLoops: 4,
-          operands: [{
-            buffer: x, dtype: 'float32', base: offH * W + offW, strides: [C * H * W, H * W, W, 1], pad,
-            bounds: { coeffs: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], offsets: [0, 0, offH, offW], sizes: xt.shape as number[] },
-          }],
-          combiner: arg(0), reducer: null, accDtype: 'float32', epilogue: null,
-        },
-      });
-    }
-    const table = fresh();
-    const offsets = new Float64Array(K);
-    for (let ci = 0; ci < C; ci++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-      offsets[(ci * KH + kh) * KW + kw] = base + ci * plane + kh * dh * rowLen + kw * dw;
-    }
-    newTypes.push([table, { kind: 'tensor', dtype: 'int32', shape: [K] }]);
-    const scratch = fresh();
-    newTypes.push([scratch, { kind: 'tensor', dtype: 'float32', shape: [SCRATCH_WORKERS * K * 8] }]);
-    kernels.push({
-      suffix: 'conv_gemm',
-      kernel: {
-        ...epi,
-        kind: 'gemm', a: w, b: src, out: n.outputs[0]!.id, batch: N, m: M, n: OH * OW, k: K,
-        aRow: K, aBatch: 0, bRow: 0, bBatch: C * plane, bPacked: false, cBatch: M * OH * OW,
-        bImplicit: { table, ow: OW, rowStep: sh * rowLen }, bScratch: scratch,
-      },
-    });
-    return { kernels, newTypes, derived: [[table, { dtype: 'int32', shape: [K], data: offsets }]] };
-  }
-  const P = (OH * OW) / 8;
-  const colId = fresh();
-  const colLen = N * P * K * 8;
-  // im2col loops: 0 n, 1 oh, 2 owb, 3 c, 4 kh, 5 kw, 6 lane; ow = owb*8 + lane.
-  const xs = [C * H * W, H * W, W, 1];
-  const padded = op.padValues[0] !== null;
-  const hExpr = { coeffs: [0, sh, 0, 0, dh, 0, 0], offset: mx[2]!.offset };
-  const wExpr = { coeffs: [0, 0, 8 * sw, 0, 0, dw, sw], offset: mx[3]!.offset };
-  const strides = [xs[0]!, hExpr.coeffs[1]! * xs[2]!, wExpr.coeffs[2]!, xs[1]!, hExpr.coeffs[4]! * xs[2]!, wExpr.coeffs[5]!, wExpr.coeffs[6]!];
-  const base = hExpr.offset * xs[2]! + wExpr.offset;
-  const im2col: Omit<LoopNestKernel, 'name'> = {
-    kind: 'nest', out: colId, outDtype: 'float32', outBase: 0,
-    outStrides: [P * K * 8, (OW / 8) * K * 8, K * 8, KH * KW * 8, KW * 8, 8, 1],
-    extents: [N, OH, OW / 8, C, KH, KW, 8], numOutLoops: 7,
+  // loop numbers: n, [g], m, oh, ow | c, kh, kw
+  const [lg, lm, loh, low, lc, lkh, lkw] = grouped ? [1, 2, 3, 4, 5, 6, 7] : [-1, 1, 2, 3, 4, 5, 6];
+  const channel = grouped ? isAffine(mx[1], [[lg, Cg], [lc, 1]]) : isIdx(mx[1], lc);
+  if (!isIdx(mx[0], 0) || !channel || !only(mx[2], [loh, lkh]) || !only(mx[3], [low, lkw]) || C !== G * Cg) return undefined;
+  const wMaps = grouped ? [lg, lm, lc, lkh, lkw] : [lm, lc, lkh, lkw];
+  if (mw.length !== wMaps.length || !wMaps.every((l, d) => isIdx(mw[d], l))) return undefined;
+  const [sh, dh, sw, dw] = [term(mx[2], loh), term(mx[2], lkh), term(mx[3], low), term(mx[3], lkw)];
+  if (sh < 1 || dh < 1 || sw < 1 || dw < 1) return undefined;
+  const padValue = (op.padValues[0] as number | null) ?? 0;
+  return { N, G, Mg, OH, OW, Cg, KH, KW, H, W, sh, sw, dh, dw, offH: mx[2]!.offset, offW: mx[3]!.offset, padValue };
+}
+
+/**
+ * The input as the convolution reads it: in place when every window stays inside it, else a [N, C, Hp, Wp]
+ * copy bordered with the pad value (`kernel`). rowLen/plane: its row and channel strides; base: the element
+ * output (0, 0) reads at kh = kw = 0.
+ */
+export function convSource(cg: ConvGeometry, x: ValueId, fresh: () => ValueId): {
+  src: ValueId; rowLen: number; plane: number; base: number; kernel?: Omit<LoopNestKernel, 'name'>; type?: readonly [ValueId, TensorType];
+} {
+  const { N, G, Cg, OH, OW, KH, KW, H, W, sh, sw, dh, dw, offH, offW } = cg;
+  const C = G * Cg;
+  // Rows and columns the windows read, relative to (offH, offW): [0, Hp) x [0, Wp).
+  const Hp = (OH - 1) * sh + (KH - 1) * dh + 1;
+  const Wp = (OW - 1) * sw + (KW - 1) * dw + 1;
+  if (offH >= 0 && offW >= 0 && offH + Hp <= H && offW + Wp <= W) return { src: x, rowLen: W, plane: H * W, base: offH * W + offW };
+  const src = fresh();
+  const kernel: Omit<LoopNestKernel, 'name'> = {
+    kind: 'nest', out: src, outDtype: 'float32', outBase: 0, outStrides: [C * Hp * Wp, Hp * Wp, Wp, 1],
+    extents: [N, C, Hp, Wp], numOutLoops: 4,
     operands: [{
-      buffer: x, dtype: 'float32', base, strides, pad: padded ? (op.padValues[0] as number) : 0,
-      ...(padded ? { bounds: { coeffs: [[1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0], hExpr.coeffs, wExpr.coeffs], offsets: [0, 0, hExpr.offset, wExpr.offset], sizes: xt.shape as number[] } } : {}),
+      buffer: x, dtype: 'float32', base: offH * W + offW, strides: [C * H * W, H * W, W, 1], pad: cg.padValue,
+      bounds: { coeffs: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], offsets: [0, 0, offH, offW], sizes: [N, C, H, W] },
     }],
     combiner: arg(0), reducer: null, accDtype: 'float32', epilogue: null,
   };
-  const gemm: Omit<GemmKernel, 'name'> = {
-    ...epi,
-    kind: 'gemm', a: w, b: colId, out: n.outputs[0]!.id, batch: N, m: M, n: OH * OW, k: K,
-    aRow: K, aBatch: 0, bRow: OH * OW, bBatch: P * K * 8, bPacked: true, cBatch: M * OH * OW,
-  };
-  return {
-    kernels: [{ kernel: im2col, suffix: 'im2col' }, { kernel: gemm, suffix: 'conv_gemm' }],
-    newTypes: [[colId, { kind: 'tensor', dtype: 'float32', shape: [colLen] }]],
-    derived: [],
-  };
+  return { src, rowLen: Wp, plane: Hp * Wp, base: 0, kernel, type: [src, { kind: 'tensor', dtype: 'float32', shape: [N, C, Hp, Wp] }] };
 }
 
+/**
+ * MaxPool nodes the backend fuses into the convolution they read, by the convolution's output: 2x2 windows,
+ * stride 2, no padding, float32, and the convolution's output read by nothing else.
+ */
+export function findConvPools(g: Graph, uses: ReadonlyMap<ValueId, number>): Map<ValueId, Node> {
+  const pools = new Map<ValueId, Node>();
+  const convs = new Set<ValueId>();
+  for (const n of g.nodes) {
+    const op = n.op;
+    if (op.kind !== 'contract') continue;
+    if (op.reductionExtents.length === 3 && n.inputs.length >= 2) convs.add(n.outputs[0]!.id);
+    const t = n.outputs[0]!.type;
+    if (op.reducer !== 'max' || n.inputs.length !== 1 || op.epilogue !== null || op.accDtype !== 'float32' || t.kind !== 'tensor' || t.dtype !== 'float32') continue;
+    if (!(op.combiner.k === 'arg' && op.combiner.i === 0) || op.reductionExtents.length !== 2 || op.reductionExtents[0] !== 2 || op.reductionExtents[1] !== 2) continue;
+    const mp = op.maps[0]!;
+    if (mp.length !== 4 || !isIdx(mp[0], 0) || !isIdx(mp[1], 1) || !isAffine(mp[2], [[2, 2], [4, 1]]) || !isAffine(mp[3], [[3, 2], [5, 1]])) continue;
+    const x = n.inputs[0]!;
+    if (convs.has(x) && uses.get(x) === 1) pools.set(x, n);
+  }
+  return pools;
+}
+
+/** Weights may be constants or run-time values: the GEMM reads them in place as its [M, C*KH*KW] A matrix. */
+export function asConvGemm(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
+  fresh: () => ValueId, pool?: Node): ConvLowering | undefined {
+  const cg = convGeometry(n, out, tt);
+  // Depthwise-like convolutions (one input channel per group) are no GEMM; several images of a grouped
+  // convolution would need the weights' batch to wrap around.
+  if (!cg || cg.Cg === 1 && cg.G > 1 || (cg.G > 1 && cg.N > 1)) return undefined;
+  const { N, G, Mg, OH, OW, Cg, KH, KW, sh, sw, dh, dw } = cg;
+  const K = Cg * KH * KW;
+  const grouped = G > 1;
+  const epi = gemmEpilogue(n, out.shape, grouped ? { batch: [0, 1], row: [2], col: [3, 4] } : { batch: [0], row: [1], col: [2, 3] }, tt);
+  if (!epi) return undefined;
+  const [x, w] = n.inputs as [ValueId, ValueId];
+  const source = convSource(cg, x, fresh);
+  const kernels: ConvLowering['kernels'][number][] = source.kernel ? [{ kernel: source.kernel, suffix: 'pad' }] : [];
+  const newTypes: (readonly [ValueId, TensorType])[] = source.type ? [source.type] : [];
+  const table = fresh();
+  const offsets = new Float64Array(K);
+  for (let ci = 0; ci < Cg; ci++) for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+    offsets[(ci * KH + kh) * KW + kw] = 4 * (source.base + ci * source.plane + kh * dh * source.rowLen + kw * dw);
+  }
+  newTypes.push([table, { kind: 'tensor', dtype: 'int32', shape: [K] }]);
+  // the pool reads an even output grid whose width fills whole panels
+  const poolShape = pool?.outputs[0]!.type.kind === 'tensor' ? pool.outputs[0]!.type.shape : undefined;
+  const pooled = pool !== undefined && !grouped && OH % 2 === 0 && OW % 8 === 0 &&
+    JSON.stringify(poolShape) === JSON.stringify([N, Mg, OH / 2, OW / 2]);
+  const scratch = fresh();
+  const slot = scratchSlotBytes({ k: K, ...(pooled ? { pool: 'max2x2' as const } : {}) });
+  newTypes.push([scratch, { kind: 'tensor', dtype: 'float32', shape: [SCRATCH_WORKERS * slot / 4] }]);
+  kernels.push({
+    suffix: pooled ? 'conv_pool_gemm' : 'conv_gemm',
+    kernel: {
+      ...epi,
+      kind: 'gemm', a: w, b: source.src, out: pooled ? pool!.outputs[0]!.id : n.outputs[0]!.id, batch: N * G, m: Mg, n: OH * OW, k: K,
+      aRow: K, aBatch: grouped ? Mg * K : 0, bRow: 0, bBatch: Cg * source.plane, bPacked: false, cBatch: pooled ? Mg * (OH / 2) * (OW / 2) : Mg * OH * OW,
+      bImplicit: { table, ow: OW, rowStep: sh * source.rowLen, colStep: sw }, bScratch: scratch, ...(pooled ? { pool: 'max2x2' as const } : {}),
+    },
+  });
+  return { kernels, newTypes, derived: [[table, { dtype: 'int32', shape: [K], data: offsets }]], ...(pooled ? { fusedPool: pool } : {}) };
+}

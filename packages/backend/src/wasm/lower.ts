@@ -7,7 +7,7 @@ import {
   type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, isStaticShape, useCounts,
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
-import { asConvGemm } from './lower-conv.js';
+import { asConvGemm, findConvPools } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { findLayerNorms } from './lower-layernorm.js';
 import { lowerBitcast } from './lower-bitcast.js';
@@ -80,7 +80,11 @@ export function lowerGraph(g: Graph): LowerResult {
     types.set(i.value.id, i.value.type);
   }
   const tt = (id: ValueId) => types.get(id)!;
-  const layerNorms = findLayerNorms(g, useCounts(g));
+  const uses = useCounts(g);
+  const layerNorms = findLayerNorms(g, uses);
+  // max pools fused into the convolution they read (lower-conv.ts), and those a convolution's kernel wrote
+  const convPools = findConvPools(g, uses);
+  const fusedPools = new Set<ValueId>();
   let count = 0;
   const nest = (n: Node, k: Omit<LoopNestKernel, 'kind' | 'name' | 'outBase' | 'outStrides'> & { outBase?: number; outStrides?: readonly number[] }) => {
     const outShape = k.extents.slice(0, k.numOutLoops);
@@ -98,7 +102,7 @@ export function lowerGraph(g: Graph): LowerResult {
     types.set(out, t);
     const r = t.shape.length;
     // LayerNorm's mean and rstd live inside its row kernel; the map that combines them emits it.
-    if (layerNorms.absorbed.has(out)) continue;
+    if (layerNorms.absorbed.has(out) || fusedPools.has(out)) continue;
     const ln = layerNorms.kernels.get(out);
     if (ln) { kernels.push({ ...ln, name: `k${count++}_layernorm` }); continue; }
     switch (op.kind) {
@@ -107,8 +111,9 @@ export function lowerGraph(g: Graph): LowerResult {
         aliases.set(out, n.inputs[0]!);
         break;
       case 'contract': {
-        const cv = asConvGemm(n, t, tt, () => nextId++);
+        const cv = asConvGemm(n, t, tt, () => nextId++, convPools.get(out));
         if (cv) {
+          if (cv.fusedPool) fusedPools.add(cv.fusedPool.outputs[0]!.id);
           for (const [id, ty] of cv.newTypes) types.set(id, ty);
           for (const [id, value] of cv.derived) derived.set(id, value);
           for (const { kernel, suffix } of cv.kernels) kernels.push({ ...kernel, name: `k${count++}_${suffix}` } as Kernel);

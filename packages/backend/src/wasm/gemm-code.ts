@@ -1,0 +1,228 @@
+// The building blocks of one float32 GEMM function (emit-gemm.ts, gemm-pool.ts): its locals, address
+// arithmetic, register tiles of R rows x 8P columns of f32x4 accumulators walked over K with running
+// pointers (no index arithmetic in the hot loop: A rows and B panels are constant offsets from two pointers),
+// and the tile stores: whole tiles with the epilogue evaluated on the accumulators, or lane by lane for a
+// ragged right edge. Register budget (V8 keeps 15 xmm): 4x8 and 2x16 tiles fit, 1x32 streams B from memory.
+
+import binaryen from 'binaryen';
+import { type MathImports, emitScalar } from './emit-scalar.js';
+import { emitLoad } from './emit-nest.js';
+import { forLoop } from './emit-kernels.js';
+import type { GemmKernel } from './kernel-plan.js';
+import { elementBytes } from './memory-plan.js';
+import { emitVectorEpilogue, vectorizableEpilogue } from './emit-vector-epilogue.js';
+
+export type E = binaryen.ExpressionRef;
+
+// binaryen.js exposes relaxed SIMD only through its C API (no typed builder yet).
+const simdTernary = (binaryen as unknown as { _BinaryenSIMDTernary(module: number, op: number, a: E, b: E, c: E): E })._BinaryenSIMDTernary;
+const RELAXED_MADD_F32X4 = (binaryen as unknown as { RelaxedMaddVecF32x4: number }).RelaxedMaddVecF32x4;
+
+export interface GemmCodeOptions {
+  /** Use f32x4.relaxed_madd (one rounding on FMA hardware) instead of mul + add. */
+  readonly relaxed: boolean;
+  /** Keep transcendental epilogue ops (exp, erf, sigmoid) on the scalar float64 code (EmitOptions.exactMath). */
+  readonly exactMath: boolean;
+}
+
+const ZERO = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/** One GEMM function under construction: parameters (begin, end, worker), then the locals below. */
+export class GemmCode {
+  readonly vars: binaryen.Type[] = [];
+  readonly begin = 0;
+  readonly end = 1;
+  readonly worker = 2;
+  /** batch q, row i, column j, depth kk (scalar cells), byte bases of A/B/C in batch q, unit u, its bounds */
+  readonly q: number; readonly i: number; readonly j: number; readonly kk: number;
+  readonly aB: number; readonly bB: number; readonly cB: number;
+  readonly u: number; readonly lo: number; readonly hi: number;
+  /** epilogue counters and element; pb: byte address of the current B panel; pa/pe: A pointer and its end; bp: B pointer */
+  readonly er: number; readonly ec: number; readonly rr: number; readonly cc: number;
+  readonly pb: number; readonly pa: number; readonly pe: number; readonly bp: number;
+  readonly sacc: number;
+  readonly acc: readonly number[];
+  readonly bv: readonly number[];
+  readonly av: number;
+  /** The epilogue runs on the f32x4 accumulators (else per element after the store). */
+  readonly vectorEpilogue: boolean;
+  /** Bytes B's pointer advances per step of k: a packed or gathered panel row, or a row of row-major B. */
+  readonly bStep: number;
+
+  constructor(readonly m: binaryen.Module, readonly math: MathImports, readonly k: GemmKernel, readonly address: (id: number) => number, readonly opts: GemmCodeOptions) {
+    const i32 = () => this.local(binaryen.i32);
+    [this.q, this.i, this.j, this.kk, this.aB, this.bB, this.cB, this.u, this.lo, this.hi] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+    [this.er, this.ec, this.rr, this.cc, this.pb, this.pa, this.pe, this.bp] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+    this.sacc = this.local(binaryen.f32);
+    this.acc = Array.from({ length: 8 }, () => this.local(binaryen.v128));
+    this.bv = Array.from({ length: 4 }, () => this.local(binaryen.v128));
+    this.av = this.local(binaryen.v128);
+    this.vectorEpilogue = k.epilogue !== null && vectorizableEpilogue(k.epilogue, k.epilogueOperands.map((o) => o.col), opts.exactMath);
+    this.bStep = k.bPacked || k.bImplicit ? 32 : k.bRow * 4;
+  }
+
+  private labels = 0;
+  /** A fresh label (binaryen wants the names of blocks and loops unique within a function). */
+  label(base: string): string {
+    return `${base}${this.labels++}`;
+  }
+
+  local(t: binaryen.Type): number {
+    this.vars.push(t);
+    return 2 + this.vars.length;
+  }
+
+  I = (x: number): E => this.m.local.get(x, binaryen.i32);
+  V = (x: number): E => this.m.local.get(x, binaryen.v128);
+  c = (v: number): E => this.m.i32.const(v);
+
+  /** acc + a * b, as one relaxed fused multiply-add or as mul then add. */
+  madd(acc: E, a: E, b: E): E {
+    const m = this.m;
+    return this.opts.relaxed ? simdTernary(m.ptr, RELAXED_MADD_F32X4, a, b, acc) : m.f32x4.add(acc, m.f32x4.mul(a, b));
+  }
+
+  /** Byte address of C[row][col] in batch q. */
+  cAt(row: E, col: E): E {
+    const { m, c } = this;
+    return m.i32.add(this.I(this.cB), m.i32.shl(m.i32.add(m.i32.mul(row, c(this.k.cRow ?? this.k.n)), col), c(2)));
+  }
+
+  /** Points `pb` at the B columns j..j+7: a packed panel, or row-major B's column j (implicit B is gathered instead). */
+  setPanel(): E[] {
+    const { m, k, c, I } = this;
+    if (k.bImplicit) return [];
+    return [m.local.set(this.pb, m.i32.add(I(this.bB), k.bPacked ? m.i32.mul(I(this.j), c(k.k * 4)) : m.i32.shl(I(this.j), c(2))))];
+  }
+
+  /**
+   * Rows i..i+R-1 x columns j..j+8P-1 over all of K into acc[r*2P + 2p + h] (h: the two f32x4 halves of a
+   * panel row); panel p is `panelBytes` after `pb`. With several rows the B vectors are loaded once per k into
+   * registers; a single row reads them straight from memory (1x32: eight independent accumulators).
+   */
+  tile(R: number, P: number, panelBytes: number): E[] {
+    const { m, k, c, I, V } = this;
+    const accs = this.acc.slice(0, R * 2 * P);
+    const zero = accs.map((v) => m.local.set(v, m.v128.const(ZERO)));
+    if (k.k === 0) return zero;
+    const bAt = (p: number, h: number): E => m.v128.load(p * panelBytes + h * 16, 4, I(this.bp));
+    const body: E[] = [];
+    if (R > 1) for (let p = 0; p < P; p++) for (let h = 0; h < 2; h++) body.push(m.local.set(this.bv[2 * p + h]!, bAt(p, h)));
+    for (let r = 0; r < R; r++) {
+      body.push(m.local.set(this.av, m.v128.load32_splat(r * k.aRow * 4, 4, I(this.pa))));
+      for (let p = 0; p < P; p++) for (let h = 0; h < 2; h++) {
+        const a = accs[r * 2 * P + 2 * p + h]!;
+        body.push(m.local.set(a, this.madd(V(a), V(this.av), R > 1 ? V(this.bv[2 * p + h]!) : bAt(p, h))));
+      }
+    }
+    const loop = this.label('tk');
+    body.push(
+      m.local.set(this.bp, m.i32.add(I(this.bp), c(this.bStep))),
+      m.local.set(this.pa, m.i32.add(I(this.pa), c(4))),
+      m.br_if(loop, m.i32.lt_u(I(this.pa), I(this.pe))),
+    );
+    return [
+      ...zero,
+      m.local.set(this.pa, m.i32.add(I(this.aB), m.i32.mul(I(this.i), c(k.aRow * 4)))),
+      m.local.set(this.pe, m.i32.add(I(this.pa), c(k.k * 4))),
+      m.local.set(this.bp, I(this.pb)),
+      m.loop(loop, m.block(null, body)),
+    ];
+  }
+
+  /** The f32x4 to store for accumulator `accLocal` at (row, col + colOffset): the epilogue applied when it runs on vectors. */
+  vectorOut(row: () => E, col: () => E, colOffset: number, accLocal: number): E {
+    const { m, k, c, I } = this;
+    if (!this.vectorEpilogue) return this.V(accLocal);
+    return emitVectorEpilogue(m, k.epilogue!, {
+      acc: () => this.V(accLocal),
+      arg: (n) => {
+        const o = k.epilogueOperands[n - 2]!;
+        const el = m.i32.add(m.i32.add(m.i32.add(c(o.base + colOffset * o.col), m.i32.mul(I(this.q), c(o.batch))), m.i32.mul(row(), c(o.row))), m.i32.mul(col(), c(o.col)));
+        const ptr = m.i32.add(c(this.address(o.buffer)), m.i32.shl(el, c(2)));
+        return o.col === 0 ? m.v128.load32_splat(0, 4, ptr) : m.v128.load(0, 4, ptr);
+      },
+    });
+  }
+
+  /** Stores a whole R x 8P tile at rows i.., columns j + 8p; a scalar epilogue then runs over its elements. */
+  storeTile(R: number, P: number): E[] {
+    const { m, c, I } = this;
+    const out: E[] = [];
+    for (let r = 0; r < R; r++) for (let p = 0; p < P; p++) for (let h = 0; h < 2; h++) {
+      const row = () => (r === 0 ? I(this.i) : m.i32.add(I(this.i), c(r)));
+      const col = () => (p === 0 ? I(this.j) : m.i32.add(I(this.j), c(8 * p)));
+      out.push(m.v128.store(h * 16, 4, this.cAt(row(), col()), this.vectorOut(row, col, 4 * h, this.acc[r * 2 * P + 2 * p + h]!)));
+    }
+    if (this.k.epilogue && !this.vectorEpilogue) out.push(...this.elementEpilogues(R, 8 * P));
+    return out;
+  }
+
+  /** Stores the first `cols` (< 8) columns of an R x 8 tile lane by lane; the epilogue then runs per element. */
+  storePartial(R: number, cols: number): E[] {
+    const { m, c, I, V } = this;
+    const out: E[] = [];
+    for (let r = 0; r < R; r++) {
+      const base = this.cAt(r === 0 ? I(this.i) : m.i32.add(I(this.i), c(r)), I(this.j));
+      out.push(m.local.set(this.bp, base));
+      for (let col = 0; col < cols; col++) out.push(m.f32.store(4 * col, 4, I(this.bp), m.f32x4.extract_lane(V(this.acc[r * 2 + (col >> 2)]!), col & 3)));
+    }
+    if (this.k.epilogue) out.push(...this.elementEpilogues(R, cols));
+    return out;
+  }
+
+  /** The scalar epilogue over the stored elements rows i..i+R-1, columns j..j+cols-1. */
+  private elementEpilogues(R: number, cols: number): E[] {
+    const { m, c, I } = this;
+    return [
+      forLoop(m, this.label('er'), this.er, c(0), () => c(R), 1, [
+        forLoop(m, this.label('ec'), this.ec, c(0), () => c(cols), 1, [
+          m.local.set(this.rr, m.i32.add(I(this.i), I(this.er))), m.local.set(this.cc, m.i32.add(I(this.j), I(this.ec))), ...this.epilogueAt(),
+        ]),
+      ]),
+    ];
+  }
+
+  /**
+   * Fused epilogue on output element (rr, cc) of batch q: acc is the stored product; operand j reads at
+   * base + q*batch + rr*row + cc*col. Runs right after the element's tile is stored, while it is in cache.
+   */
+  epilogueAt(): E[] {
+    const { m, k, I } = this;
+    if (!k.epilogue) return [];
+    return [m.f32.store(0, 4, this.cAt(I(this.rr), I(this.cc)), this.scalarEpilogue(() => m.f32.load(0, 4, this.cAt(I(this.rr), I(this.cc))), () => I(this.rr), () => I(this.cc)))];
+  }
+
+  /** The float32 epilogue of one element whose product is `acc`, its operands read at (row, col) of batch q. */
+  scalarEpilogue(acc: () => E, row: () => E, col: () => E): E {
+    const { m, k, c, I } = this;
+    const ops = k.epilogueOperands;
+    const env = {
+      argTypes: ['float32', 'float32', ...ops.map((o) => o.dtype)],
+      accDtype: 'float32' as const,
+      acc,
+      arg: (n: number) => {
+        const o = ops[n - 2];
+        if (!o) return m.unreachable();
+        const el = m.i32.add(m.i32.add(m.i32.add(c(o.base), m.i32.mul(I(this.q), c(o.batch))), m.i32.mul(row(), c(o.row))), m.i32.mul(col(), c(o.col)));
+        return emitLoad(m, o.dtype, m.i32.add(c(this.address(o.buffer)), m.i32.mul(el, c(elementBytes(o.dtype)))));
+      },
+    };
+    return emitScalar(m, this.math, k.epilogue!, env as never);
+  }
+
+  /** Element (i, j) as a scalar dot product (row-major B only: its ragged right edge). */
+  cell(): E[] {
+    const { m, k, c, I } = this;
+    const bAt = m.i32.add(I(this.bB), m.i32.shl(m.i32.add(m.i32.mul(I(this.kk), c(k.bRow)), I(this.j)), c(2)));
+    const aAt = m.i32.add(I(this.aB), m.i32.shl(m.i32.add(m.i32.mul(I(this.i), c(k.aRow)), I(this.kk)), c(2)));
+    return [
+      m.local.set(this.sacc, m.f32.const(0)),
+      forLoop(m, this.label('sk'), this.kk, c(0), () => c(k.k), 1, [
+        m.local.set(this.sacc, m.f32.add(m.local.get(this.sacc, binaryen.f32), m.f32.mul(m.f32.load(0, 4, aAt), m.f32.load(0, 4, bAt)))),
+      ]),
+      m.f32.store(0, 4, this.cAt(I(this.i), I(this.j)), m.local.get(this.sacc, binaryen.f32)),
+      ...(k.epilogue ? [m.local.set(this.rr, I(this.i)), m.local.set(this.cc, I(this.j)), ...this.epilogueAt()] : []),
+    ];
+  }
+}
