@@ -71,6 +71,28 @@ export interface SoftmaxOp {
   readonly log: boolean;
 }
 
+/**
+ * Fused scaled-dot-product attention: the composition contract (QKᵀ) -> softmax over the keys -> contract (PV)
+ * as one op, so a backend can stream keys in blocks and never store the score matrix. Inputs q, k, v, then the
+ * score epilogue's extra inputs (masks). Loop indices: 0..r-1 the output dims, of which `valueAxis` walks v's
+ * features; r = the key loop j (`keyExtent`); r+1 = the q·k depth loop (`qkExtent`). Every input is read at
+ * maps[i] over those loops (in bounds; q must not use j or valueAxis, k not valueAxis, v not the depth loop,
+ * extras neither valueAxis nor the depth loop). With o the output loops other than valueAxis:
+ *   s(o, j)   = scoreEpilogue(acc = round(sum_depth q * k), extras)   (acc alone when null)
+ *   p(o, j)   = softmax over j of s(o, j)
+ *   out[..]   = round(sum_j p(o, j) * v)
+ * exactly as contract, softmax and contract would compute them (float64 sums rounded once, the same order);
+ * q, k, v, the scores and the result share one float dtype. Extras are args 3.. of the epilogue.
+ */
+export interface AttentionOp {
+  readonly kind: 'attention';
+  readonly keyExtent: Dim;
+  readonly qkExtent: Dim;
+  readonly valueAxis: number;
+  readonly maps: readonly AffineMap[];
+  readonly scoreEpilogue: ScalarExpr | null;
+}
+
 /** Running reduction along an axis (CumSum, CumProd). */
 export interface CumulativeOp {
   readonly kind: 'cumulative';
@@ -269,7 +291,7 @@ export interface OptionalOp {
 }
 
 export type Op =
-  | ConstantOp | ContractOp | MapOp | ReduceOp | ArgReduceOp | SoftmaxOp | CumulativeOp
+  | ConstantOp | ContractOp | MapOp | ReduceOp | ArgReduceOp | SoftmaxOp | AttentionOp | CumulativeOp
   | ReshapeOp | TransposeOp | SliceOp | PadOp | ConcatOp | ExpandOp
   | GatherOp | GatherElementsOp | GatherNdOp | ScatterElementsOp | ScatterNdOp
   | IotaOp | ShapeOfOp | TopKOp | NonZeroOp | BitcastOp
@@ -280,7 +302,7 @@ export type OpKind = Op['kind'];
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
 
 export const OP_KINDS: readonly OpKind[] = [
-  'constant', 'contract', 'map', 'reduce', 'argreduce', 'softmax', 'cumulative',
+  'constant', 'contract', 'map', 'reduce', 'argreduce', 'softmax', 'attention', 'cumulative',
   'reshape', 'transpose', 'slice', 'pad', 'concat', 'expand',
   'gather', 'gather_elements', 'gather_nd', 'scatter_elements', 'scatter_nd',
   'iota', 'shape_of', 'topk', 'nonzero', 'bitcast',

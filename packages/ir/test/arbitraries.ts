@@ -1,6 +1,6 @@
 // fast-check arbitraries for well-typed random graphs: a random program of steps applied through the
 // GraphBuilder to a pool of values (float32, float16, int32; static dims and a symbolic batch dim N),
-// covering contract (matmul/einsum), map (unary, binary with broadcasting, casts, selects), reduce, softmax,
+// covering contract (matmul/einsum), map (unary, binary with broadcasting, casts, selects), reduce, softmax, attention,
 // argreduce, cumulative, reshape, transpose, slice, pad, concat, expand, gather(_nd), scatter(_nd), iota,
 // shape_of, topk, nonzero, bitcast, string ops, quantize/dequantize, if/loop/scan regions, routed experts,
 // sequences, optionals and constants: every op kind. Every graph verifies; its feeds are generated alongside.
@@ -57,7 +57,20 @@ export function buildRandom(steps: readonly number[][], batch: number, symbolicB
       }
       case 2: { const v = pick(a, (id) => isF32(id) && rank2(id) && typeof t(id).shape[1] === 'number'); if (v !== undefined) out = b.matmul(v, b.constant(data([t(v).shape[1] as number, 1 + (c % 5)], seed++))); break; }
       case 3: { const v = pick(a, (id) => t(id).shape.length >= 1 && t(id).dtype !== 'float16'); if (v !== undefined) out = b.add1({ kind: 'reduce', reducer: (['add', 'max', 'min', 'mul'] as const)[c % 4], axes: [t(v).shape.length - 1], keepDims: c % 2 === 0 }, [v]); break; }
-      case 4: { const v = pick(a, (id) => isF32(id) && t(id).shape.length >= 1); if (v !== undefined) out = b.add1({ kind: 'softmax', axis: t(v).shape.length - 1, log: c % 2 === 1 }, [v]); break; }
+      case 4: {
+        const v = pick(a, (id) => isF32(id) && t(id).shape.length >= 1);
+        if (v === undefined) break;
+        const s = t(v).shape;
+        const kv = c % 4 === 3 && s.length === 2 && typeof s[1] === 'number' ? pick(c, (id) => isF32(id) && rank2(id) && t(id).shape[1] === s[1]) : undefined;
+        if (kv === undefined) { out = b.add1({ kind: 'softmax', axis: s.length - 1, log: c % 2 === 1 }, [v]); break; }
+        // fused attention of v's rows over kv's rows (loops: query d0, feature d1, key d2, depth d3), scaled
+        const dm = (i: number) => ({ terms: [{ idx: i, coeff: 1 }], offset: 0 });
+        out = b.add1({
+          kind: 'attention', keyExtent: t(kv).shape[0]!, qkExtent: s[1]!, valueAxis: 1, maps: [[dm(0), dm(3)], [dm(2), dm(3)], [dm(2), dm(1)]],
+          scoreEpilogue: c % 8 === 7 ? bin('mul', { k: 'acc' }, lit(0.5, 'float32')) : null,
+        }, [v, kv, kv], [tensorType('float32', [s[0]!, s[1]!])]);
+        break;
+      }
       case 5: { const v = pick(a, rank2); if (v !== undefined) out = b.add1({ kind: 'transpose', perm: [1, 0] }, [v]); break; }
       case 6: { const v = pick(a, (id) => rank2(id) && t(id).shape.every((d) => typeof d === 'number')); if (v !== undefined) { const s = t(v).shape as number[]; out = b.add1({ kind: 'reshape' }, [v], [tensorType(t(v).dtype, [s[0]! * s[1]!])]); } break; }
       case 7: { const v = pick(a, (id) => isF32(id) && rank2(id)); if (v !== undefined) out = b.add1({ kind: 'pad', mode: (['constant', 'edge', 'reflect', 'wrap'] as const)[c % 4], low: [0, 1], high: [0, c % 2], interior: [0, 0], value: 1.5 }, [v]); break; }

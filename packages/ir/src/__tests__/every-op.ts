@@ -4,7 +4,7 @@
 import { constExpr, dimExpr } from '../affine.js';
 import { GraphBuilder } from '../builder/index.js';
 import type { Graph } from '../graph.js';
-import { arg, bin, cast, lit, un } from '../scalar.js';
+import { arg, bin, cast, lit, select, un } from '../scalar.js';
 import { tensorType } from '../types.js';
 
 const f32 = (...s: (number | string)[]) => tensorType('float32', s);
@@ -73,6 +73,12 @@ export function everyOpGraph(): Graph {
   const joined = b.add1({ kind: 'string_concat' }, [upper, b.constant({ dtype: 'string', shape: [], data: ['!'] })]);
   b.add1({ kind: 'regex_match', pattern: '(?i)[a-z]+\\.\\w' }, [joined]);
   b.add({ kind: 'string_split', delimiter: '', maxSplit: -1 }, [joined], [tensorType('string', [2, 'ntok']), tensorType('int64', [2])]);
+  // Causal self-attention of x's two rows: loops (query d0, feature d1, key d2, depth d3), mask a3.
+  const causal = b.constant({ dtype: 'bool', shape: [2, 2], data: Float64Array.of(0, 1, 0, 0) });
+  b.add1({
+    kind: 'attention', keyExtent: 2, qkExtent: 3, valueAxis: 1, maps: [[dimExpr(0), dimExpr(3)], [dimExpr(2), dimExpr(3)], [dimExpr(2), dimExpr(1)], [dimExpr(0), dimExpr(2)]],
+    scoreEpilogue: select(arg(3), lit(-Infinity, 'float32'), bin('mul', { k: 'acc' }, lit(0.5, 'float32'))),
+  }, [x, x, x, causal], [f32(2, 3)]);
   b.output('y "out"', m);
   b.output('conv', conv);
   b.output('n', n);

@@ -4,6 +4,7 @@
 import type { Op, OpKind, OpOf } from '../ops.js';
 import type { ValueType } from '../types.js';
 import { type InferRule, shapeError } from './common.js';
+import { attentionRule } from './rules-attention.js';
 import * as C from './rules-compute.js';
 import { type TypeLookup, expertsRule, ifRule, loopRule, optionalRule, scanRule, sequenceRule } from './rules-control.js';
 import * as M from './rules-movement.js';
@@ -13,7 +14,7 @@ type RuleWithLookup<K extends OpKind> = (op: OpOf<K>, ins: readonly ValueType[],
 
 const RULES: { readonly [K in OpKind]: InferRule<K> | RuleWithLookup<K> } = {
   constant: C.constantRule, contract: C.contractRule, map: C.mapRule, reduce: C.reduceRule, argreduce: C.argreduceRule,
-  softmax: C.softmaxRule, cumulative: C.cumulativeRule, quantize: C.quantizeRule, dequantize: C.dequantizeRule, topk: C.topkRule,
+  softmax: C.softmaxRule, attention: attentionRule, cumulative: C.cumulativeRule, quantize: C.quantizeRule, dequantize: C.dequantizeRule, topk: C.topkRule,
   reshape: M.reshapeRule, transpose: M.transposeRule, slice: M.sliceRule, pad: M.padRule, concat: M.concatRule,
   expand: M.expandRule, gather: M.gatherRule, gather_elements: M.gatherElementsRule, gather_nd: M.gatherNdRule,
   scatter_elements: M.scatterElementsRule, scatter_nd: M.scatterNdRule, iota: M.iotaRule, shape_of: M.shapeOfRule,
@@ -28,6 +29,7 @@ export function inferTypes(op: Op, ins: readonly ValueType[], declared?: readonl
   // values: a negative or fractional size must stop here, not reach the verifier or the interpreter.
   for (const t of declared ?? []) checkSizes(t.kind === 'tensor' ? t.shape : t.kind === 'sequence' ? t.elem.shape : t.elem.kind === 'tensor' ? t.elem.shape : t.elem.elem.shape, 'declared result');
   if (op.kind === 'contract') checkSizes(op.reductionExtents, 'reduction extents');
+  if (op.kind === 'attention') checkSizes([op.keyExtent, op.qkExtent], 'attention extents');
   const rule = RULES[op.kind] as RuleWithLookup<OpKind>;
   return rule(op as never, ins, declared, lookup);
 }

@@ -11,7 +11,7 @@ import {
 } from './common.js';
 import { ScalarTypeError, scalarArity, scalarDType } from './scalar-dtype.js';
 
-function scalarType(f: () => ReturnType<typeof scalarDType>, where: string) {
+export function scalarType(f: () => ReturnType<typeof scalarDType>, where: string) {
   try {
     return f();
   } catch (e) {
@@ -61,7 +61,7 @@ export const contractRule: InferRule<'contract'> = (op, ins, declared) => {
 };
 
 /** With static extents, an unpadded read must stay inside the operand for every loop point. */
-function checkInBounds(e: Parameters<typeof evalAffine>[0], extents: readonly Dim[], size: Dim, j: number, d: number): void {
+export function checkInBounds(e: Parameters<typeof evalAffine>[0], extents: readonly Dim[], size: Dim, j: number, d: number): void {
   if (typeof size !== 'number') return;
   let lo = e.offset;
   let hi = e.offset;

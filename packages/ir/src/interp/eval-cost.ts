@@ -20,6 +20,12 @@ export function evalCost(n: Node, elements: (id: ValueId) => number | undefined)
     if (!isStaticShape(red)) return undefined;
     perOutput = Math.max(1, numElements(red));
   }
+  if (n.op.kind === 'attention') {
+    // every output element's row of scores (keys x depth) plus its weighted sum over the keys
+    const { keyExtent: keys, qkExtent: depth } = n.op;
+    if (typeof keys !== 'number' || typeof depth !== 'number') return undefined;
+    perOutput = Math.max(1, keys * (depth + 1));
+  }
   let cost = 0;
   for (const o of n.outputs) {
     if (o.type.kind !== 'tensor' || !isStaticShape(o.type.shape)) return undefined;

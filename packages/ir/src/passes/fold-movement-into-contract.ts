@@ -18,14 +18,14 @@ const staticShape = (id: ValueId, g: ReadonlyMap<ValueId, readonly (number | str
 };
 
 /** y = transpose(x, perm): y[i...] = x[j...] with j[perm[k]] = i[k]; the map over x is the map over y permuted. */
-function throughTranspose(m: AffineMap, perm: readonly number[]): AffineMap {
+export function throughTranspose(m: AffineMap, perm: readonly number[]): AffineMap {
   const out = new Array<AffineExpr>(perm.length);
   perm.forEach((p, k) => { out[p] = m[k]!; });
   return out;
 }
 
 /** y = reshape(x) with every x dim split into consecutive y dims: x index d = sum_g y index g * stride in group. */
-function throughSplit(m: AffineMap, xs: readonly number[], ys: readonly number[]): AffineMap | undefined {
+export function throughSplit(m: AffineMap, xs: readonly number[], ys: readonly number[]): AffineMap | undefined {
   const out: AffineExpr[] = [];
   let yi = 0;
   for (const s of xs) {

@@ -10,13 +10,14 @@ import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
 import { fuseReductionPass } from './fuse-reduction.js';
 import type { Pass } from './pass.js';
+import { recognizeAttentionPass } from './recognize-attention.js';
 import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
 export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass,
-  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass];
+  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, recognizeAttentionPass];
 
 /** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
-export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-movement-into-contract']);
+export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-movement-into-contract']);
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
@@ -28,7 +29,8 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
 /**
  * The default optimization pipeline: simplify; recognize spelled-out softmax; merge elementwise maps; let sums
  * absorb the maps they reduce; fuse elementwise consumers into contractions as epilogues; fold per-channel
- * affine epilogues (BatchNorm) into constant weights; read contract operands through transposes and head splits.
+ * affine epilogues (BatchNorm) into constant weights; read contract operands through transposes and head splits;
+ * fuse QKᵀ -> softmax -> PV into one attention op.
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
   ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldMovementIntoContractPass, dcePass,

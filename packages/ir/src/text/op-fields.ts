@@ -66,6 +66,7 @@ export const OP_FIELDS: OpFieldTable = {
   reduce: { reducer, axes: 'ints', keepDims: 'bool' },
   argreduce: { mode: { oneOf: { max: true, min: true } }, axis: 'int', keepDims: 'bool', selectLast: 'bool' },
   softmax: { axis: 'int', log: 'bool' },
+  attention: { keyExtent: 'dim', qkExtent: 'dim', valueAxis: 'int', maps: 'maps', scoreEpilogue: 'scalar?' },
   cumulative: { reducer, axis: 'int', exclusive: 'bool', reverse: 'bool' },
   reshape: {},
   transpose: { perm: 'ints' },

@@ -53,6 +53,10 @@ export function oddGraph(): Graph {
   add({ kind: 'reduce', reducer: 'mul', axes: [], keepDims: false }, [1], [f()]);
   add({ kind: 'argreduce', mode: 'min', axis: -1, keepDims: true, selectLast: true }, [1], [T('int64', 2, 1)]);
   add({ kind: 'softmax', axis: 0, log: true }, [1], [f(2)]);
+  add({
+    kind: 'attention', keyExtent: 'S', qkExtent: 0, valueAxis: 2, maps: [[dimExpr(0, 3, -1)], [], [constExpr(5), affine([{ idx: 1, coeff: -2 }, { idx: 4, coeff: 7 }], 1)], [dimExpr(9)]],
+    scoreEpilogue: null,
+  }, [1, 2, 3, 1], [f('N', 2, 'S')]);
   add({ kind: 'cumulative', reducer: 'min', axis: 0, exclusive: false, reverse: true }, [1], [f(2)]);
   add({ kind: 'reshape' }, [1, 2], [f('N')]);
   add({ kind: 'transpose', perm: [] }, [1], [f()]);

@@ -1,0 +1,144 @@
+// Attention recognition: a QKᵀ contraction whose only reader is a softmax along its key axis, whose only reader
+// in turn is a PV contraction summing over that axis, becomes one `attention` op, so the backend can stream the
+// keys in blocks without ever storing the score matrix. Whatever fuse-epilogue put into the QKᵀ epilogue (scale,
+// additive or boolean causal mask) becomes the score epilogue, its operands the score inputs. Then q, k, v and
+// the masks are read through the transposes, head-splitting reshapes and slices that produce them (the Kᵀ
+// transpose included: the fused kernel reads K in its natural [seq, d] layout). Float32 only (the dtype the
+// wasm backend has a fused kernel for). Exact: the op's semantics are the composition, same roundings.
+
+import { type AffineExpr, type AffineMap, affine } from '../affine.js';
+import type { Graph, Node, ValueId } from '../graph.js';
+import { dimEquals } from '../dims.js';
+import type { AttentionOp, ContractOp } from '../ops.js';
+import type { ScalarExpr } from '../scalar.js';
+import type { Dim } from '../types.js';
+import { throughSplit, throughTranspose } from './fold-movement-into-contract.js';
+import { producers, useCounts } from './graph-walk.js';
+import { type Pass, bump } from './pass.js';
+import { argRefs, substArgs } from './scalar-rewrite.js';
+
+const isF32 = (n: Node | undefined, i = 0): boolean => n?.outputs[i]?.type.kind === 'tensor' && n.outputs[i].type.dtype === 'float32';
+
+/** A float32 matmul-like contraction: one reduction loop, sum of arg0 * arg1, no padded reads. */
+function plainProduct(n: Node | undefined): n is Node & { op: ContractOp } {
+  if (!n || n.op.kind !== 'contract' || !isF32(n)) return false;
+  const op = n.op;
+  const c = op.combiner;
+  const mul01 = c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.b.k === 'arg' && ((c.a.i === 0 && c.b.i === 1) || (c.a.i === 1 && c.b.i === 0));
+  return mul01 && op.reductionExtents.length === 1 && op.reducer === 'add' && op.accDtype === 'float32' && op.padValues.every((p) => p === null);
+}
+
+/** The loop index an expression walks with unit step and no offset, if that is all it is. */
+const pureLoop = (e: AffineExpr): number | undefined => (e.offset === 0 && e.terms.length === 1 && e.terms[0]!.coeff === 1 ? e.terms[0]!.idx : undefined);
+const uses = (m: AffineMap, loop: number): boolean => m.some((e) => e.terms.some((t) => t.idx === loop));
+
+/** Substitutes loop l by `to(l)` (a loop index, or null for a loop that is always 0). */
+function rename(m: AffineMap, to: (l: number) => number | null): AffineMap {
+  return m.map((e) => affine(e.terms.flatMap((t) => { const l = to(t.idx); return l === null ? [] : [{ idx: l, coeff: t.coeff }]; }), e.offset));
+}
+
+/** The attention node replacing pv (reading s's operands), or undefined when the pattern does not hold. */
+function match(pv: Node, prod: ReadonlyMap<ValueId, Node>, useCount: ReadonlyMap<ValueId, number>, outputs: ReadonlySet<ValueId>): { node: Node; absorbed: Node[] } | undefined {
+  if (!plainProduct(pv) || pv.inputs.length !== 2 || pv.op.epilogue !== null || pv.inputs[0] === pv.inputs[1]) return undefined;
+  const single = (id: ValueId) => useCount.get(id) === 1 && !outputs.has(id);
+  const pIdx = pv.inputs.findIndex((id) => prod.get(id)?.op.kind === 'softmax' && single(id));
+  if (pIdx < 0) return undefined;
+  const sm = prod.get(pv.inputs[pIdx]!)!;
+  const s = prod.get(sm.inputs[0]!);
+  if (sm.op.kind !== 'softmax' || sm.op.log || !isF32(sm) || !single(sm.inputs[0]!) || !plainProduct(s) || s.inputs.length < 2) return undefined;
+  const r = (pv.outputs[0]!.type as { shape: readonly Dim[] }).shape.length;
+  const sShape = (s.outputs[0]!.type as { shape: readonly Dim[] }).shape;
+  const axis = sm.op.axis;
+  // the PV sum must cover the whole softmax row
+  if (!dimEquals(sShape[axis]!, pv.op.reductionExtents[0]!)) return undefined;
+  // P must be read at (output loops..., key loop r at the softmax axis), each output loop at most once.
+  const pMap = pv.op.maps[pIdx]!;
+  const sLoopTo = new Array<number | null>(sShape.length);
+  const seen = new Set<number>();
+  for (let d = 0; d < sShape.length; d++) {
+    const l = pureLoop(pMap[d]!);
+    if (d === axis) { if (l !== r) return undefined; sLoopTo[d] = r; continue; }
+    if (l !== undefined && l < r && !seen.has(l)) { seen.add(l); sLoopTo[d] = l; continue; }
+    if (pMap[d]!.terms.length === 0 && pMap[d]!.offset === 0 && sShape[d] === 1) { sLoopTo[d] = null; continue; }
+    return undefined;
+  }
+  const vIdx = 1 - pIdx;
+  const vMap = pv.op.maps[vIdx]!;
+  // The value axis: the last output loop that P does not read and V does.
+  const valueAxis = [...Array(r).keys()].reverse().find((l) => !seen.has(l) && uses(vMap, l));
+  if (valueAxis === undefined) return undefined;
+  // Scores: q is the operand that does not move along the key axis; s's reduction loop becomes the depth loop r+1.
+  const sr = sShape.length;
+  const toAttn = (l: number): number | null => (l < sr ? sLoopTo[l]! : r + 1);
+  const [m0, m1] = [s.op.maps[0]!, s.op.maps[1]!];
+  const qFirst = !uses(m0, axis);
+  if (!qFirst && uses(m1, axis)) return undefined;
+  const extras = s.inputs.slice(2);
+  const ep = s.op.epilogue;
+  if (ep !== null && (argRefs(ep, 0) > 0 || argRefs(ep, 1) > 0)) return undefined;
+  if (s.op.maps.slice(2).some((m) => uses(m, sr))) return undefined;
+  const [qId, kId] = qFirst ? [s.inputs[0]!, s.inputs[1]!] : [s.inputs[1]!, s.inputs[0]!];
+  const [qMap, kMap] = qFirst ? [m0, m1] : [m1, m0];
+  const op: AttentionOp = {
+    kind: 'attention', keyExtent: pv.op.reductionExtents[0]!, qkExtent: s.op.reductionExtents[0]!, valueAxis,
+    maps: [rename(qMap, toAttn), rename(kMap, toAttn), vMap, ...s.op.maps.slice(2).map((m) => rename(m, toAttn))],
+    // score inputs move from args 2.. of the QKᵀ contraction to args 3.. of the attention op
+    scoreEpilogue: ep === null ? null : substArgs(ep, (i): ScalarExpr => ({ k: 'arg', i: i + 1 })),
+  };
+  const node: Node = { ...pv, op, inputs: [qId, kId, pv.inputs[vIdx]!, ...extras] };
+  return { node, absorbed: [s, sm] };
+}
+
+/** A slice read through: y[i] = x[start + i * step] per dim. */
+function throughSlice(m: AffineMap, starts: readonly Dim[], steps: readonly number[]): AffineMap | undefined {
+  if (!starts.every((s) => typeof s === 'number')) return undefined;
+  return m.map((e, d) => affine(e.terms.map((t) => ({ idx: t.idx, coeff: t.coeff * steps[d]! })), e.offset * steps[d]! + (starts[d] as number)));
+}
+
+/** Each input read through the movement ops (transpose, dim-splitting reshape, slice) that produce it. */
+function foldMovement(n: Node, prod: ReadonlyMap<ValueId, Node>, shapeOf: (id: ValueId) => readonly Dim[] | undefined, folded: () => void): Node {
+  const op = n.op as AttentionOp;
+  const inputs = [...n.inputs];
+  const maps = [...op.maps];
+  inputs.forEach((_, j) => {
+    for (;;) {
+      const p = prod.get(inputs[j]!);
+      if (!p || p.inputs.length !== 1) return;
+      const xs = shapeOf(p.inputs[0]!);
+      const ys = shapeOf(inputs[j]!);
+      let m: AffineMap | undefined;
+      if (p.op.kind === 'transpose') m = throughTranspose(maps[j]!, p.op.perm);
+      else if (p.op.kind === 'slice') m = throughSlice(maps[j]!, p.op.starts, p.op.steps);
+      else if (p.op.kind === 'reshape' && xs && ys && [...xs, ...ys].every((d) => typeof d === 'number')) m = throughSplit(maps[j]!, xs as number[], ys as number[]);
+      if (!m) return;
+      inputs[j] = p.inputs[0]!;
+      maps[j] = m;
+      folded();
+    }
+  });
+  return { ...n, inputs, op: { ...op, maps } };
+}
+
+export const recognizeAttentionPass: Pass = {
+  name: 'recognize-attention',
+  description: 'QKᵀ -> softmax over the keys -> PV (float32, single-use intermediates) becomes one attention op reading q, k, v through their movement ops',
+  run(g: Graph, stats) {
+    const prod = producers(g);
+    const useCount = useCounts(g);
+    const outputs = new Set(g.outputs.map((o) => o.value));
+    const shapes = new Map<ValueId, readonly Dim[]>();
+    for (const i of g.inputs) if (i.value.type.kind === 'tensor') shapes.set(i.value.id, i.value.type.shape);
+    for (const n of g.nodes) for (const o of n.outputs) if (o.type.kind === 'tensor') shapes.set(o.id, o.type.shape);
+    const replaced = new Map<Node, Node>();
+    const gone = new Set<Node>();
+    for (const n of g.nodes) {
+      const hit = n.op.kind === 'contract' ? match(n, prod, useCount, outputs) : undefined;
+      if (!hit) continue;
+      replaced.set(n, foldMovement(hit.node, prod, (id) => shapes.get(id), () => bump(stats, 'movementsFolded')));
+      for (const a of hit.absorbed) gone.add(a);
+      bump(stats, 'fused');
+    }
+    if (replaced.size === 0) return g;
+    return { ...g, nodes: g.nodes.filter((n) => !gone.has(n)).map((n) => replaced.get(n) ?? n) };
+  },
+};

@@ -1,0 +1,121 @@
+// fast-check arbitrary for attention as models spell it: QKᵀ -> (scale) -> (mask) -> softmax -> PV, with
+// batch and heads, and the layouts exporters produce: PyTorch's multi-head form (reshape [B,S,H*D] ->
+// [B,S,H,D] -> transpose, Kᵀ by transpose, head merge by transpose + reshape), plain [B,H,S,D] inputs, einsum
+// layouts with merged-head outputs, scores computed as K·Qᵀ with the softmax over the other axis, and q, k, v
+// sliced out of one fused projection. Masks: additive float inputs (per query and key, or a key padding mask
+// broadcast over queries, with -inf entries, so whole rows can be masked), a causal boolean constant applied with
+// where (masked_fill), or a causal mask computed from iota (constant-folded). Every graph verifies.
+
+import fc from 'fast-check';
+import { GraphBuilder, type Graph, type HostTensor, type ValueId, arg, bin, lit, select, tensorType } from '../src/index.js';
+
+export interface AttentionCase {
+  readonly graph: Graph;
+  readonly feeds: Record<string, HostTensor>;
+  readonly desc: string;
+}
+
+const f32 = (...s: number[]) => tensorType('float32', s);
+
+function data(shape: readonly number[], seed: number, pick?: (i: number) => number | undefined): HostTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { dtype: 'float32', shape, data: Float64Array.from({ length: n }, (_, i) => pick?.(i) ?? Math.fround(Math.sin((i + 1) * 1.37 + seed * 2.9) * 2)) };
+}
+
+export const attentionParams = fc.record({
+  batch: fc.integer({ min: 1, max: 2 }),
+  heads: fc.integer({ min: 1, max: 3 }),
+  sq: fc.integer({ min: 1, max: 5 }),
+  sk: fc.integer({ min: 1, max: 5 }),
+  d: fc.integer({ min: 1, max: 4 }),
+  layout: fc.integer({ min: 0, max: 4 }),
+  scale: fc.integer({ min: 0, max: 2 }),
+  mask: fc.integer({ min: 0, max: 4 }),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+export type AttentionParams = fc.RecordValue<typeof attentionParams> extends infer T ? T : never;
+
+export function buildAttention(p: AttentionParams): AttentionCase {
+  const { batch: B, heads: H, d: D, seed } = p;
+  // self-attention for the fused-projection layout (one sequence length)
+  const sk = p.layout === 4 ? p.sq : p.sk;
+  const sq = p.sq;
+  const b = new GraphBuilder();
+  const feeds: Record<string, HostTensor> = {};
+  const input = (name: string, shape: number[], k: number, pick?: (i: number) => number | undefined): ValueId => {
+    feeds[name] = data(shape, seed + k, pick);
+    return b.input(name, f32(...shape));
+  };
+  const heads = (x: ValueId, s: number) => b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [b.add1({ kind: 'reshape' }, [x], [f32(B, s, H, D)])]);
+  let scores: ValueId;
+  let v: ValueId;
+  let keyAxis = 3;
+  // PV from probabilities p: [B,H,sq,D] (or merged [B,sq,H*D]) output
+  let pv: (probs: ValueId) => ValueId;
+  if (p.layout === 0 || p.layout === 4) {
+    let q: ValueId;
+    let k: ValueId;
+    if (p.layout === 0) {
+      q = heads(input('q', [B, sq, H * D], 1), sq);
+      k = b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [b.add1({ kind: 'reshape' }, [input('k', [B, sk, H * D], 2)], [f32(B, sk, H, D)])]);
+      v = heads(input('v', [B, sk, H * D], 3), sk);
+    } else {
+      const qkv = input('qkv', [B, sq, 3 * H * D], 1);
+      const part = (i: number) => b.add1({ kind: 'slice', starts: [0, 0, i * H * D], steps: [1, 1, 1] }, [qkv], [f32(B, sq, H * D)]);
+      q = heads(part(0), sq);
+      k = b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [b.add1({ kind: 'reshape' }, [part(1)], [f32(B, sk, H, D)])]);
+      v = heads(part(2), sk);
+    }
+    scores = b.matmul(q, k);
+    pv = (probs) => b.add1({ kind: 'reshape' }, [b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [b.matmul(probs, v)])], [f32(B, sq, H * D)]);
+  } else if (p.layout === 1) {
+    const q = input('q', [B, H, sq, D], 1);
+    const k = input('k', [B, H, sk, D], 2);
+    v = input('v', [B, H, sk, D], 3);
+    scores = b.matmul(q, b.add1({ kind: 'transpose', perm: [0, 1, 3, 2] }, [k]));
+    pv = (probs) => b.matmul(probs, v);
+  } else if (p.layout === 2) {
+    const q = input('q', [B, sq, H, D], 1);
+    const k = input('k', [B, sk, H, D], 2);
+    v = input('v', [B, sk, H, D], 3);
+    scores = b.einsum('bqhd,bkhd->bhqk', [q, k]);
+    pv = (probs) => b.einsum('bhqk,bkhd->bqhd', [probs, v]);
+  } else {
+    // scores as K·Qᵀ: [B,H,sk,sq], softmax over axis 2; PV as Vᵀ-first einsum
+    const q = input('q', [B, H, sq, D], 1);
+    const k = input('k', [B, H, sk, D], 2);
+    v = input('v', [B, H, sk, D], 3);
+    scores = b.einsum('bhkd,bhqd->bhkq', [k, q]);
+    keyAxis = 2;
+    pv = (probs) => b.einsum('bhkd,bhkq->bhqd', [v, probs]);
+  }
+  // scale as exporters write it: a Mul or a Div after the matmul (fuse-epilogue moves it into the QKᵀ epilogue)
+  if (p.scale === 1) scores = b.map(bin('mul', arg(0), arg(1)), [scores, b.constant({ dtype: 'float32', shape: [], data: Float64Array.of(Math.fround(1 / Math.sqrt(D))) })]);
+  if (p.scale === 2) scores = b.map(bin('div', arg(0), lit(Math.fround(Math.sqrt(D)), 'float32')), [scores]);
+  const qkShape = keyAxis === 3 ? [sq, sk] : [sk, sq];
+  if (p.mask === 1) {
+    scores = b.map(bin('add', arg(0), arg(1)), [scores, input('mask', qkShape, 4, (i) => (i % 5 === 3 ? -Infinity : undefined))]);
+  } else if (p.mask === 2 || p.mask === 4) {
+    // causal: key j masked for query i when j > i
+    const causal = (i: number) => { const [a, c] = [Math.floor(i / qkShape[1]!), i % qkShape[1]!]; return keyAxis === 3 ? c > a : a > c; };
+    if (p.mask === 2) {
+      const m = b.constant({ dtype: 'bool', shape: qkShape, data: Float64Array.from({ length: sq * sk }, (_, i) => (causal(i) ? 1 : 0)) });
+      scores = b.map(select(arg(1), lit(-Infinity, 'float32'), arg(0)), [scores, m]);
+    } else {
+      const rows = b.add1({ kind: 'iota', axis: keyAxis === 3 ? 0 : 1 }, [], [tensorType('int64', qkShape)]);
+      const cols = b.add1({ kind: 'iota', axis: keyAxis === 3 ? 1 : 0 }, [], [tensorType('int64', qkShape)]);
+      scores = b.map(select(bin('le', arg(2), arg(1)), arg(0), lit(-Infinity, 'float32')), [scores, rows, cols]);
+    }
+  } else if (p.mask === 3) {
+    // key padding mask broadcast over heads and queries; batch 0 masks every key of its last... sometimes all
+    const shape = keyAxis === 3 ? [B, 1, 1, sk] : [B, 1, sk, 1];
+    scores = b.map(bin('add', arg(0), arg(1)), [scores, input('pad', shape, 5, (i) => ((i + seed) % 3 === 0 ? -Infinity : 0))]);
+  }
+  const probs = b.add1({ kind: 'softmax', axis: keyAxis, log: false }, [scores]);
+  b.output('y', pv(probs));
+  const desc = `B=${B} H=${H} sq=${sq} sk=${sk} D=${D} layout=${p.layout} scale=${p.scale} mask=${p.mask} seed=${seed}`;
+  return { graph: b.build(), feeds, desc };
+}
+
+export const attentionCase: fc.Arbitrary<AttentionCase> = attentionParams.map(buildAttention);

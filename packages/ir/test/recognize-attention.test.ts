@@ -1,0 +1,129 @@
+// recognize-attention: golden before/after IR text (PyTorch-style multi-head attention with its head split,
+// Kᵀ and head merge; a causal boolean mask over q, k, v sliced from one fused projection; an additive mask),
+// cases it must leave alone, the attention op's own rules (verifier errors, interpreter = composition), and
+// the differential property: the pipeline with and without the pass gives bit-identical interpreter results
+// on random attention graphs (layouts, scales, masks that can mask whole rows).
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  GraphBuilder, type Graph, OPTIMIZE_PIPELINE, SIMPLIFY_PIPELINE, arg, bin, dimExpr, lit, passByName, printGraph, runPipeline, select, tensorType, verify,
+} from '../src/index.js';
+import { type AttentionParams, attentionCase, buildAttention } from './attention-arbitraries.js';
+import { expectSameResults, tryInterpret } from './differential-helpers.js';
+
+const f32 = (...s: number[]) => tensorType('float32', s);
+const pass = passByName('recognize-attention')!;
+const dce = passByName('dce')!;
+const withoutPass = OPTIMIZE_PIPELINE.filter((p) => p !== pass);
+const withPass = OPTIMIZE_PIPELINE.includes(pass) ? OPTIMIZE_PIPELINE : [...OPTIMIZE_PIPELINE, pass, dce];
+
+/** The graph optimized up to the pass, then the pass and dce: before and after text. */
+function golden(g: Graph): { text: string; after: string } {
+  const before = runPipeline(g, withoutPass, { verifyEach: true }).graph;
+  const after = printGraph(runPipeline(before, [pass, dce], { verifyEach: true }).graph);
+  return { text: `${printGraph(before)}--- after recognize-attention, dce ---\n${after}`, after };
+}
+
+const params = (over: Partial<AttentionParams>): AttentionParams => ({ batch: 1, heads: 2, sq: 3, sk: 3, d: 2, layout: 0, scale: 1, mask: 0, seed: 1, ...over });
+
+describe('recognize-attention goldens', () => {
+  it('multi-head attention as PyTorch exports it: head split, Kᵀ, scale, head merge -> one attention op, no movement left', async () => {
+    const { text, after } = golden(buildAttention(params({})).graph);
+    expect(after.match(/= attention/g)?.length).toBe(1);
+    expect(after).not.toMatch(/= (softmax|transpose|contract)/);
+    await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention.ir');
+  });
+
+  it('causal boolean mask (masked_fill) over q, k, v sliced from one fused projection', async () => {
+    const { text, after } = golden(buildAttention(params({ layout: 4, mask: 2, scale: 2 })).graph);
+    expect(after).toContain('scoreEpilogue=select(a3, -inf:f32, div(acc, 1.4142135381698608:f32))');
+    expect(after).not.toMatch(/= (softmax|transpose|slice|contract)/);
+    await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-causal.ir');
+  });
+
+  it('additive mask, scores as K·Qᵀ with the softmax over axis 2', async () => {
+    const { text, after } = golden(buildAttention(params({ layout: 3, mask: 1, scale: 0, sk: 4 })).graph);
+    expect(after.match(/= attention/g)?.length).toBe(1);
+    await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-additive.ir');
+  });
+
+  it('leaves attention alone when the probabilities are also an output, for log-softmax, and for float16', () => {
+    const cases: Graph[] = [];
+    for (const variant of ['probs-out', 'log', 'f16'] as const) {
+      const b = new GraphBuilder();
+      const dt = variant === 'f16' ? 'float16' : 'float32';
+      const q = b.input('q', tensorType(dt, [2, 3]));
+      const k = b.input('k', tensorType(dt, [4, 3]));
+      const v = b.input('v', tensorType(dt, [4, 5]));
+      const p = b.add1({ kind: 'softmax', axis: 1, log: variant === 'log' }, [b.einsum('id,jd->ij', [q, k])]);
+      b.output('y', b.matmul(p, v));
+      if (variant === 'probs-out') b.output('p', p);
+      cases.push(b.build());
+    }
+    for (const g of cases) expect(printGraph(runPipeline(g, withPass).graph)).not.toContain('attention');
+  });
+});
+
+describe('the attention op', () => {
+  const base = () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', f32(2, 3));
+    return { b, x };
+  };
+  const maps = [[dimExpr(0), dimExpr(3)], [dimExpr(2), dimExpr(3)], [dimExpr(2), dimExpr(1)]];
+  it('the verifier names the loop an operand must not use, bad score epilogues and dtypes', () => {
+    const bad: [string, Parameters<GraphBuilder['add1']>[0], string][] = [
+      ['q uses the key loop', { kind: 'attention', keyExtent: 2, qkExtent: 3, valueAxis: 1, maps: [[dimExpr(2), dimExpr(3)], maps[1]!, maps[2]!], scoreEpilogue: null }, 'index map of q uses loop d2'],
+      ['v uses the depth loop', { kind: 'attention', keyExtent: 2, qkExtent: 3, valueAxis: 1, maps: [maps[0]!, maps[1]!, [dimExpr(2), dimExpr(3)]], scoreEpilogue: null }, 'index map of v uses loop d3'],
+      ['epilogue reads q', { kind: 'attention', keyExtent: 2, qkExtent: 3, valueAxis: 1, maps, scoreEpilogue: bin('add', { k: 'acc' }, arg(0)) }, 'score epilogue reads a0'],
+      ['reads out of bounds', { kind: 'attention', keyExtent: 3, qkExtent: 3, valueAxis: 1, maps, scoreEpilogue: null }, 'is read at 0..2 but has size 2'],
+      ['value axis out of range', { kind: 'attention', keyExtent: 2, qkExtent: 3, valueAxis: 2, maps, scoreEpilogue: null }, 'value axis 2 is out of range'],
+    ];
+    for (const [what, op, msg] of bad) {
+      const { b, x } = base();
+      expect(() => b.add1(op, [x, x, x], [f32(2, 3)]), what).toThrow(msg);
+    }
+    const { b, x } = base();
+    const h = b.input('h', tensorType('float16', [2, 3]));
+    expect(() => b.add1({ kind: 'attention', keyExtent: 2, qkExtent: 3, valueAxis: 1, maps, scoreEpilogue: null }, [x, x, h], [f32(2, 3)])).toThrow('v is float16 but q is float32');
+  });
+
+  it('interprets exactly as contract -> softmax -> contract', () => {
+    const { b, x } = base();
+    const mask = b.constant({ dtype: 'bool', shape: [2, 2], data: Float64Array.of(0, 1, 0, 0) });
+    const epi = select(arg(3), lit(-Infinity, 'float32'), bin('mul', { k: 'acc' }, lit(0.5, 'float32')));
+    b.output('fused', b.add1({ kind: 'attention', keyExtent: 2, qkExtent: 3, valueAxis: 1, maps: [...maps, [dimExpr(0), dimExpr(2)]], scoreEpilogue: epi }, [x, x, x, mask], [f32(2, 3)]));
+    const s = b.map(select(arg(1), lit(-Infinity, 'float32'), bin('mul', arg(0), lit(0.5, 'float32'))), [b.einsum('id,jd->ij', [x, x]), mask]);
+    b.output('spelled', b.matmul(b.add1({ kind: 'softmax', axis: 1, log: false }, [s]), x));
+    const g = b.build();
+    verify(g);
+    const out = tryInterpret(g, { x: { dtype: 'float32', shape: [2, 3], data: Float64Array.of(0.5, -1, 2, 1.5, 0.25, -3) } })!;
+    expectSameResults({ y: out['fused']! }, { y: out['spelled']! });
+  });
+});
+
+describe('recognize-attention differential', () => {
+  it('random attention graphs: same bits with and without the pass; the pass fires', () => {
+    let runs = 0;
+    let fused = 0;
+    fc.assert(fc.property(attentionCase, (c) => {
+      runs++;
+      const want = tryInterpret(c.graph, c.feeds)!;
+      const without = runPipeline(c.graph, withoutPass, { verifyEach: true }).graph;
+      const fusedGraph = runPipeline(c.graph, withPass, { verifyEach: true }).graph;
+      const simplified = runPipeline(c.graph, SIMPLIFY_PIPELINE).graph;
+      const alone = runPipeline(simplified, [pass, dce], { verifyEach: true }).graph;
+      if (printGraph(fusedGraph).includes('= attention')) fused++;
+      for (const g of [without, fusedGraph, alone]) {
+        try {
+          expectSameResults(want, tryInterpret(g, c.feeds)!);
+        } catch (e) {
+          throw new Error(`${c.desc}: ${e instanceof Error ? e.message : String(e)}\n${printGraph(c.graph)}\n--- rewritten ---\n${printGraph(g)}`);
+        }
+      }
+    }), { numRuns: 200, seed: 311 });
+    console.log(`[recognize-attention] differential: ${runs} random attention graphs, ${fused} fused`);
+    expect(fused).toBeGreaterThan(runs * 0.9);
+  }, 120_000);
+});
