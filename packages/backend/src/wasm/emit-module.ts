@@ -1,6 +1,7 @@
-// Assembles the wasm module: imported memory of a fixed size, one function per kernel, `run` calling them
-// in order, host math imports as used; threaded variants import shared memory and add `run_range`, which
-// runs a slice of one parallel step (parallel-plan.ts). Built with binaryen, validated, optimized (-O2).
+// Assembles the wasm module: imported memory of a fixed size, one function per kernel (and per kernel of an
+// If or Loop region, emit-control.ts), `run` calling them in order, host math imports as used; threaded
+// variants import shared memory and add `run_range`, which runs a slice of one parallel step
+// (parallel-plan.ts). Built with binaryen, validated, optimized (-O2).
 
 import binaryen from 'binaryen';
 import { CompileError } from '@tensorc/ir';
@@ -16,7 +17,8 @@ import { emitNest } from './emit-nest.js';
 import { canVectorizeNest, emitNestSimd } from './emit-nest-simd.js';
 import { MathImports, addScalarHelpers } from './emit-scalar.js';
 import type { MemoryLayout } from './memory-plan.js';
-import type { LoopNestKernel } from './kernel-plan.js';
+import type { Kernel, LoopNestKernel } from './kernel-plan.js';
+import { emitControl } from './emit-control.js';
 import { addWasmMath } from './wasm-math.js';
 import { addVectorMath } from './wasm-vector-math.js';
 import { type StepPlan, planSteps } from './parallel-plan.js';
@@ -59,7 +61,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
       if (a === undefined) throw new CompileError('INTERNAL', `backend: buffer %${id} has no address`);
       return a;
     };
-    for (const k of layout.kernels) {
+    const emitKernel = (k: Kernel): void => {
       try {
         switch (k.kind) {
           case 'nest': if (canVectorizeNest(k)) emitNestSimd(m, math, k, address); else emitNest(m, math, k, address); break;
@@ -73,18 +75,18 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
           case 'scatter': emitScatter(m, k, address); break;
           case 'gather_nd': emitGatherNd(m, k, address); break;
           case 'layernorm': emitLayerNorm(m, k, address); break;
+          case 'if': case 'loop': emitControl(m, k, address, emitKernel, callKernel); break;
         }
       } catch (e) {
         if (e instanceof CompileError) throw e;
         // binaryen reports misuse by aborting with a non-Error object; say which kernel it was.
         throw new CompileError('INTERNAL', `backend: binaryen failed while emitting kernel ${k.name}: ${e instanceof Error ? e.message : String(e)}`);
       }
-    }
-    // A GEMM takes a unit range; elsewhere (run, serial steps) it gets all of its units.
-    const callWhole = (i: number) => {
-      const k = layout.kernels[i]!;
-      return m.call(k.name, k.kind === 'gemm' ? [m.i32.const(0), m.i32.const(gemmUnits(k).total), m.i32.const(0)] : [], binaryen.none);
     };
+    // A GEMM takes a unit range; elsewhere (run, serial steps, If/Loop regions) it gets all of its units.
+    const callKernel = (k: Kernel) => m.call(k.name, k.kind === 'gemm' ? [m.i32.const(0), m.i32.const(gemmUnits(k).total), m.i32.const(0)] : [], binaryen.none);
+    const callWhole = (i: number) => callKernel(layout.kernels[i]!);
+    for (const k of layout.kernels) emitKernel(k);
     m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((_, i) => callWhole(i))));
     m.addFunctionExport('run', 'run');
     const emitNestKernel = (k: LoopNestKernel) => (canVectorizeNest(k) ? emitNestSimd(m, math, k, address) : emitNest(m, math, k, address));

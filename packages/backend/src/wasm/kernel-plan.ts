@@ -1,6 +1,7 @@
 // The backend's intermediate form: a list of kernels over buffers, each a loop nest the emitter turns into
 // wasm. Almost every op becomes an affine loop nest (out[i] = epilogue(reduce_k combiner(in_j[base + i.s_j])));
-// softmax and gather have their own kernels; reshape is an alias of its input's buffer.
+// softmax and gather have their own kernels; reshape is an alias of its input's buffer; If and Loop hold the
+// kernels of their regions.
 
 import type { DType, Reducer, ScalarExpr, ScatterReduction, ValueId } from '@tensorc/ir';
 
@@ -214,8 +215,55 @@ export interface LayerNormKernel {
   readonly eps: number;
 }
 
+/** A byte copy of `bytes` from one buffer into another (If results, Loop carried and scanned values). */
+export interface BufferCopy {
+  readonly src: ValueId;
+  readonly dst: ValueId;
+  readonly bytes: number;
+}
+
+/**
+ * ONNX If (lower-control.ts): region 0 (then) or 1 (else) by the run-time bool scalar `cond`; each region's
+ * kernels run, then its copies put the branch results into the If's outputs. `reads`: values of enclosing
+ * scopes the op itself reads (cond, copy sources); `slots`: buffers it writes (its outputs).
+ */
+export interface IfKernel {
+  readonly kind: 'if';
+  readonly name: string;
+  readonly cond: ValueId;
+  readonly regions: readonly [readonly Kernel[], readonly Kernel[]];
+  readonly copies: readonly [readonly BufferCopy[], readonly BufferCopy[]];
+  readonly reads: readonly ValueId[];
+  readonly slots: readonly ValueId[];
+}
+
+/**
+ * ONNX Loop (lower-control.ts): `init` copies the carried inputs into the body's params; each iteration
+ * stores the iteration number, runs regions[0], copies the scanned results to row i of their outputs, reads
+ * the body's condition, then moves the carried results into the params (`stage` first: results that are
+ * other carried params go through scratch buffers); `final` copies the params into the outputs.
+ */
+export interface LoopKernel {
+  readonly kind: 'loop';
+  readonly name: string;
+  /** int64 scalar (absent: no limit) and bool scalar (absent: true) inputs. */
+  readonly maxTrip: ValueId | null;
+  readonly cond: ValueId | null;
+  readonly iterParam: ValueId;
+  readonly condParam: ValueId;
+  readonly condResult: ValueId;
+  readonly regions: readonly [readonly Kernel[]];
+  readonly init: readonly BufferCopy[];
+  readonly scans: readonly BufferCopy[];
+  readonly stage: readonly BufferCopy[];
+  readonly carry: readonly BufferCopy[];
+  readonly final: readonly BufferCopy[];
+  readonly reads: readonly ValueId[];
+  readonly slots: readonly ValueId[];
+}
+
 export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
-  | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel;
+  | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel | IfKernel | LoopKernel;
 
 export interface KernelPlan {
   readonly kernels: readonly Kernel[];

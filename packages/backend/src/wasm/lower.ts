@@ -11,6 +11,7 @@ import { asConvGemm, findConvPools } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { findLayerNorms } from './lower-layernorm.js';
 import { lowerBitcast } from './lower-bitcast.js';
+import { type ControlContext, lowerControl, maxValueId } from './lower-control.js';
 import { lowerCumulative, lowerGatherNd, lowerScatter } from './lower-index-ops.js';
 import { lowerPadModes } from './lower-pad.js';
 import { lowerQuant } from './lower-quant.js';
@@ -73,8 +74,8 @@ export function lowerGraph(g: Graph): LowerResult {
   const consts = new Map<ValueId, HostTensor>();
   const derived = new Map<ValueId, HostTensor>();
   const aliases = new Map<ValueId, ValueId>();
-  const kernels: Kernel[] = [];
-  let nextId = 1 + Math.max(0, ...g.inputs.map((i) => i.value.id), ...g.nodes.flatMap((n) => n.outputs.map((o) => o.id)));
+  let kernels: Kernel[] = []; // the list being filled: the graph's, or an If/Loop region's (lowerRegion)
+  let nextId = 1 + maxValueId(g);
   for (const i of g.inputs) {
     if (i.value.type.kind !== 'tensor' || !isStaticShape(i.value.type.shape)) throw new CompileError('UNSUPPORTED_OP', `backend: input "${i.name}" needs a static tensor shape; pin it with inputShapes`);
     types.set(i.value.id, i.value.type);
@@ -90,21 +91,26 @@ export function lowerGraph(g: Graph): LowerResult {
     const outShape = k.extents.slice(0, k.numOutLoops);
     kernels.push({ kind: 'nest', name: `k${count++}_${n.op.kind}`, outBase: 0, outStrides: rowMajor(outShape), ...k });
   };
-  for (const n of g.nodes) {
+  const control: ControlContext = {
+    types, consts, derived, aliases, dtypes: SUPPORTED_DTYPES, fresh: () => nextId++, name: (suffix) => `k${count++}_${suffix}`,
+    lowerRegion: (nodes) => { const outer = kernels; kernels = []; try { nodes.forEach(lowerNode); return kernels; } finally { kernels = outer; } },
+  };
+  const lowerNode = (n: Node): void => {
     const op = n.op;
     if (op.kind === 'constant') {
       types.set(n.outputs[0]!.id, n.outputs[0]!.type as TensorType);
       consts.set(n.outputs[0]!.id, op.value);
-      continue;
+      return;
     }
+    if (op.kind === 'if' || op.kind === 'loop') { kernels.push(...lowerControl(n, control)); return; }
     const t = staticType(n, 0);
     const out = n.outputs[0]!.id;
     types.set(out, t);
     const r = t.shape.length;
     // LayerNorm's mean and rstd live inside its row kernel; the map that combines them emits it.
-    if (layerNorms.absorbed.has(out) || fusedPools.has(out)) continue;
+    if (layerNorms.absorbed.has(out) || fusedPools.has(out)) return;
     const ln = layerNorms.kernels.get(out);
-    if (ln) { kernels.push({ ...ln, name: `k${count++}_layernorm` }); continue; }
+    if (ln) { kernels.push({ ...ln, name: `k${count++}_layernorm` }); return; }
     switch (op.kind) {
       case 'reshape':
         if (n.inputs.length !== 1) throw new CompileError('UNSUPPORTED_OP', 'backend: reshape with a run-time shape', where(n));
@@ -269,7 +275,8 @@ export function lowerGraph(g: Graph): LowerResult {
       default:
         throw new CompileError('UNSUPPORTED_OP', `backend: op ${op.kind} is not supported yet`, where(n));
     }
-  }
+  };
+  g.nodes.forEach(lowerNode);
   return { kernels, aliases, derived, types: new Map([...types, ...[...derived].map(([id, v]) => [id, { kind: 'tensor', dtype: v.dtype, shape: v.shape }] as const)]) };
 }
 

@@ -75,6 +75,8 @@ function rootOf(aliases: ReadonlyMap<ValueId, ValueId>, id: ValueId): ValueId {
 export function kernelWrites(k: Kernel): ValueId[] {
   if (k.kind === 'topk') return [k.out, k.indicesOut];
   if (k.kind === 'gemm' && k.bScratch !== undefined) return [k.out, k.bScratch];
+  // Control ops write their regions' values too: all are placed at the op, live for the whole of it.
+  if (k.kind === 'if' || k.kind === 'loop') return [...k.slots, ...k.regions.flat().flatMap(kernelWrites)];
   return [k.out];
 }
 
@@ -89,6 +91,7 @@ export function kernelReads(k: Kernel): ValueId[] {
     case 'scatter': return [k.data, k.indices, k.updates];
     case 'gather_nd': return [k.input, k.indices];
     case 'gemm': return [k.a, k.b, ...(k.bImplicit ? [k.bImplicit.table] : []), ...k.epilogueOperands.map((o) => o.buffer)];
+    case 'if': case 'loop': return [...k.reads, ...k.regions.flat().flatMap(kernelReads)];
   }
 }
 

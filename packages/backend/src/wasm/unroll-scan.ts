@@ -2,9 +2,9 @@
 // unrolled into plain nodes before lowering. Per iteration, each scan input is sliced at its position (a
 // slice plus a reshape that drops the axis), the body's nodes are copied with fresh value ids and the states
 // threaded through; the per-iteration scan outputs are stacked (reshape to a unit axis, concat). Scans nested
-// in a scan body unroll too; other ops with regions inside a body are refused.
+// in a scan body or in an If/Loop region unroll too; other ops with regions inside a scan body are refused.
 
-import { CompileError, type Graph, type Node, type Region, type TensorType, type Value, type ValueId, type ValueType, isStaticShape, regionsOf } from '@tensorc/ir';
+import { CompileError, type Graph, type IfOp, type LoopOp, type Node, type Region, type TensorType, type Value, type ValueId, type ValueType, isStaticShape, regionsOf } from '@tensorc/ir';
 
 /** Above this many copied body nodes a scan is refused rather than bloating the module. */
 const MAX_UNROLLED_NODES = 100_000;
@@ -18,7 +18,7 @@ function maxIdOf(nodes: readonly Node[], params: readonly Value[] = []): number 
   return m;
 }
 
-const hasScan = (nodes: readonly Node[]): boolean => nodes.some((n) => n.op.kind === 'scan');
+const hasScan = (nodes: readonly Node[]): boolean => nodes.some((n) => n.op.kind === 'scan' || regionsOf(n.op).some((r) => hasScan(r.nodes)));
 
 export function unrollScans(g: Graph): Graph {
   if (!hasScan(g.nodes)) return g;
@@ -26,7 +26,7 @@ export function unrollScans(g: Graph): Graph {
   const types = new Map<ValueId, ValueType>(g.inputs.map((i) => [i.value.id, i.value.type]));
   const subst = new Map<ValueId, ValueId>();
   const get = (id: ValueId) => subst.get(id) ?? id;
-  const out: Node[] = [];
+  let out: Node[] = []; // the graph's nodes, or those of the If/Loop region being rebuilt
   let copied = 0;
 
   const add = (origin: Node['origin'], op: Node['op'], inputs: ValueId[], type: ValueType, id = next++): ValueId => {
@@ -51,6 +51,11 @@ export function unrollScans(g: Graph): Graph {
     for (const n of nodes) {
       const inputs = n.inputs.map(get);
       if (n.op.kind === 'scan') { expand(n, inputs, fresh); continue; }
+      if (!fresh && (n.op.kind === 'if' || n.op.kind === 'loop')) {
+        out.push({ ...n, inputs, op: withRegions(n.op) });
+        for (const v of n.outputs) types.set(v.id, v.type);
+        continue;
+      }
       if (fresh && regionsOf(n.op).length > 0) fail(n, `${n.op.kind} inside a scan body is not supported yet`);
       const outputs = fresh ? n.outputs.map((v) => { const id = next++; subst.set(v.id, id); return { id, type: v.type }; }) : n.outputs;
       out.push({ ...n, inputs, outputs });
@@ -60,6 +65,22 @@ export function unrollScans(g: Graph): Graph {
   };
 
   const bindParams = (r: Region, values: readonly ValueId[]) => r.params.forEach((p, i) => subst.set(p.id, values[i]!));
+
+  /** An If/Loop region with the scans in it unrolled (its values keep their ids). */
+  const unrollRegion = (r: Region): Region => {
+    for (const p of r.params) types.set(p.id, p.type);
+    const outer = out;
+    out = [];
+    try {
+      emit(r.nodes, false);
+      return { params: r.params, nodes: out, results: r.results.map(get) };
+    } finally {
+      out = outer;
+    }
+  };
+  const withRegions = (op: IfOp | LoopOp): IfOp | LoopOp => (op.kind === 'if'
+    ? { ...op, thenBranch: unrollRegion(op.thenBranch), elseBranch: unrollRegion(op.elseBranch) }
+    : { ...op, body: unrollRegion(op.body) });
 
   const expand = (n: Node, inputs: readonly ValueId[], fresh: boolean): void => {
     const op = n.op;
