@@ -1,0 +1,104 @@
+// The claiming protocol of thread-team.ts without threads: two team members on one control block, driven by
+// hand from this one thread with zero budgets (work() returns instead of waiting), so every interleaving
+// below is deterministic.
+import { describe, expect, test } from 'vitest';
+import { CONTROL_BYTES, threadTeam } from '../src/thread-team.js';
+import type { RunRange, ThreadTeam } from '../src/thread-team.js';
+
+type Call = [step: number, begin: number, end: number, worker: number];
+
+function pair(steps: number[], onCall: (call: Call, calls: Call[]) => void = () => {}) {
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+  const calls: Call[] = [];
+  const runRange: RunRange = (step, begin, end, worker) => {
+    const call: Call = [step, begin, end, worker];
+    calls.push(call);
+    onCall(call, calls);
+  };
+  const main = threadTeam(control, { index: 0, count: 2, steps, runRange, canWait: false });
+  const worker = threadTeam(control, { index: 1, count: 2, steps, runRange, canWait: false });
+  return { main, worker, calls };
+}
+
+describe('thread team protocol', () => {
+  test('nothing can be claimed before the first run', () => {
+    const { worker, calls } = pair([4, 1]);
+    expect(worker.work(0)).toBe(true);
+    expect(calls).toEqual([]);
+  });
+
+  test('one thread alone runs every unit in step order', () => {
+    const { main, calls } = pair([3, 1, 2]);
+    main.beginRun();
+    expect(main.work(0)).toBe(true);
+    expect(main.waitDone(0)).toBe(true);
+    expect(calls).toEqual([[0, 0, 1, 0], [0, 1, 2, 0], [0, 2, 3, 0], [1, 0, 1, 0], [2, 0, 1, 0], [2, 1, 2, 0]]);
+    expect(main.trap()).toBeUndefined();
+  });
+
+  test('a unit of the next step waits until every unit of the step before it is done', () => {
+    let worker!: ThreadTeam;
+    const log: string[] = [];
+    // While the main thread runs unit 0 of step 0, the worker takes the rest of step 0 and claims step 1's unit,
+    // which must wait: unit 0 is still running.
+    const t = pair([3, 1, 2], ([step, begin, , w]) => {
+      log.push(`${w}:${step}.${begin}`);
+      if (w === 0 && step === 0 && begin === 0) expect(worker.work(0)).toBe(false);
+    });
+    worker = t.worker;
+    t.main.beginRun();
+    // The main thread finishes unit 0, then claims step 2's first unit, which waits for step 1 (held by the worker).
+    expect(t.main.work(0)).toBe(false);
+    expect(t.main.waitDone(0)).toBe(false);
+    expect(log).toEqual(['0:0.0', '1:0.1', '1:0.2']);
+    expect(worker.work(0)).toBe(true); // runs step 1, then claims and runs step 2's second unit
+    expect(t.main.work(0)).toBe(true); // now step 2's first unit can go
+    expect(t.main.waitDone(0)).toBe(true);
+    expect(log).toEqual(['0:0.0', '1:0.1', '1:0.2', '1:1.0', '1:2.1', '0:2.0']);
+  });
+
+  test('a trap is recorded once, the remaining units are skipped but counted, and the next run is clean', () => {
+    let worker!: ThreadTeam;
+    let fail = true;
+    const t = pair([4, 1, 4], ([step, begin, , w]) => {
+      if (w === 0 && step === 0 && begin === 0) expect(worker.work(0)).toBe(false); // holds step 1, waiting for unit 0
+      if (fail && w === 1) throw new WebAssembly.RuntimeError('unreachable');
+    });
+    worker = t.worker;
+    t.main.beginRun();
+    expect(t.main.work(0)).toBe(false); // step 2's first unit waits for step 1
+    expect(worker.work(0)).toBe(true);
+    expect(t.main.work(0)).toBe(true);
+    expect(t.main.waitDone(0)).toBe(true);
+    // The worker trapped on unit 1; units 2 and 3 and everything after were counted done without running.
+    expect(t.calls).toEqual([[0, 0, 1, 0], [0, 1, 2, 1]]);
+    expect(t.main.trap()).toEqual({ step: 0, message: 'units [1, 2) on thread 1: unreachable' });
+
+    fail = false;
+    t.calls.length = 0;
+    t.main.beginRun();
+    expect(t.main.work(0)).toBe(false);
+    expect(worker.work(0)).toBe(true);
+    expect(t.main.work(0)).toBe(true);
+    expect(t.main.waitDone(0)).toBe(true);
+    expect(t.main.trap()).toBeUndefined();
+    expect(t.calls.map(([step, begin]) => `${step}.${begin}`)).toEqual(['0.0', '0.1', '0.2', '0.3', '1.0', '2.1', '2.2', '2.3', '2.0']);
+  });
+
+  test('steps with many units are claimed in chunks, never across a step boundary', () => {
+    const { main, calls } = pair([1000, 1, 200]);
+    main.beginRun();
+    expect(main.work(0)).toBe(true);
+    // 2 threads: chunks of floor(n / 64) units
+    expect(calls.filter(([step]) => step === 0).map(([, b, e]) => e - b)).toEqual([...Array(66).fill(15), 10]);
+    expect(calls.filter(([step]) => step === 2).map(([, b, e]) => e - b)).toEqual(Array(67).fill(3).slice(0, 66).concat([2]));
+  });
+
+  test('after quit, the units of a run in flight are skipped', () => {
+    const { main, worker, calls } = pair([4]);
+    main.beginRun();
+    main.quit();
+    expect(worker.work(0)).toBe(true);
+    expect(calls).toEqual([]);
+  });
+});
