@@ -6,7 +6,9 @@
 import binaryen from 'binaryen';
 import { CompileError } from '@tensorc/ir';
 import { emitGather, emitSoftmax } from './emit-kernels.js';
-import { emitGemm, gemmUnits } from './emit-gemm.js';
+import { emitGemm } from './emit-gemm.js';
+import { emitDepthwise } from './emit-depthwise.js';
+import { kernelUnits } from './unit-kernels.js';
 import { emitArgReduce, emitGatherElements } from './emit-index-kernels.js';
 import { emitTopK } from './emit-topk.js';
 import { emitCumulative } from './emit-cumulative.js';
@@ -75,6 +77,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
           case 'scatter': emitScatter(m, k, address); break;
           case 'gather_nd': emitGatherNd(m, k, address); break;
           case 'layernorm': emitLayerNorm(m, k, address); break;
+          case 'depthwise': emitDepthwise(m, math, k, address, { relaxed, exactMath: opts.exactMath ?? false }); break;
           case 'if': case 'loop': emitControl(m, k, address, emitKernel, callKernel); break;
         }
       } catch (e) {
@@ -84,7 +87,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
       }
     };
     // A GEMM takes a unit range; elsewhere (run, serial steps, If/Loop regions) it gets all of its units.
-    const callKernel = (k: Kernel) => m.call(k.name, k.kind === 'gemm' ? [m.i32.const(0), m.i32.const(gemmUnits(k).total), m.i32.const(0)] : [], binaryen.none);
+    const callKernel = (k: Kernel) => m.call(k.name, kernelUnits(k) !== undefined ? [m.i32.const(0), m.i32.const(kernelUnits(k)!), m.i32.const(0)] : [], binaryen.none);
     const callWhole = (i: number) => callKernel(layout.kernels[i]!);
     for (const k of layout.kernels) emitKernel(k);
     m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((_, i) => callWhole(i))));

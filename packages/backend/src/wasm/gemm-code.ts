@@ -5,18 +5,21 @@
 // ragged right edge. Register budget (V8 keeps 15 xmm): 4x8 and 2x16 tiles fit, 1x32 streams B from memory.
 
 import binaryen from 'binaryen';
-import { type MathImports, emitScalar } from './emit-scalar.js';
-import { emitLoad } from './emit-nest.js';
+import type { MathImports } from './emit-scalar.js';
 import { forLoop } from './emit-kernels.js';
 import type { GemmKernel } from './kernel-plan.js';
-import { elementBytes } from './memory-plan.js';
-import { emitVectorEpilogue, vectorizableEpilogue } from './emit-vector-epilogue.js';
+import { EpilogueAt } from './epilogue-at.js';
 
 export type E = binaryen.ExpressionRef;
 
 // binaryen.js exposes relaxed SIMD only through its C API (no typed builder yet).
 const simdTernary = (binaryen as unknown as { _BinaryenSIMDTernary(module: number, op: number, a: E, b: E, c: E): E })._BinaryenSIMDTernary;
 const RELAXED_MADD_F32X4 = (binaryen as unknown as { RelaxedMaddVecF32x4: number }).RelaxedMaddVecF32x4;
+
+/** acc + a * b on f32x4: one relaxed fused multiply-add (one rounding on FMA hardware), or mul then add. */
+export function madd(m: binaryen.Module, relaxed: boolean, acc: E, a: E, b: E): E {
+  return relaxed ? simdTernary(m.ptr, RELAXED_MADD_F32X4, a, b, acc) : m.f32x4.add(acc, m.f32x4.mul(a, b));
+}
 
 export interface GemmCodeOptions {
   /** Use f32x4.relaxed_madd (one rounding on FMA hardware) instead of mul + add. */
@@ -46,6 +49,7 @@ export class GemmCode {
   readonly av: number;
   /** The epilogue runs on the f32x4 accumulators (else per element after the store). */
   readonly vectorEpilogue: boolean;
+  private readonly epi: EpilogueAt;
   /** Bytes B's pointer advances per step of k: a packed or gathered panel row, or a row of row-major B. */
   readonly bStep: number;
 
@@ -57,7 +61,8 @@ export class GemmCode {
     this.acc = Array.from({ length: 8 }, () => this.local(binaryen.v128));
     this.bv = Array.from({ length: 4 }, () => this.local(binaryen.v128));
     this.av = this.local(binaryen.v128);
-    this.vectorEpilogue = k.epilogue !== null && vectorizableEpilogue(k.epilogue, k.epilogueOperands.map((o) => o.col), opts.exactMath);
+    this.epi = new EpilogueAt(m, math, address, k.epilogue, k.epilogueOperands, opts.exactMath);
+    this.vectorEpilogue = this.epi.onVectors;
     this.bStep = k.bPacked || k.bImplicit ? 32 : k.bRow * 4;
   }
 
@@ -78,8 +83,7 @@ export class GemmCode {
 
   /** acc + a * b, as one relaxed fused multiply-add or as mul then add. */
   madd(acc: E, a: E, b: E): E {
-    const m = this.m;
-    return this.opts.relaxed ? simdTernary(m.ptr, RELAXED_MADD_F32X4, a, b, acc) : m.f32x4.add(acc, m.f32x4.mul(a, b));
+    return madd(this.m, this.opts.relaxed, acc, a, b);
   }
 
   /** Byte address of C[row][col] in batch q. */
@@ -132,17 +136,7 @@ export class GemmCode {
 
   /** The f32x4 to store for accumulator `accLocal` at (row, col + colOffset): the epilogue applied when it runs on vectors. */
   vectorOut(row: () => E, col: () => E, colOffset: number, accLocal: number): E {
-    const { m, k, c, I } = this;
-    if (!this.vectorEpilogue) return this.V(accLocal);
-    return emitVectorEpilogue(m, k.epilogue!, {
-      acc: () => this.V(accLocal),
-      arg: (n) => {
-        const o = k.epilogueOperands[n - 2]!;
-        const el = m.i32.add(m.i32.add(m.i32.add(c(o.base + colOffset * o.col), m.i32.mul(I(this.q), c(o.batch))), m.i32.mul(row(), c(o.row))), m.i32.mul(col(), c(o.col)));
-        const ptr = m.i32.add(c(this.address(o.buffer)), m.i32.shl(el, c(2)));
-        return o.col === 0 ? m.v128.load32_splat(0, 4, ptr) : m.v128.load(0, 4, ptr);
-      },
-    });
+    return this.epi.vector({ batch: () => this.I(this.q), row, col }, colOffset, () => this.V(accLocal));
   }
 
   /** Stores a whole R x 8P tile at rows i.., columns j + 8p; a scalar epilogue then runs over its elements. */
@@ -195,20 +189,7 @@ export class GemmCode {
 
   /** The float32 epilogue of one element whose product is `acc`, its operands read at (row, col) of batch q. */
   scalarEpilogue(acc: () => E, row: () => E, col: () => E): E {
-    const { m, k, c, I } = this;
-    const ops = k.epilogueOperands;
-    const env = {
-      argTypes: ['float32', 'float32', ...ops.map((o) => o.dtype)],
-      accDtype: 'float32' as const,
-      acc,
-      arg: (n: number) => {
-        const o = ops[n - 2];
-        if (!o) return m.unreachable();
-        const el = m.i32.add(m.i32.add(m.i32.add(c(o.base), m.i32.mul(I(this.q), c(o.batch))), m.i32.mul(row(), c(o.row))), m.i32.mul(col(), c(o.col)));
-        return emitLoad(m, o.dtype, m.i32.add(c(this.address(o.buffer)), m.i32.mul(el, c(elementBytes(o.dtype)))));
-      },
-    };
-    return emitScalar(m, this.math, k.epilogue!, env as never);
+    return this.epi.scalar({ batch: () => this.I(this.q), row, col }, acc);
   }
 
   /** Element (i, j) as a scalar dot product (row-major B only: its ragged right edge). */

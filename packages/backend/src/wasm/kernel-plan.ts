@@ -103,6 +103,38 @@ export interface GemmKernel {
   readonly epilogueOperands: readonly { readonly buffer: ValueId; readonly dtype: DType; readonly base: number; readonly batch: number; readonly row: number; readonly col: number }[];
 }
 
+/**
+ * A convolution with one input channel per group (depthwise; `mult` output channels per input channel),
+ * computed directly on f32x4 along output rows: out[n, m, oh, ow] = epilogue(sum over kh, kw of
+ * x[n, m / mult, oh*sh + kh*dh, ow*sw + kw*dw] * w[m, kh, kw]) with x's element (0, 0) of channel c at
+ * `base` + c*plane and rows `rowLen` apart (the input in place, or its zero-bordered copy); emit-depthwise.ts.
+ */
+export interface DepthwiseConvKernel {
+  readonly kind: 'depthwise';
+  readonly name: string;
+  readonly x: ValueId;
+  readonly w: ValueId;
+  readonly out: ValueId;
+  readonly batch: number;
+  /** Input channels (= groups) and output channels per input channel. */
+  readonly channels: number;
+  readonly mult: number;
+  readonly oh: number;
+  readonly ow: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly rowLen: number;
+  readonly plane: number;
+  readonly base: number;
+  readonly epilogue: ScalarExpr | null;
+  /** Element strides of each epilogue operand per (image, output channel, output position oh*ow + ow). */
+  readonly epilogueOperands: GemmKernel['epilogueOperands'];
+}
+
 /** out[i] = x[i with coordinate `axis` replaced by idx[i]] (normalized, range-checked). */
 export interface GatherElementsKernel {
   readonly kind: 'gather_elements';
@@ -262,7 +294,7 @@ export interface LoopKernel {
   readonly slots: readonly ValueId[];
 }
 
-export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
+export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | DepthwiseConvKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
   | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel | IfKernel | LoopKernel;
 
 export interface KernelPlan {

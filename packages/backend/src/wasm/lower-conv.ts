@@ -3,10 +3,11 @@
 // gathers each 8-column panel of B (eight output positions x the C*KH*KW window offsets, from a table) from
 // the input into a per-worker scratch slot (gemm-gather.ts); an input whose windows reach into the padding is
 // first copied into a zero-bordered buffer. Grouped convolutions of one image are a batch of GEMMs, one per
-// group. A 2x2 stride-2 max pool reading the convolution alone is fused into it (gemm-pool.ts).
+// group; depthwise ones (one input channel per group) a direct kernel (emit-depthwise.ts). A 2x2 stride-2
+// max pool reading the convolution alone is fused into its GEMM (gemm-pool.ts).
 
 import { type AffineExpr, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg } from '@tensorc/ir';
-import type { GemmKernel, LoopNestKernel } from './kernel-plan.js';
+import type { DepthwiseConvKernel, GemmKernel, LoopNestKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { SCRATCH_WORKERS, scratchSlotBytes } from './emit-gemm.js';
 
@@ -17,8 +18,8 @@ const isAffine = (e: AffineExpr | undefined, terms: readonly (readonly [number, 
   e.terms.length === terms.length && terms.every(([idx, coeff]) => e.terms.some((t) => t.idx === idx && t.coeff === coeff));
 
 export interface ConvLowering {
-  /** Kernels in order, each with a name suffix ("pad", "conv_gemm"). */
-  readonly kernels: readonly { readonly kernel: Omit<LoopNestKernel, 'name'> | Omit<GemmKernel, 'name'>; readonly suffix: string }[];
+  /** Kernels in order, each with a name suffix ("pad", "conv_gemm", "conv_pool_gemm", "depthwise"). */
+  readonly kernels: readonly { readonly kernel: Omit<LoopNestKernel, 'name'> | Omit<GemmKernel, 'name'> | Omit<DepthwiseConvKernel, 'name'>; readonly suffix: string }[];
   readonly newTypes: readonly (readonly [ValueId, TensorType])[];
   /** Constants made at compile time (the implicit GEMM's offset table). */
   readonly derived: readonly (readonly [ValueId, HostTensor])[];
@@ -112,13 +113,18 @@ export function findConvPools(g: Graph, uses: ReadonlyMap<ValueId, number>): Map
   return pools;
 }
 
-/** Weights may be constants or run-time values: the GEMM reads them in place as its [M, C*KH*KW] A matrix. */
-export function asConvGemm(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
+/**
+ * The kernels of convolution `n` (the implicit GEMM, or the depthwise kernel), or undefined when it is not a
+ * float32 2-D convolution they take. `pool`: a max pool findConvPools found reading it, fused when it can be.
+ * Weights may be constants or run-time values: they are read in place ([M, C*KH*KW]).
+ */
+export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
   fresh: () => ValueId, pool?: Node): ConvLowering | undefined {
   const cg = convGeometry(n, out, tt);
-  // Depthwise-like convolutions (one input channel per group) are no GEMM; several images of a grouped
-  // convolution would need the weights' batch to wrap around.
-  if (!cg || cg.Cg === 1 && cg.G > 1 || (cg.G > 1 && cg.N > 1)) return undefined;
+  if (!cg) return undefined;
+  if (cg.Cg === 1 && cg.G > 1) return depthwise(n, cg, out, tt, fresh);
+  // several images of a grouped convolution would need the weights' batch to wrap around: a loop nest
+  if (cg.G > 1 && cg.N > 1) return undefined;
   const { N, G, Mg, OH, OW, Cg, KH, KW, sh, sw, dh, dw } = cg;
   const K = Cg * KH * KW;
   const grouped = G > 1;
@@ -151,4 +157,22 @@ export function asConvGemm(n: Node, out: TensorType & { shape: readonly number[]
     },
   });
   return { kernels, newTypes, derived: [[table, { dtype: 'int32', shape: [K], data: offsets }]], ...(pooled ? { fusedPool: pool } : {}) };
+}
+
+function depthwise(n: Node, cg: ConvGeometry, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, fresh: () => ValueId): ConvLowering | undefined {
+  // output [N, G, mult, OH, OW]: the epilogue's rows are the output channels (g, m'), its columns (oh, ow)
+  const epi = gemmEpilogue(n, out.shape, { batch: [0], row: [1, 2], col: [3, 4] }, tt);
+  if (!epi) return undefined;
+  const source = convSource(cg, n.inputs[0]!, fresh);
+  const kernel: Omit<DepthwiseConvKernel, 'name'> = {
+    ...epi,
+    kind: 'depthwise', x: source.src, w: n.inputs[1]!, out: n.outputs[0]!.id, batch: cg.N, channels: cg.G, mult: cg.Mg,
+    oh: cg.OH, ow: cg.OW, kh: cg.KH, kw: cg.KW, sh: cg.sh, sw: cg.sw, dh: cg.dh, dw: cg.dw,
+    rowLen: source.rowLen, plane: source.plane, base: source.base,
+  };
+  return {
+    kernels: [...(source.kernel ? [{ kernel: source.kernel, suffix: 'pad' }] : []), { kernel, suffix: 'depthwise' }],
+    newTypes: source.type ? [source.type] : [],
+    derived: [],
+  };
 }

@@ -7,7 +7,7 @@ import {
   type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, isStaticShape, useCounts,
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
-import { asConvGemm, findConvPools } from './lower-conv.js';
+import { findConvPools, lowerConv } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { findLayerNorms } from './lower-layernorm.js';
 import { lowerBitcast } from './lower-bitcast.js';
@@ -117,7 +117,7 @@ export function lowerGraph(g: Graph): LowerResult {
         aliases.set(out, n.inputs[0]!);
         break;
       case 'contract': {
-        const cv = asConvGemm(n, t, tt, () => nextId++, convPools.get(out));
+        const cv = lowerConv(n, t, tt, () => nextId++, convPools.get(out));
         if (cv) {
           if (cv.fusedPool) fusedPools.add(cv.fusedPool.outputs[0]!.id);
           for (const [id, ty] of cv.newTypes) types.set(id, ty);

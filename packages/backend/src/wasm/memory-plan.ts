@@ -91,6 +91,7 @@ export function kernelReads(k: Kernel): ValueId[] {
     case 'scatter': return [k.data, k.indices, k.updates];
     case 'gather_nd': return [k.input, k.indices];
     case 'gemm': return [k.a, k.b, ...(k.bImplicit ? [k.bImplicit.table] : []), ...k.epilogueOperands.map((o) => o.buffer)];
+    case 'depthwise': return [k.x, k.w, ...k.epilogueOperands.map((o) => o.buffer)];
     case 'if': case 'loop': return [...k.reads, ...k.regions.flat().flatMap(kernelReads)];
   }
 }

@@ -1,11 +1,11 @@
-// How a model's kernels are split into the runtime's parallel steps (manifest `parallel`): a large GEMM is a
-// step of its own whose iterations are its work units (row strips or column panels, see emit-gemm.ts); a
+// How a model's kernels are split into the runtime's parallel steps (manifest `parallel`): a large GEMM or
+// depthwise convolution is a step of its own whose iterations are its work units (unit-kernels.ts); a
 // large loop nest is a step of NEST_CHUNKS iterations, each a copy of the nest over a slice of its first
 // non-trivial output loop (disjoint outputs, so the slices need no synchronization); consecutive other
 // kernels share one serial step, so a run of small kernels costs one barrier, not many.
 
-import { gemmUnits } from './emit-gemm.js';
 import type { Kernel, LoopNestKernel } from './kernel-plan.js';
+import { kernelMacs, kernelUnits } from './unit-kernels.js';
 
 /** Slices of a parallel loop nest: enough for the workers to balance, few enough to keep the code small. */
 export const NEST_CHUNKS = 8;
@@ -55,8 +55,9 @@ export function sliceNest(k: LoopNestKernel, n: number, minPoints: number): Loop
   return slices;
 }
 
-function isParallelGemm(k: Kernel, minMacs: number): boolean {
-  return k.kind === 'gemm' && gemmUnits(k).total > 1 && k.batch * k.m * k.n * k.k >= minMacs;
+/** A GEMM or depthwise convolution of two or more units and at least `minMacs` multiply-adds. */
+function isParallelUnits(k: Kernel, minMacs: number): boolean {
+  return (kernelUnits(k) ?? 0) > 1 && kernelMacs(k) >= minMacs;
 }
 
 /**
@@ -70,9 +71,9 @@ export function planSteps(kernels: readonly Kernel[], minWork?: number): StepPla
   let serial: number[] = [];
   const flush = () => { if (serial.length > 0) steps.push({ kernels: serial, iterations: 1 }); serial = []; };
   kernels.forEach((k, i) => {
-    if (k.kind === 'gemm' && isParallelGemm(k, minMacs)) {
+    if (isParallelUnits(k, minMacs)) {
       flush();
-      steps.push({ kernels: [i], iterations: gemmUnits(k).total });
+      steps.push({ kernels: [i], iterations: kernelUnits(k)! });
       return;
     }
     const slices = k.kind === 'nest' ? sliceNest(k, NEST_CHUNKS, minPoints) : undefined;

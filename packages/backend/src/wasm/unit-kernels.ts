@@ -1,0 +1,21 @@
+// Kernels whose function takes a range of independent work units and a worker, `(begin, end, worker)`:
+// the GEMM (row strips or column panels) and the depthwise convolution (output planes). `run` calls them
+// with every unit; a threaded variant gives each a parallel step of its own when the work is large enough.
+
+import { depthwiseUnits } from './emit-depthwise.js';
+import { gemmUnits } from './emit-gemm.js';
+import type { Kernel } from './kernel-plan.js';
+
+/** The unit count of a unit-range kernel, undefined for the other kernels (they take no arguments). */
+export function kernelUnits(k: Kernel): number | undefined {
+  if (k.kind === 'gemm') return gemmUnits(k).total;
+  if (k.kind === 'depthwise') return depthwiseUnits(k);
+  return undefined;
+}
+
+/** Multiply-adds of a unit-range kernel (0 for others): what decides whether splitting it pays. */
+export function kernelMacs(k: Kernel): number {
+  if (k.kind === 'gemm') return k.batch * k.m * k.n * k.k;
+  if (k.kind === 'depthwise') return depthwiseUnits(k) * k.oh * k.ow * k.kh * k.kw;
+  return 0;
+}
