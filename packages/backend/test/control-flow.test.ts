@@ -3,12 +3,13 @@
 // variants have a parallel step): run-time conditions both ways, branches yielding outer values and
 // constants, loops by trip count / condition / both, zero iterations, carried values swapped and passed
 // through, scan outputs, the iteration number, a GEMM in a body, an If nested in a Loop, a Loop in a Loop, a
-// Scan in a Loop; and the typed refusals.
+// Scan in a Loop; the typed refusals; a loop that never stops traps.
 
 import { describe, expect, it } from 'vitest';
 import {
   CompileError, GraphBuilder, type HostTensor, type Region, type ValueId, type ValueType, arg, bin, cast, lit, tensorType,
 } from '@tensorc/ir';
+import { InferenceSession, Tensor } from '@tensorc/runtime';
 import { compileGraph } from '../src/index.js';
 import { expectAllFlavoursAgree } from './variants-harness.js';
 
@@ -212,5 +213,20 @@ describe('If and Loop in the wasm backend', () => {
     refuse((b) => scanLoop(b, true, false, 'T'), /loop scan output 0 has shape \[T,2\]: its row count is the run-time iteration count/);
     refuse((b) => scanLoop(b, true, false, 3), /loop scan outputs need a trip count known at compile time/);
     refuse((b) => scanLoop(b, false, true, 3), /body's condition may stop the loop early/);
+  });
+
+  it('a loop that never stops traps after the interpreter\'s iteration cap instead of hanging', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', F([2]));
+    const body = bodyLoop(b, [F([2])], ([, c, s]) => [c!, s!]);
+    const go = b.constant({ dtype: 'bool', shape: [], data: Float64Array.of(1) });
+    b.output('s', b.add({ kind: 'loop', hasMaxTrip: false, hasCond: true, body }, [go, x], [F([2])])[0]!);
+    const art = compileGraph(b.build(), { threads: false, relaxedSimd: false });
+    const s = await InferenceSession.create(art);
+    try {
+      await expect(s.run({ x: new Tensor('float32', Float32Array.of(1, 2), [2]) })).rejects.toThrow(/unreachable/);
+    } finally {
+      await s.release();
+    }
   });
 });
