@@ -8,6 +8,8 @@ import { CompileError } from '@tensorc/ir';
 import { emitGather, emitSoftmax } from './emit-kernels.js';
 import { emitGemm } from './emit-gemm.js';
 import { emitDepthwise } from './emit-depthwise.js';
+import { emitAttention } from './emit-attention.js';
+import { emitAttentionExact } from './emit-attention-exact.js';
 import { kernelUnits } from './unit-kernels.js';
 import { emitArgReduce, emitGatherElements } from './emit-index-kernels.js';
 import { emitTopK } from './emit-topk.js';
@@ -78,6 +80,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
           case 'gather_nd': emitGatherNd(m, k, address); break;
           case 'layernorm': emitLayerNorm(m, k, address); break;
           case 'depthwise': emitDepthwise(m, math, k, address, { relaxed, exactMath: opts.exactMath ?? false }); break;
+          case 'attention': if (opts.exactMath) emitAttentionExact(m, math, k, address); else emitAttention(m, math, k, address, relaxed); break;
           case 'if': case 'loop': emitControl(m, k, address, emitKernel, callKernel); break;
         }
       } catch (e) {

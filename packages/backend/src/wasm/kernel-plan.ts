@@ -4,6 +4,7 @@
 // kernels of their regions.
 
 import type { DType, Reducer, ScalarExpr, ScatterReduction, ValueId } from '@tensorc/ir';
+import type { AttentionKernel } from './lower-attention.js';
 
 /** One operand of a loop nest: element address = base + sum(loopIndex[l] * strides[l]). */
 export interface NestOperand {
@@ -295,7 +296,7 @@ export interface LoopKernel {
 }
 
 export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | DepthwiseConvKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
-  | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel | IfKernel | LoopKernel;
+  | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel | IfKernel | LoopKernel | AttentionKernel;
 
 export interface KernelPlan {
   readonly kernels: readonly Kernel[];

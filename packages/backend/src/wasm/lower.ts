@@ -8,6 +8,7 @@ import {
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
 import { findConvPools, lowerConv } from './lower-conv.js';
+import { lowerAttention } from './lower-attention.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { findLayerNorms } from './lower-layernorm.js';
 import { lowerBitcast } from './lower-bitcast.js';
@@ -270,6 +271,12 @@ export function lowerGraph(g: Graph): LowerResult {
         for (const [id, ty] of bc.newTypes) types.set(id, ty);
         for (const { kernel, suffix } of bc.kernels) kernels.push({ ...kernel, name: `k${count++}_${suffix}` });
         if (bc.aliasOf !== undefined) aliases.set(out, bc.aliasOf);
+        break;
+      }
+      case 'attention': {
+        const at = lowerAttention(n, t, tt, () => nextId++, `k${count++}_attention`);
+        for (const [id, ty] of at.newTypes) types.set(id, ty);
+        kernels.push(at.kernel);
         break;
       }
       default:

@@ -75,6 +75,7 @@ function rootOf(aliases: ReadonlyMap<ValueId, ValueId>, id: ValueId): ValueId {
 export function kernelWrites(k: Kernel): ValueId[] {
   if (k.kind === 'topk') return [k.out, k.indicesOut];
   if (k.kind === 'gemm' && k.bScratch !== undefined) return [k.out, k.bScratch];
+  if (k.kind === 'attention') return [k.out.buffer, k.scratch];
   // Control ops write their regions' values too: all are placed at the op, live for the whole of it.
   if (k.kind === 'if' || k.kind === 'loop') return [...k.slots, ...k.regions.flat().flatMap(kernelWrites)];
   return [k.out];
@@ -92,6 +93,7 @@ export function kernelReads(k: Kernel): ValueId[] {
     case 'gather_nd': return [k.input, k.indices];
     case 'gemm': return [k.a, k.b, ...(k.bImplicit ? [k.bImplicit.table] : []), ...k.epilogueOperands.map((o) => o.buffer)];
     case 'depthwise': return [k.x, k.w, ...k.epilogueOperands.map((o) => o.buffer)];
+    case 'attention': return [k.q.buffer, k.k.buffer, k.v.buffer, ...k.extras.map((o) => o.buffer)];
     case 'if': case 'loop': return [...k.reads, ...k.regions.flat().flatMap(kernelReads)];
   }
 }

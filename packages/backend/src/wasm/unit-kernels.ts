@@ -1,8 +1,10 @@
 // Kernels whose function takes a range of independent work units and a worker, `(begin, end, worker)`:
-// the GEMM (row strips or column panels) and the depthwise convolution (output planes). `run` calls them
-// with every unit; a threaded variant gives each a parallel step of its own when the work is large enough.
+// the GEMM (row strips or column panels), the depthwise convolution (output planes) and attention (blocks of
+// query rows, lower-attention.ts). `run` calls them with every unit; a threaded variant gives each a parallel
+// step of its own when the work is large enough.
 
 import { depthwiseUnits } from './emit-depthwise.js';
+import { attentionMacs, attentionUnits } from './lower-attention.js';
 import { gemmUnits } from './emit-gemm.js';
 import type { Kernel } from './kernel-plan.js';
 
@@ -10,6 +12,7 @@ import type { Kernel } from './kernel-plan.js';
 export function kernelUnits(k: Kernel): number | undefined {
   if (k.kind === 'gemm') return gemmUnits(k).total;
   if (k.kind === 'depthwise') return depthwiseUnits(k);
+  if (k.kind === 'attention') return attentionUnits(k);
   return undefined;
 }
 
@@ -17,5 +20,6 @@ export function kernelUnits(k: Kernel): number | undefined {
 export function kernelMacs(k: Kernel): number {
   if (k.kind === 'gemm') return k.batch * k.m * k.n * k.k;
   if (k.kind === 'depthwise') return depthwiseUnits(k) * k.oh * k.ow * k.kh * k.kw;
+  if (k.kind === 'attention') return attentionMacs(k);
   return 0;
 }

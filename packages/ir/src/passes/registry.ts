@@ -33,7 +33,7 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
  * fuse QKᵀ -> softmax -> PV into one attention op.
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
-  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldMovementIntoContractPass, dcePass,
+  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldMovementIntoContractPass, recognizeAttentionPass, dcePass,
 ];
 
 /** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */
