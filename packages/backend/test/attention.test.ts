@@ -10,7 +10,8 @@ import {
   CompileError, GraphBuilder, type Graph, type HostTensor, OPTIMIZE_PIPELINE, type ScalarExpr, type ValueId, acc, affine, arg, bin, dimExpr, lit, passByName,
   runPipeline, select, tensorType,
 } from '@tensorc/ir';
-import { compileGraph } from '../src/index.js';
+import { compileGraph, lowerGraph } from '../src/index.js';
+import type { AttentionKernel } from '../src/wasm/lower-attention.js';
 import { expectAllFlavoursAgree } from './variants-harness.js';
 import { attentionParams, buildAttention } from '../../ir/test/attention-arbitraries.js';
 import fc from 'fast-check';
@@ -21,7 +22,12 @@ const rnd = (shape: number[], s: number, scale = 2): HostTensor => ({
 });
 const d = (i: number) => dimExpr(i);
 
-interface Spec { batch: number; heads: number; sq: number; sk: number; depth: number; features: number; mask?: 'add' | 'causal' | 'pad'; scale?: number }
+interface Spec {
+  batch: number; heads: number; sq: number; sk: number; depth: number; features: number; scale?: number;
+  /** add: a float input with -inf entries; causal: a constant bool (masked_fill), masked where key - query > diag;
+   * causal-add: the same as a constant 0 / -inf addend; scattered: a constant bool without a diagonal; pad: key padding input */
+  mask?: 'add' | 'causal' | 'causal-add' | 'scattered' | 'pad'; diag?: number;
+}
 
 /**
  * Attention over q [B, Sq, H, D], k [B, Sk, H, D], v [B, Sk, H, F] into [B, Sq, H, F] (heads read through
@@ -44,10 +50,15 @@ function attentionGraph(s: Spec): { graph: Graph; feeds: Record<string, HostTens
     feeds['mask'] = { ...rnd([s.sq, s.sk], 4), data: Float64Array.from(rnd([s.sq, s.sk], 4).data as Float64Array, (x, i) => (i % 7 === 3 ? -Infinity : x)) };
     maps.push([d(1), d(4)]);
     epi = bin('add', scaled, arg(3));
-  } else if (s.mask === 'causal') {
-    inputs.push(b.constant({ dtype: 'bool', shape: [s.sq, s.sk], data: Float64Array.from({ length: s.sq * s.sk }, (_, i) => (i % s.sk > Math.floor(i / s.sk) ? 1 : 0)) }));
+  } else if (s.mask === 'causal' || s.mask === 'scattered') {
+    const masked = (i: number) => (s.mask === 'causal' ? i % s.sk - Math.floor(i / s.sk) > (s.diag ?? 0) : (i * 7) % 5 === 1);
+    inputs.push(b.constant({ dtype: 'bool', shape: [s.sq, s.sk], data: Float64Array.from({ length: s.sq * s.sk }, (_, i) => (masked(i) ? 1 : 0)) }));
     maps.push([d(1), d(4)]);
     epi = select(arg(3), lit(-Infinity, 'float32'), scaled);
+  } else if (s.mask === 'causal-add') {
+    inputs.push(b.constant({ dtype: 'float32', shape: [s.sq, s.sk], data: Float64Array.from({ length: s.sq * s.sk }, (_, i) => (i % s.sk - Math.floor(i / s.sk) > (s.diag ?? 0) ? -Infinity : 0)) }));
+    maps.push([d(1), d(4)]);
+    epi = bin('add', scaled, arg(3));
   } else if (s.mask === 'pad') {
     // key padding per batch; batch 0 masks every key, so its rows are NaN as in the reference
     inputs.push(b.input('pad', f32(s.batch, s.sk)));
@@ -69,6 +80,10 @@ describe('fused attention kernel vs the interpreter', () => {
       { batch: 1, heads: 2, sq: 1, sk: 1, depth: 8, features: 5, scale: 1 },
       { batch: 1, heads: 1, sq: 1, sk: 300, depth: 32, features: 7 },
       { batch: 3, heads: 2, sq: 6, sk: 6, depth: 3, features: 2, mask: 'pad' },
+      { batch: 1, heads: 2, sq: 40, sk: 150, depth: 16, features: 8, mask: 'causal', diag: 70 },
+      { batch: 2, heads: 1, sq: 37, sk: 37, depth: 8, features: 8, mask: 'causal', diag: -2 }, // rows 0, 1 wholly masked: NaN
+      { batch: 1, heads: 2, sq: 70, sk: 70, depth: 16, features: 16, mask: 'causal-add' },
+      { batch: 1, heads: 1, sq: 19, sk: 80, depth: 8, features: 4, mask: 'scattered' },
     ];
     for (const s of specs) {
       const { graph, feeds } = attentionGraph(s);
@@ -106,6 +121,19 @@ describe('fused attention kernel vs the interpreter', () => {
     }
     expect(runs).toBe(24);
   }, 240_000);
+
+  it('constant causal masks: lanes from indices, blocks above the diagonal skipped only when they are -inf for any q·k', () => {
+    const kernelOf = (s: Spec) => lowerGraph(runPipeline(attentionGraph(s).graph, OPTIMIZE_PIPELINE).graph).kernels.find((x) => x.kind === 'attention') as AttentionKernel;
+    const base = { batch: 1, heads: 2, sq: 100, sk: 100, depth: 8, features: 8 };
+    const masked = kernelOf({ ...base, mask: 'causal', diag: 3 });
+    expect(masked.extras[0]!.pattern).toEqual({ kind: 'causal', offset: 3, below: 0, above: 1 });
+    expect(masked.skipAbove).toBe(3);
+    // 0 / -inf added: q·k = NaN or +inf would give NaN there, so nothing is skipped (the lanes still need no loads)
+    const added = kernelOf({ ...base, mask: 'causal-add' });
+    expect(added.extras[0]!.pattern).toEqual({ kind: 'causal', offset: 0, below: 0, above: -Infinity });
+    expect(added.skipAbove).toBeUndefined();
+    expect(kernelOf({ ...base, mask: 'scattered' }).extras[0]!.pattern).toBeUndefined();
+  });
 
   it('refuses attention it has no kernel for with a typed error naming the node', () => {
     const b = new GraphBuilder();

@@ -22,7 +22,7 @@ function data(shape: readonly number[], seed: number, pick?: (i: number) => numb
   return { dtype: 'float32', shape, data: Float64Array.from({ length: n }, (_, i) => pick?.(i) ?? Math.fround(Math.sin((i + 1) * 1.37 + seed * 2.9) * 2)) };
 }
 
-export const attentionParams = fc.record({
+export const attentionParams: fc.Arbitrary<AttentionParams> = fc.record({
   batch: fc.integer({ min: 1, max: 2 }),
   heads: fc.integer({ min: 1, max: 3 }),
   sq: fc.integer({ min: 1, max: 5 }),
@@ -34,7 +34,16 @@ export const attentionParams = fc.record({
   seed: fc.integer({ min: 0, max: 1000 }),
 });
 
-export type AttentionParams = fc.RecordValue<typeof attentionParams> extends infer T ? T : never;
+export interface AttentionParams {
+  readonly batch: number; readonly heads: number; readonly sq: number; readonly sk: number; readonly d: number;
+  /** 0 PyTorch multi-head, 1 [B,H,S,D] inputs, 2 einsum merged heads, 3 scores as K·Qᵀ, 4 slices of a fused projection */
+  readonly layout: number;
+  /** 0 none, 1 Mul, 2 Div */
+  readonly scale: number;
+  /** 0 none, 1 additive input, 2 causal bool constant (where), 3 key padding input, 4 causal from iota */
+  readonly mask: number;
+  readonly seed: number;
+}
 
 export function buildAttention(p: AttentionParams): AttentionCase {
   const { batch: B, heads: H, d: D, seed } = p;

@@ -17,7 +17,6 @@ import { type MathImports, emitScalar } from './emit-scalar.js';
 import { emitVectorEpilogue, vectorizableScalar } from './emit-vector-epilogue.js';
 import { ATTENTION_KEY_BLOCK as KB, ATTENTION_ROW_BLOCK as R, type AttentionKernel, type AttentionOperand } from './lower-attention.js';
 import { elementBytes } from './memory-plan.js';
-import { VECTOR_MATH } from './wasm-vector-math.js';
 
 type E = binaryen.ExpressionRef;
 
@@ -42,10 +41,11 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
   const v128 = () => local(binaryen.v128);
   const worker = 2;
   const [u, rest, idx, r0, nr, nr8, slot, j0, kb, jj, rg, dd, e, pk, pq, pe, pv, g] = Array.from({ length: 18 }, i32);
-  const [qB, kB, vB, oB] = [i32(), i32(), i32(), i32()];
+  const [qB, kB, vB, oB, ke] = [i32(), i32(), i32(), i32(), i32()];
   const eB = k.extras.map(() => i32());
   const acc = Array.from({ length: 8 }, v128);
   const [qa, qb, ks, sv, vm, vn, va, vs] = Array.from({ length: 8 }, v128);
+  const [ex, en, et] = [v128(), v128(), v128()];
   let labels = 0;
   const label = (s: string) => `${s}${labels++}`;
   const I = (x: number) => m.local.get(x, binaryen.i32);
@@ -54,7 +54,23 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
   const add = (a: E, b: E) => m.i32.add(a, b);
   const mul = (a: E, x: number) => (x === 1 ? a : m.i32.mul(a, c(x)));
   const splat = (x: number) => m.f32x4.splat(m.f32.const(x));
-  const vexp = (x: E) => m.call(VECTOR_MATH.exp, [x], binaryen.v128);
+  /**
+   * exp(x) for x <= 0 or NaN (every exponent the online softmax takes), inline: no call, no spills. Range
+   * reduction by ln2 (two-part constant), degree-7 Taylor polynomial (a few ulp), 2^n added to the exponent
+   * bits; x < -86 gives 0 exactly (so exp(-inf) = 0; dropping terms below 5e-38 is far under float32
+   * resolution of any sum holding exp(0) = 1), NaN stays NaN.
+   */
+  const vexp = (x: E): E => {
+    let poly: E = splat(1 / 5040);
+    for (const cf of [1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1]) poly = madd(m, relaxed, splat(cf), V(et), poly);
+    return m.block(null, [
+      m.local.set(ex, x),
+      m.local.set(et, m.f32x4.max(V(ex), splat(-86))),
+      m.local.set(en, m.f32x4.nearest(m.f32x4.mul(V(et), splat(Math.LOG2E)))),
+      m.local.set(et, m.f32x4.sub(m.f32x4.sub(V(et), m.f32x4.mul(V(en), splat(0.693359375))), m.f32x4.mul(V(en), splat(-2.12194440e-4)))),
+      m.v128.andnot(m.i32x4.add(poly, m.i32x4.shl(m.i32x4.trunc_sat_f32x4_s(V(en)), c(23))), m.f32x4.lt(V(ex), splat(-86))),
+    ], binaryen.v128);
+  };
   const loop = (name: string, i: number, from: E, to: () => E, step: number, body: E[]) => forLoop(m, label(name), i, from, to, step, body);
   /** A pointer plus a constant byte offset as a (pointer, immediate) pair (immediates cannot be negative). */
   const at = (ptr: E, off: number): [number, E] => (off >= 0 ? [off, ptr] : [0, add(ptr, c(off))]);
@@ -112,6 +128,14 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
   };
   const extraVector = (x: number, h: number, key: () => E): E => {
     const o = k.extras[x]!;
+    const lit32 = (v: number) => m.f32x4.splat(m.f32.const(v));
+    if (o.pattern?.kind === 'uniform') return lit32(o.pattern.value);
+    if (o.pattern?.kind === 'causal') {
+      // lanes whose key - row > offset take `above`: rows r0 + rg + 4h + lane
+      const rowsVec = m.i32x4.add(m.i32x4.splat(add(add(I(r0), I(rg)), c(4 * h))), m.v128.const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]));
+      const above = m.i32x4.gt_s(m.i32x4.sub(m.i32x4.splat(key()), rowsVec), m.i32x4.splat(c(o.pattern.offset)));
+      return m.v128.bitselect(lit32(o.pattern.above), lit32(o.pattern.below), above);
+    }
     const scalar = (lane: number) => (o.dtype === 'bool' ? m.i32.load8_u(0, 1, laneAddr(x, lane, h, key)) : m.f32.load(0, 4, laneAddr(x, lane, h, key)));
     let v: E;
     if (o.row === 0) v = o.dtype === 'bool' ? m.i32x4.splat(scalar(0)) : m.v128.load32_splat(0, 4, laneAddr(x, 0, h, key));
@@ -226,8 +250,14 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
     loop('vt', e, c(F4), () => c(F), 1, [loop('vh', rg, c(0), () => I(nr8), 8, pvTile(1))]),
   ];
 
-  const blocks = loop('kb', j0, c(0), () => c(k.keys), KB, [
-    m.local.set(kb, m.select(m.i32.lt_s(m.i32.sub(c(k.keys), I(j0)), c(KB)), m.i32.sub(c(k.keys), I(j0)), c(KB))),
+  // keys the unit reads: all, or (skipAbove) those on or below the diagonal for its last row
+  const keyEnd = k.skipAbove === undefined ? () => c(k.keys) : () => I(ke);
+  const setKeyEnd = k.skipAbove === undefined ? [] : [
+    m.local.set(ke, add(add(I(r0), I(nr)), c(k.skipAbove))),
+    m.local.set(ke, m.select(m.i32.lt_s(I(ke), c(k.keys)), I(ke), c(k.keys))),
+  ];
+  const blocks = loop('kb', j0, c(0), keyEnd, KB, [
+    m.local.set(kb, m.select(m.i32.lt_s(m.i32.sub(keyEnd(), I(j0)), c(KB)), m.i32.sub(keyEnd(), I(j0)), c(KB))),
     ...qk, softmax, ...pvAll,
   ]);
 
@@ -244,7 +274,7 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
 
   const body = [
     m.local.set(slot, add(c(address(k.scratch)), mul(m.local.get(worker, binaryen.i32), k.slotBytes))),
-    loop('u', u, m.local.get(0, binaryen.i32), () => m.local.get(1, binaryen.i32), 1, [...unitStart, packQ, ...init, blocks, final]),
+    loop('u', u, m.local.get(0, binaryen.i32), () => m.local.get(1, binaryen.i32), 1, [...unitStart, ...setKeyEnd, packQ, ...init, blocks, final]),
   ];
   m.addFunction(k.name, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, vars, m.block(null, body));
 }

@@ -5,7 +5,8 @@
 // unit dims dropped) are the outer loops. Work units are (outer index, block of ATTENTION_ROW_BLOCK rows);
 // each worker has its own scratch slot (emit-attention.ts says what it holds). float32 only.
 
-import { type AffineExpr, CompileError, type DType, type Node, type ScalarExpr, type TensorType, type ValueId } from '@tensorc/ir';
+import { type AffineExpr, CompileError, type DType, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId } from '@tensorc/ir';
+import { type MaskPattern, alwaysMinusInf, maskPattern } from './attention-masks.js';
 import { SCRATCH_WORKERS } from './emit-gemm.js';
 import { elementBytes } from './memory-plan.js';
 
@@ -23,6 +24,8 @@ export interface AttentionOperand {
   readonly key: number;
   readonly depth: number;
   readonly feature: number;
+  /** A constant score input's values as a function of row and key (attention-masks.ts): no loads needed. */
+  readonly pattern?: MaskPattern;
 }
 
 /**
@@ -47,6 +50,8 @@ export interface AttentionKernel {
   /** float32 scratch, SCRATCH_WORKERS slots of slotBytes: per-unit blocks (emit-attention.ts). */
   readonly scratch: ValueId;
   readonly slotBytes: number;
+  /** Scores with key - row > skipAbove are -inf whatever q·k is: key blocks wholly above that diagonal are skipped. */
+  readonly skipAbove?: number;
 }
 
 /** Work units: every outer index times the row blocks. */
@@ -90,7 +95,8 @@ function linear(map: readonly AffineExpr[], shape: readonly number[], nLoops: nu
   return { base, strides };
 }
 
-export function lowerAttention(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, fresh: () => ValueId, name: string): {
+export function lowerAttention(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, consts: ReadonlyMap<ValueId, HostTensor>,
+  fresh: () => ValueId, name: string): {
   kernel: AttentionKernel; newTypes: [ValueId, TensorType][];
 } {
   const op = n.op;
@@ -124,11 +130,22 @@ export function lowerAttention(n: Node, t: TensorType & { shape: readonly number
   const scratch = fresh();
   const features = ext[op.valueAxis]!;
   const slotBytes = attentionSlotBytes(op.qkExtent, features);
+  // an empty output has no rows to compute
+  const rows = t.shape.includes(0) ? 0 : rowLoop === undefined ? 1 : ext[rowLoop]!;
+  // constant masks shared by every batch and head whose values follow the row and key indices
+  const extras = operands.slice(3).map((o) => {
+    const p = plan(o);
+    const c = consts.get(o.id);
+    const pattern = c && p.row !== 0 && p.outer.every((s) => s === 0) ? maskPattern(c.data as ArrayLike<number | bigint>, p.base, p.row, p.key, rows, op.keyExtent as number) : undefined;
+    return pattern ? { ...p, pattern } : p;
+  });
+  const only = extras.length === 1 ? extras[0]!.pattern : undefined;
+  const argTypes = [t.dtype, t.dtype, t.dtype, ...extras.map((x) => x.dtype)];
+  const skip = only?.kind === 'causal' && op.scoreEpilogue !== null && alwaysMinusInf(op.scoreEpilogue, argTypes, 3, only.above) ? only.offset : undefined;
   const kernel: AttentionKernel = {
-    kind: 'attention', name, q: plan(q), k: plan(k), v: plan(v), out: plan(outLin), extras: operands.slice(3).map(plan), scoreEpilogue: op.scoreEpilogue,
-    // an empty output has no rows to compute
-    outerExtents: outerLoops.map((l) => ext[l]!), rows: t.shape.includes(0) ? 0 : rowLoop === undefined ? 1 : ext[rowLoop]!, keys: op.keyExtent, depth: op.qkExtent, features,
-    scratch, slotBytes,
+    kind: 'attention', name, q: plan(q), k: plan(k), v: plan(v), out: plan(outLin), extras, scoreEpilogue: op.scoreEpilogue,
+    outerExtents: outerLoops.map((l) => ext[l]!), rows, keys: op.keyExtent, depth: op.qkExtent, features, scratch, slotBytes,
+    ...(skip !== undefined ? { skipAbove: skip } : {}),
   };
   return { kernel, newTypes: [[scratch, { kind: 'tensor', dtype: 'float32', shape: [SCRATCH_WORKERS * slotBytes / 4] }]] };
 }

@@ -274,7 +274,7 @@ export function lowerGraph(g: Graph): LowerResult {
         break;
       }
       case 'attention': {
-        const at = lowerAttention(n, t, tt, () => nextId++, `k${count++}_attention`);
+        const at = lowerAttention(n, t, tt, consts, () => nextId++, `k${count++}_attention`);
         for (const [id, ty] of at.newTypes) types.set(id, ty);
         kernels.push(at.kernel);
         break;
