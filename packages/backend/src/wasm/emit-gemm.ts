@@ -5,6 +5,8 @@
 // `(begin, end, worker)`: `run` passes the whole range, threaded variants hand disjoint ranges to workers.
 // A convolution's implicit B is gathered panel by panel into the worker's scratch slot (gemm-gather.ts);
 // with `pool` set each unit is two output rows, max-pooled on the way out (gemm-pool.ts).
+// No blocking over K: walking K in blocks of 256 or 512 (partial sums kept in C) measured 0-10% slower on
+// matmul_1024, mlp_b64 and moe_top2 (2 vCPU EPYC, 512 KB L2): whole 32 KB panels stream from L2 fine.
 
 import binaryen from 'binaryen';
 import type { MathImports } from './emit-scalar.js';

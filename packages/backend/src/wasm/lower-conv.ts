@@ -6,7 +6,7 @@
 // group; depthwise ones (one input channel per group) a direct kernel (emit-depthwise.ts). A 2x2 stride-2
 // max pool reading the convolution alone is fused into its GEMM (gemm-pool.ts).
 
-import { type AffineExpr, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg } from '@tensorc/ir';
+import { type AffineExpr, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, lit } from '@tensorc/ir';
 import type { DepthwiseConvKernel, GemmKernel, LoopNestKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { SCRATCH_WORKERS, scratchSlotBytes } from './emit-gemm.js';
@@ -66,29 +66,41 @@ export function convGeometry(n: Node, out: TensorType & { shape: readonly number
 
 /**
  * The input as the convolution reads it: in place when every window stays inside it, else a [N, C, Hp, Wp]
- * copy bordered with the pad value (`kernel`). rowLen/plane: its row and channel strides; base: the element
- * output (0, 0) reads at kh = kw = 0.
+ * copy bordered with the pad value (`kernels`: the interior copied and the border filled by separate nests,
+ * all without bounds checks, so they run as f32x4 loops). rowLen/plane: its row and channel strides; base:
+ * the element output (0, 0) reads at kh = kw = 0.
  */
 export function convSource(cg: ConvGeometry, x: ValueId, fresh: () => ValueId): {
-  src: ValueId; rowLen: number; plane: number; base: number; kernel?: Omit<LoopNestKernel, 'name'>; type?: readonly [ValueId, TensorType];
+  src: ValueId; rowLen: number; plane: number; base: number; kernels: { kernel: Omit<LoopNestKernel, 'name'>; suffix: string }[]; type?: readonly [ValueId, TensorType];
 } {
   const { N, G, Cg, OH, OW, KH, KW, H, W, sh, sw, dh, dw, offH, offW } = cg;
   const C = G * Cg;
   // Rows and columns the windows read, relative to (offH, offW): [0, Hp) x [0, Wp).
   const Hp = (OH - 1) * sh + (KH - 1) * dh + 1;
   const Wp = (OW - 1) * sw + (KW - 1) * dw + 1;
-  if (offH >= 0 && offW >= 0 && offH + Hp <= H && offW + Wp <= W) return { src: x, rowLen: W, plane: H * W, base: offH * W + offW };
+  if (offH >= 0 && offW >= 0 && offH + Hp <= H && offW + Wp <= W) return { src: x, rowLen: W, plane: H * W, base: offH * W + offW, kernels: [] };
   const src = fresh();
-  const kernel: Omit<LoopNestKernel, 'name'> = {
-    kind: 'nest', out: src, outDtype: 'float32', outBase: 0, outStrides: [C * Hp * Wp, Hp * Wp, Wp, 1],
-    extents: [N, C, Hp, Wp], numOutLoops: 4,
-    operands: [{
-      buffer: x, dtype: 'float32', base: offH * W + offW, strides: [C * H * W, H * W, W, 1], pad: cg.padValue,
-      bounds: { coeffs: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], offsets: [0, 0, offH, offW], sizes: [N, C, H, W] },
-    }],
-    combiner: arg(0), reducer: null, accDtype: 'float32', epilogue: null,
-  };
-  return { src, rowLen: Wp, plane: Hp * Wp, base: 0, kernel, type: [src, { kind: 'tensor', dtype: 'float32', shape: [N, C, Hp, Wp] }] };
+  const outStrides = [C * Hp * Wp, Hp * Wp, Wp, 1];
+  // the part of the copy inside the input: rows [r0, r1), columns [c0, c1)
+  const [r0, r1] = [Math.min(Hp, Math.max(0, -offH)), Math.max(0, Math.min(Hp, H - offH))];
+  const [c0, c1] = [Math.min(Wp, Math.max(0, -offW)), Math.max(0, Math.min(Wp, W - offW))];
+  const nest = (rows: number, cols: number, outBase: number, operands: LoopNestKernel['operands'], combiner: LoopNestKernel['combiner']): Omit<LoopNestKernel, 'name'> => ({
+    kind: 'nest', out: src, outDtype: 'float32', outBase, outStrides, extents: [N, C, rows, cols], numOutLoops: 4,
+    operands, combiner, reducer: null, accDtype: 'float32', epilogue: null,
+  });
+  const fill = (rows: number, cols: number, outBase: number) => nest(rows, cols, outBase, [], lit(cg.padValue, 'float32'));
+  const kernels: { kernel: Omit<LoopNestKernel, 'name'>; suffix: string }[] = [];
+  const interior = r1 > r0 && c1 > c0;
+  if (interior) {
+    kernels.push({ suffix: 'pad', kernel: nest(r1 - r0, c1 - c0, r0 * Wp + c0, [{ buffer: x, dtype: 'float32', base: (offH + r0) * W + offW + c0, strides: [C * H * W, H * W, W, 1], pad: 0 }], arg(0)) });
+  }
+  // the border: whole rows above and below, then the columns left and right of the interior rows
+  const [top, bottom] = interior ? [r0, Hp - r1] : [Hp, 0];
+  if (top > 0) kernels.push({ suffix: 'pad_fill', kernel: fill(top, Wp, 0) });
+  if (bottom > 0) kernels.push({ suffix: 'pad_fill', kernel: fill(bottom, Wp, r1 * Wp) });
+  if (interior && c0 > 0) kernels.push({ suffix: 'pad_fill', kernel: fill(r1 - r0, c0, r0 * Wp) });
+  if (interior && c1 < Wp) kernels.push({ suffix: 'pad_fill', kernel: fill(r1 - r0, Wp - c1, r0 * Wp + c1) });
+  return { src, rowLen: Wp, plane: Hp * Wp, base: 0, kernels, type: [src, { kind: 'tensor', dtype: 'float32', shape: [N, C, Hp, Wp] }] };
 }
 
 /**
@@ -132,7 +144,7 @@ export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] 
   if (!epi) return undefined;
   const [x, w] = n.inputs as [ValueId, ValueId];
   const source = convSource(cg, x, fresh);
-  const kernels: ConvLowering['kernels'][number][] = source.kernel ? [{ kernel: source.kernel, suffix: 'pad' }] : [];
+  const kernels: ConvLowering['kernels'][number][] = [...source.kernels];
   const newTypes: (readonly [ValueId, TensorType])[] = source.type ? [source.type] : [];
   const table = fresh();
   const offsets = new Float64Array(K);
@@ -171,7 +183,7 @@ function depthwise(n: Node, cg: ConvGeometry, out: TensorType & { shape: readonl
     rowLen: source.rowLen, plane: source.plane, base: source.base,
   };
   return {
-    kernels: [...(source.kernel ? [{ kernel: source.kernel, suffix: 'pad' }] : []), { kernel, suffix: 'depthwise' }],
+    kernels: [...source.kernels, { kernel, suffix: 'depthwise' }],
     newTypes: source.type ? [source.type] : [],
     derived: [],
   };
