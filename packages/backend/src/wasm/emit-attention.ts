@@ -40,7 +40,7 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
   const i32 = () => local(binaryen.i32);
   const v128 = () => local(binaryen.v128);
   const worker = 2;
-  const [u, rest, idx, r0, nr, nr8, slot, j0, kb, jj, rg, dd, e, pk, pq, pe, pv, g] = Array.from({ length: 18 }, i32);
+  const [u, rest, idx, r0, nr, nr8, slot, j0, kb, jj, rg, e, pk, pq, pe, pv, g] = Array.from({ length: 17 }, i32);
   const [qB, kB, vB, oB, ke] = [i32(), i32(), i32(), i32(), i32()];
   const eB = k.extras.map(() => i32());
   const acc = Array.from({ length: 8 }, v128);
@@ -99,12 +99,22 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
     m.local.set(nr8, m.i32.and(add(I(nr), c(7)), c(~7))),
   );
 
-  // QT[d][i] = q row i, depth d (zero rows past the block's end)
-  const packQ = loop('pd', dd, c(0), () => c(D), 1, [
+  // QT[d][i] = q row i, depth d (zero rows past the block's end), row by row with running pointers
+  const pqLoop = label('pq');
+  const packQ = D === 0 ? m.nop() : m.block(null, [
+    // a short block's missing rows read as zeros
+    m.if(m.i32.lt_s(I(nr), c(R)), m.memory.fill(sp(QT), c(0), c(4 * R * D))),
     loop('pr', g, c(0), () => I(nr), 1, [
-      m.f32.store(QT, 4, add(I(slot), m.i32.shl(add(mul(I(dd), R), I(g)), c(2))), m.f32.load(0, 4, add(add(I(qB), mul(I(g), k.q.row * 4)), mul(I(dd), k.q.depth * 4)))),
+      m.local.set(pk, add(I(qB), mul(I(g), k.q.row * 4))),
+      m.local.set(pq, add(sp(QT), m.i32.shl(I(g), c(2)))),
+      m.local.set(pe, add(I(pq), c(4 * R * D))),
+      m.loop(pqLoop, m.block(null, [
+        m.f32.store(0, 4, I(pq), m.f32.load(0, 4, I(pk))),
+        m.local.set(pk, add(I(pk), c(k.q.depth * 4))),
+        m.local.set(pq, add(I(pq), c(R * 4))),
+        m.br_if(pqLoop, m.i32.lt_u(I(pq), I(pe))),
+      ])),
     ]),
-    loop('pz', g, I(nr), () => c(R), 1, [m.f32.store(QT, 4, add(I(slot), m.i32.shl(add(mul(I(dd), R), I(g)), c(2))), m.f32.const(0))]),
   ]);
   const init = [
     ...Array.from({ length: R / 4 }, (_, i) => m.v128.store(MX + 16 * i, 16, I(slot), splat(-Infinity))),
