@@ -50,10 +50,12 @@ export interface ThreadTeam {
 export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
   // Word indices. Words written often by different threads sit on different 64-byte cache lines.
   const RUN = 0, QUIT = 1, NEXT = 16, DONE = 32, ABORT = 48, TRAP_STEP = 49, TRAP_LENGTH = 50, TEXT = 64;
-  // Spin this long before sleeping on a unit of an earlier step: a futex wake costs tens of microseconds.
-  const SPIN_MS = 0.05;
-  // Between runs, spin this long before sleeping, so back-to-back runs start without a wake-up.
-  const IDLE_SPIN_MS = 0.5;
+  // Spin this long before sleeping on a unit of an earlier step: a futex wake costs tens of microseconds, but
+  // when other processes leave this one a single core, a spinning thread takes it from the one it waits for.
+  const SPIN_MS = 0.03;
+  // Between runs a worker spins about twice as long as the last gap between runs (so back-to-back runs start
+  // without a wake-up), at most IDLE_SPIN_MAX_MS; after a longer gap it sleeps almost at once.
+  const IDLE_SPIN_MAX_MS = 0.5, IDLE_SPIN_MIN_MS = 0.02;
   const text = new Uint16Array(control.buffer, control.byteOffset + TEXT * 4, (control.length - TEXT) * 2);
   const { index, count, steps, runRange, canWait } = o;
   // start[k]: number of the first unit of step k; start[steps.length]: units in all.
@@ -126,12 +128,15 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
     }
   };
 
+  let idleSpinMs = IDLE_SPIN_MAX_MS;
   const idle = (): void => {
     const t0 = now();
-    while (Atomics.load(control, RUN) === seen) {
-      for (let i = 0; i < 256; i++) if (Atomics.load(control, RUN) !== seen) return;
-      if (now() - t0 > IDLE_SPIN_MS) Atomics.wait(control, RUN, seen);
+    spin: while (Atomics.load(control, RUN) === seen) {
+      for (let i = 0; i < 256; i++) if (Atomics.load(control, RUN) !== seen) break spin;
+      if (now() - t0 > idleSpinMs) Atomics.wait(control, RUN, seen);
     }
+    const gap = now() - t0;
+    idleSpinMs = gap < IDLE_SPIN_MAX_MS ? Math.max(IDLE_SPIN_MIN_MS, Math.min(IDLE_SPIN_MAX_MS, 2 * gap)) : IDLE_SPIN_MIN_MS;
   };
 
   return {
