@@ -85,8 +85,8 @@ describe('convolution on the implicit GEMM', () => {
       const built = buildConv(c);
       if (!built) return;
       const kernels = await expectAllFlavoursAgree(built.g, built.feeds, 2e-5);
-      // the GEMM takes every convolution but the depthwise-like ones and grouped ones of several images
-      const onGemm = !(c.group > 1 && (c.cg === 1 || c.n > 1));
+      // the GEMM takes every convolution but the depthwise ones (a kernel of their own)
+      const onGemm = !(c.group > 1 && c.cg === 1);
       expect(kernels.some((k) => k.endsWith('conv_gemm') || k.endsWith('conv_pool_gemm')), JSON.stringify(c)).toBe(onGemm);
       // the pool fuses when the convolution's output grid is even and fills whole panels (epilogues are fused first)
       const fuses = onGemm && built.pooled && c.group === 1 && c.oh % 2 === 0 && c.ow % 8 === 0 && c.epi !== 'tanh';

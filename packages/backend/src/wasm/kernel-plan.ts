@@ -78,6 +78,8 @@ export interface GemmKernel {
   /** Element strides: A row, A batch, B row (K dim), B batch, C batch; inner strides are 1. */
   readonly aRow: number;
   readonly aBatch: number;
+  /** A's batch index is q mod this (grouped convolutions of several images: the weights repeat per image). */
+  readonly aBatchPeriod?: number;
   readonly bRow: number;
   readonly bBatch: number;
   /** B packed at compile time into column panels of 8, k-major ([P][K][8], zero-padded); else row-major [K, N]. */

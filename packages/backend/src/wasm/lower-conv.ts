@@ -2,7 +2,7 @@
 // SIMD GEMM kernel, producing NCHW output directly from the [M, C*KH*KW] weights: no im2col matrix. The GEMM
 // gathers each 8-column panel of B (eight output positions x the C*KH*KW window offsets, from a table) from
 // the input into a per-worker scratch slot (gemm-gather.ts); an input whose windows reach into the padding is
-// first copied into a zero-bordered buffer. Grouped convolutions of one image are a batch of GEMMs, one per
+// first copied into a zero-bordered buffer. Grouped convolutions are a batch of GEMMs, one per image and
 // group; depthwise ones (one input channel per group) a direct kernel (emit-depthwise.ts). A 2x2 stride-2
 // max pool reading the convolution alone is fused into its GEMM (gemm-pool.ts).
 
@@ -135,8 +135,6 @@ export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] 
   const cg = convGeometry(n, out, tt);
   if (!cg) return undefined;
   if (cg.Cg === 1 && cg.G > 1) return depthwise(n, cg, out, tt, fresh);
-  // several images of a grouped convolution would need the weights' batch to wrap around: a loop nest
-  if (cg.G > 1 && cg.N > 1) return undefined;
   const { N, G, Mg, OH, OW, Cg, KH, KW, sh, sw, dh, dw } = cg;
   const K = Cg * KH * KW;
   const grouped = G > 1;
@@ -164,7 +162,8 @@ export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] 
     kernel: {
       ...epi,
       kind: 'gemm', a: w, b: source.src, out: pooled ? pool!.outputs[0]!.id : n.outputs[0]!.id, batch: N * G, m: Mg, n: OH * OW, k: K,
-      aRow: K, aBatch: grouped ? Mg * K : 0, bRow: 0, bBatch: Cg * source.plane, bPacked: false, cBatch: pooled ? Mg * (OH / 2) * (OW / 2) : Mg * OH * OW,
+      // batch q = image * G + group: the weights' batch is the group
+      aRow: K, aBatch: grouped ? Mg * K : 0, ...(grouped && N > 1 ? { aBatchPeriod: G } : {}), bRow: 0, bBatch: Cg * source.plane, bPacked: false, cBatch: pooled ? Mg * (OH / 2) * (OW / 2) : Mg * OH * OW,
       bImplicit: { table, ow: OW, rowStep: sh * source.rowLen, colStep: sw }, bScratch: scratch, ...(pooled ? { pool: 'max2x2' as const } : {}),
     },
   });

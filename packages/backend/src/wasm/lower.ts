@@ -50,8 +50,11 @@ function staticType(n: Node, i: number): TensorType & { shape: readonly number[]
   return t as TensorType & { shape: readonly number[] };
 }
 
-/** An operand reading `shape` through affine `map` over `nLoops` loops. */
-function operandOf(buffer: ValueId, t: TensorType, map: readonly AffineExpr[], nLoops: number, pad: number | null): NestOperand {
+/**
+ * An operand reading `shape` through affine `map` over `nLoops` loops. A padded read gets bounds checks
+ * unless `extents` (the loops' extents) show every index stays inside (a pool without padding).
+ */
+function operandOf(buffer: ValueId, t: TensorType, map: readonly AffineExpr[], nLoops: number, pad: number | null, extents?: readonly number[]): NestOperand {
   const shape = t.shape as number[];
   const st = rowMajor(shape);
   const strides = new Array<number>(nLoops).fill(0);
@@ -63,7 +66,11 @@ function operandOf(buffer: ValueId, t: TensorType, map: readonly AffineExpr[], n
     for (const term of e.terms) { strides[term.idx]! += term.coeff * st[d]!; c[term.idx] = term.coeff; }
     coeffs.push(c);
   });
-  return pad === null
+  const inside = extents !== undefined && map.every((e, d) => {
+    const span = e.terms.map((term) => term.coeff * (extents[term.idx]! - 1));
+    return e.offset + span.reduce((a, v) => a + Math.min(0, v), 0) >= 0 && e.offset + span.reduce((a, v) => a + Math.max(0, v), 0) < shape[d]!;
+  });
+  return pad === null || inside
     ? { buffer, dtype: t.dtype, base, strides, pad: 0 }
     : { buffer, dtype: t.dtype, base, strides, pad, bounds: { coeffs, offsets: map.map((e) => e.offset), sizes: shape } };
 }
@@ -146,7 +153,7 @@ export function lowerGraph(g: Graph): LowerResult {
         if (red.some(Number.isNaN)) throw new CompileError('UNSUPPORTED_OP', 'backend: symbolic reduction extent', where(n));
         nest(n, {
           out, outDtype: t.dtype, extents: [...t.shape, ...red], numOutLoops: r,
-          operands: n.inputs.map((id, j) => operandOf(id, tt(id), op.maps[j]!, nLoops, op.padValues[j] ?? null)),
+          operands: n.inputs.map((id, j) => operandOf(id, tt(id), op.maps[j]!, nLoops, op.padValues[j] ?? null, [...t.shape, ...red])),
           combiner: op.combiner, reducer: op.reducer, accDtype: op.accDtype, epilogue: op.epilogue,
         });
         break;
