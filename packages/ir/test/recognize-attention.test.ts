@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  GraphBuilder, type Graph, OPTIMIZE_PIPELINE, SIMPLIFY_PIPELINE, arg, bin, dimExpr, lit, passByName, printGraph, runPipeline, select, tensorType, verify,
+  GraphBuilder, type Graph, OPTIMIZE_PIPELINE, SIMPLIFY_PIPELINE, arg, bin, dimExpr, lit, passByName, printGraph, runPipeline, select, tensorType, un, verify,
 } from '../src/index.js';
 import { type AttentionParams, attentionCase, buildAttention } from './attention-arbitraries.js';
 import { expectSameResults, tryInterpret } from './differential-helpers.js';
@@ -46,6 +46,27 @@ describe('recognize-attention goldens', () => {
     const { text, after } = golden(buildAttention(params({ layout: 3, mask: 1, scale: 0, sk: 4 })).graph);
     expect(after.match(/= attention/g)?.length).toBe(1);
     await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-additive.ir');
+  });
+
+  it('ONNX Attention: the zeroing of wholly masked rows folds away for a constant mask (one-value constants, literal subexpressions)', async () => {
+    const b = new GraphBuilder();
+    const [S, T, D] = [3, 4, 2];
+    const q = b.input('q', f32(1, 2, S, D));
+    const k = b.input('k', f32(1, 2, T, D));
+    const v = b.input('v', f32(1, 2, T, D));
+    const mask = b.constant({ dtype: 'float32', shape: [S, T], data: Float64Array.from({ length: S * T }, (_, i) => (i % T > Math.floor(i / T) ? -Infinity : 0)) });
+    const rowMax = b.constant({ dtype: 'float32', shape: [S, 1], data: new Float64Array(S) }); // the mask's row max, folded by the importer
+    const s = b.map(bin('add', bin('mul', arg(0), lit(0.5, 'float32')), arg(1)), [b.einsum('bhsd,bhtd->bhst', [q, k]), mask]);
+    const p = b.map(select(un('isneginf', arg(1)), lit(0, 'float32'), arg(0)), [b.add1({ kind: 'softmax', axis: 3, log: false }, [s]), rowMax]);
+    b.output('y', b.einsum('bhst,bhtd->bhsd', [p, v]));
+    const g = b.build();
+    const fused = runPipeline(g, withPass, { verifyEach: true }).graph;
+    const text = printGraph(fused);
+    expect(text.match(/= attention/g)?.length).toBe(1);
+    expect(text).not.toMatch(/= (map|softmax|contract)/);
+    await expect(`${printGraph(g)}--- after OPTIMIZE_PIPELINE ---\n${text}`).toMatchFileSnapshot('golden/pass-recognize-attention-onnx-rows.ir');
+    const feeds = Object.fromEntries(['q', 'k', 'v'].map((n, i) => [n, { dtype: 'float32' as const, shape: [1, 2, n === 'q' ? S : T, D], data: Float64Array.from({ length: 2 * (n === 'q' ? S : T) * D }, (_, j) => Math.fround(Math.sin(j + i))) }]));
+    expectSameResults(tryInterpret(g, feeds)!, tryInterpret(fused, feeds)!);
   });
 
   it('leaves attention alone when the probabilities are also an output, for log-softmax, and for float16', () => {
