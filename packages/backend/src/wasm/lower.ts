@@ -8,6 +8,7 @@ import {
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
 import { findConvPools, lowerConv } from './lower-conv.js';
+import { lowerPaddedWindow } from './lower-window.js';
 import { lowerAttention } from './lower-attention.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { findLayerNorms } from './lower-layernorm.js';
@@ -146,6 +147,13 @@ export function lowerGraph(g: Graph): LowerResult {
             });
           }
           kernels.push({ ...kernel, name: `k${count++}_gemm` });
+          break;
+        }
+        // a pool over a padded input reads a bordered copy (no bounds checks per read)
+        const win = lowerPaddedWindow(n, t, tt, () => nextId++);
+        if (win) {
+          for (const [id, ty] of win.newTypes) types.set(id, ty);
+          for (const { kernel, suffix } of win.kernels) kernels.push({ ...kernel, name: `k${count++}_${suffix}` });
           break;
         }
         const nLoops = r + op.reductionExtents.length;
