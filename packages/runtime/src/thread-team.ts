@@ -62,8 +62,10 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
   const start = [0];
   for (const n of steps) start.push(start[start.length - 1]! + n);
   const total = start[steps.length]!;
-  // Units claimed at a time: one, unless a step has so many (small) units that claiming each would cost.
+  // Units claimed at a time: one, unless a step has so many (small) units that claiming each would cost; near
+  // the end of a step claims shrink to one unit, so the threads finish a step close together.
   const chunks = steps.map((n) => Math.max(1, Math.floor(n / (count * 32))));
+  const tailDivisor = 4 * count;
   const now = () => performance.now();
   // The unit this thread claimed but could not start yet (its step's predecessors are still running).
   let held = -1, heldEnd = 0, step = 0;
@@ -100,7 +102,8 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
       if (u >= total) return false;
       if (u < start[step]!) step = 0;
       while (u >= start[step + 1]!) step++;
-      const end = Math.min(u + chunks[step]!, start[step + 1]!);
+      const left = start[step + 1]! - u;
+      const end = u + Math.max(1, Math.min(chunks[step]!, Math.ceil(left / tailDivisor)));
       if (Atomics.compareExchange(control, NEXT, u, end) === u) {
         held = u;
         heldEnd = end;

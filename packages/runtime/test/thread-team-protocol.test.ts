@@ -85,13 +85,19 @@ describe('thread team protocol', () => {
     expect(t.calls.map(([step, begin]) => `${step}.${begin}`)).toEqual(['0.0', '0.1', '0.2', '0.3', '1.0', '2.1', '2.2', '2.3', '2.0']);
   });
 
-  test('steps with many units are claimed in chunks, never across a step boundary', () => {
+  test('steps with many units are claimed in chunks, shrinking to single units at the end of the step', () => {
     const { main, calls } = pair([1000, 1, 200]);
     main.beginRun();
     expect(main.work(0)).toBe(true);
-    // 2 threads: chunks of floor(n / 64) units
-    expect(calls.filter(([step]) => step === 0).map(([, b, e]) => e - b)).toEqual([...Array(66).fill(15), 10]);
-    expect(calls.filter(([step]) => step === 2).map(([, b, e]) => e - b)).toEqual(Array(67).fill(3).slice(0, 66).concat([2]));
+    for (const [step, n, cap] of [[0, 1000, 15], [2, 200, 3]] as const) {
+      // 2 threads: at most floor(n / 64) units per claim, never across the step's end
+      const sizes = calls.filter(([k]) => k === step).map(([, b, e]) => e - b);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(n);
+      expect(sizes[0]).toBe(cap);
+      expect(sizes.every((size, i) => size <= cap && (i === 0 || size <= sizes[i - 1]!))).toBe(true);
+      expect(sizes.slice(-8)).toEqual(Array(8).fill(1));
+    }
+    expect(calls.filter(([k]) => k === 1)).toEqual([[1, 0, 1, 0]]);
   });
 
   test('after quit, the units of a run in flight are skipped', () => {
