@@ -144,6 +144,7 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
 
   return {
     beginRun() {
+      held = -1; // a run that was abandoned (its pool broke) may have left a claim behind
       Atomics.store(control, ABORT, 0);
       Atomics.store(control, TRAP_STEP, -1);
       Atomics.store(control, TRAP_LENGTH, 0);
