@@ -1,6 +1,8 @@
 // Threads and the life of the process and its memory: an idle pool must not keep Node alive, a run in flight
-// must, and created-then-released threaded sessions must not pile up workers or shared memories.
+// must, and created-then-released threaded sessions must not pile up workers or shared memories. The process
+// tests run the built runtime (dist/) in a child Node, as an application would.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ async function artifactDir(n: number): Promise<string> {
 
 /** Runs an ES module in a fresh Node process with the runtime's dist as `R` and `dir` the artifact. */
 function node(dir: string, body: string) {
+  if (!existsSync(runtimeDist)) throw new Error(`${runtimeDist} is missing: build first (npx tsc -b)`);
   const code = `const R = await import(${JSON.stringify(runtimeDist)}); const dir = ${JSON.stringify(dir)};
     const feeds = (knobs) => ({ x: new R.Tensor('float32', new Float32Array(64).fill(1), [64]), knobs: new R.Tensor('int32', Int32Array.from(knobs), [4]) });
     ${body}`;
