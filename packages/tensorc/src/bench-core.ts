@@ -1,13 +1,17 @@
 // The measuring machinery shared by `npm run bench` (bench.ts) and `tensorc bench` (cli-bench.ts): compile a
 // model, open it in tensorc and (when installed) onnxruntime-web with the wasm EP, the same thread count and
 // graphOptimizationLevel 'all', feed both the same deterministic random inputs, compare the outputs, and time
-// interleaved runs (tensorc, ort, tensorc, ...) so drift on a shared machine hits both alike.
+// interleaved runs (tensorc, ort, tensorc, ...) so drift on a shared machine hits both alike; with threads,
+// a pause before each run lets the other runtime's spinning pool go idle.
 
 import { InferenceSession, type Tensor, type TensorType } from '@tensorc/runtime';
 import { randomTensor } from './cli-run.js';
 import { type CompileOptions, compile } from './compile.js';
 
 export type Ort = typeof import('onnxruntime-web');
+
+/** Pause before each timed multi-threaded run, so the previous runtime's spinning workers are idle. */
+const SETTLE_MS = 50;
 
 export interface BenchOptions {
   readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
@@ -126,9 +130,12 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
     const maxRuns = o.maxRuns ?? 200;
     const start = performance.now();
     const lead = sessions[0]!.times;
+    // With threads, each runtime's idle pool keeps spinning for a while after a run (onnxruntime-web's for
+    // ~30 ms, measured), which would slow whichever run comes next on a 2-core machine: let it settle first.
+    const settle = o.threads > 1 ? () => new Promise((r) => setTimeout(r, SETTLE_MS)) : async () => {};
     while ((lead.length < 10 || performance.now() - start < o.minMs) && lead.length < maxRuns) {
-      for (const x of sessions) { const t = performance.now(); await x.s.run(feeds); x.times.push(performance.now() - t); }
-      if (os) { const t = performance.now(); await os.run(ortFeeds); tb.push(performance.now() - t); }
+      for (const x of sessions) { await settle(); const t = performance.now(); await x.s.run(feeds); x.times.push(performance.now() - t); }
+      if (os) { await settle(); const t = performance.now(); await os.run(ortFeeds); tb.push(performance.now() - t); }
     }
     const results: Record<string, FlavourResult> = {};
     for (const x of sessions) {
