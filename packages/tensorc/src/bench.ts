@@ -115,7 +115,7 @@ function main(): void {
   const text = renderBenchmarks(byThreads, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`);
   process.stdout.write(text);
   if (args.length === 0 && only.length === 0) {
-    fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), `# Benchmarks\n\ntensorc vs onnxruntime-web 1.30.0 (wasm EP, graphOptimizationLevel 'all', same thread count) in Node ${process.version}, one process per thread count, interleaved runs (with 2 threads each run starts after a 50 ms pause, so neither runtime pays for the other's spinning idle workers), median times; models and FLOP counts from ../shared/bench-models. Relaxed SIMD ${flagWorks ? `enabled with ${RELAXED_FLAG}` : 'as this engine ships it'}. Measured on ${new Date().toISOString().slice(0, 10)}.\n\n${text}`);
+    fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), `# Benchmarks\n\ntensorc vs onnxruntime-web 1.30.0 (wasm EP, graphOptimizationLevel 'all', same thread count) in Node ${process.version}, one process per thread count, interleaved runs (with 2 threads, interleaved blocks of 4 timed back-to-back runs, each block after a 50 ms pause and one untimed run, so neither runtime pays for the other's spinning idle workers), median times; models and FLOP counts from ../shared/bench-models. Relaxed SIMD ${flagWorks ? `enabled with ${RELAXED_FLAG}` : 'as this engine ships it'}. Measured on ${new Date().toISOString().slice(0, 10)}.\n\n${text}`);
   }
 }
 
