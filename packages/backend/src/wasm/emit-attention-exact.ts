@@ -5,10 +5,11 @@
 // float64 sums per feature (in the worker's scratch slot), rounded once. Same units and function signature as emit-attention.ts; slow.
 
 import binaryen from 'binaryen';
+import { attentionUnitStart } from './attention-unit.js';
 import { forLoop } from './emit-kernels.js';
 import { emitLoad } from './emit-nest.js';
 import { type MathImports, emitScalar } from './emit-scalar.js';
-import { ATTENTION_ROW_BLOCK as R, type AttentionKernel, type AttentionOperand } from './lower-attention.js';
+import type { AttentionKernel } from './lower-attention.js';
 import { elementBytes } from './memory-plan.js';
 
 type E = binaryen.ExpressionRef;
@@ -30,19 +31,7 @@ export function emitAttentionExact(m: binaryen.Module, math: MathImports, k: Att
   const add = (a: E, b: E) => m.i32.add(a, b);
   const mul = (a: E, x: number) => (x === 1 ? a : m.i32.mul(a, c(x)));
   const loop = (name: string, i: number, from: E, to: () => E, body: E[]) => forLoop(m, `${name}${labels++}`, i, from, to, 1, body);
-  const nBlocks = Math.ceil(k.rows / R);
-  const ops: [number, AttentionOperand, number][] = [[qB, k.q, 4], [kB, k.k, 4], [vB, k.v, 4], [oB, k.out, 4], ...k.extras.map((x, i): [number, AttentionOperand, number] => [eB[i]!, x, elementBytes(x.dtype)])];
-  const unitStart: E[] = [
-    m.local.set(r0, mul(m.i32.rem_u(I(u), c(nBlocks)), R)),
-    m.local.set(rest, m.i32.div_u(I(u), c(nBlocks))),
-    ...ops.map(([l, o, b]) => m.local.set(l, add(c(address(o.buffer) + o.base * b), mul(I(r0), o.row * b)))),
-  ];
-  for (let i = k.outerExtents.length - 1; i >= 0; i--) {
-    unitStart.push(m.local.set(idx, i === 0 ? I(rest) : m.i32.rem_u(I(rest), c(k.outerExtents[i]!))));
-    if (i > 0) unitStart.push(m.local.set(rest, m.i32.div_u(I(rest), c(k.outerExtents[i]!))));
-    for (const [l, o, b] of ops) if (o.outer[i] !== 0) unitStart.push(m.local.set(l, add(I(l), mul(I(idx), o.outer[i]! * b))));
-  }
-  unitStart.push(m.local.set(nr, m.select(m.i32.lt_s(m.i32.sub(c(k.rows), I(r0)), c(R)), m.i32.sub(c(k.rows), I(r0)), c(R))));
+  const unitStart = attentionUnitStart(m, k, address, { u, rest, idx, r0, nr, qB, kB, vB, oB, eB });
 
   // s = score of query row `row` (of the block) and key j
   const score = (): E[] => [

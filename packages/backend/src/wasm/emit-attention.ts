@@ -10,12 +10,13 @@
 
 import binaryen from 'binaryen';
 import { type ScalarExpr, bin, lit } from '@tensorc/ir';
+import { attentionUnitStart } from './attention-unit.js';
 import { forLoop } from './emit-kernels.js';
 import { madd } from './gemm-code.js';
 import { emitLoad } from './emit-nest.js';
 import { type MathImports, emitScalar } from './emit-scalar.js';
 import { emitVectorEpilogue, vectorizableScalar } from './emit-vector-epilogue.js';
-import { ATTENTION_KEY_BLOCK as KB, ATTENTION_ROW_BLOCK as R, type AttentionKernel, type AttentionOperand } from './lower-attention.js';
+import { ATTENTION_KEY_BLOCK as KB, ATTENTION_ROW_BLOCK as R, type AttentionKernel } from './lower-attention.js';
 import { elementBytes } from './memory-plan.js';
 
 type E = binaryen.ExpressionRef;
@@ -80,24 +81,10 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
   const OT = ST + 4 * R * KB;
   const [MX, SM, AL] = [OT + 4 * R * F, OT + 4 * R * F + 4 * R, OT + 4 * R * F + 8 * R];
   const sp = (off: number) => add(I(slot), c(off));
-  const nBlocks = Math.ceil(k.rows / R);
 
   // unit u -> outer index and row block; byte bases of every operand at that outer index and the block's first row
-  const ops: [number, AttentionOperand, number][] = [[qB, k.q, 4], [kB, k.k, 4], [vB, k.v, 4], [oB, k.out, 4], ...k.extras.map((x, i): [number, AttentionOperand, number] => [eB[i]!, x, elementBytes(x.dtype)])];
-  const unitStart: E[] = [
-    m.local.set(r0, mul(m.i32.rem_u(I(u), c(nBlocks)), R)),
-    m.local.set(rest, m.i32.div_u(I(u), c(nBlocks))),
-    ...ops.map(([l, o, b]) => m.local.set(l, add(c(address(o.buffer) + o.base * b), mul(I(r0), o.row * b)))),
-  ];
-  for (let i = k.outerExtents.length - 1; i >= 0; i--) {
-    unitStart.push(m.local.set(idx, i === 0 ? I(rest) : m.i32.rem_u(I(rest), c(k.outerExtents[i]!))));
-    if (i > 0) unitStart.push(m.local.set(rest, m.i32.div_u(I(rest), c(k.outerExtents[i]!))));
-    for (const [l, o, b] of ops) if (o.outer[i] !== 0) unitStart.push(m.local.set(l, add(I(l), mul(I(idx), o.outer[i]! * b))));
-  }
-  unitStart.push(
-    m.local.set(nr, m.select(m.i32.lt_s(m.i32.sub(c(k.rows), I(r0)), c(R)), m.i32.sub(c(k.rows), I(r0)), c(R))),
-    m.local.set(nr8, m.i32.and(add(I(nr), c(7)), c(~7))),
-  );
+  const unitStart = attentionUnitStart(m, k, address, { u, rest, idx, r0, nr, qB, kB, vB, oB, eB });
+  unitStart.push(m.local.set(nr8, m.i32.and(add(I(nr), c(7)), c(~7))));
 
   // QT[d][i] = q row i, depth d (zero rows past the block's end), row by row with running pointers
   const pqLoop = label('pq');
