@@ -5,8 +5,8 @@
 // yielding different shapes, scan outputs whose row count is the run-time iteration count.
 
 import {
-  CompileError, type Graph, type HostTensor, type IfOp, type LoopOp, type Node, type Region, type TensorType, type ValueId, type ValueType,
-  isStaticShape, printTypeBrief, regionsOf, typesEqual,
+  CompileError, type HostTensor, type IfOp, type LoopOp, type Node, type Region, type TensorType, type ValueId, type ValueType,
+  isStaticShape, printTypeBrief, typesEqual,
 } from '@tensorc/ir';
 import type { BufferCopy, IfKernel, Kernel, LoopKernel } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
@@ -28,22 +28,6 @@ export interface ControlContext {
 }
 
 type StaticType = TensorType & { readonly shape: readonly number[] };
-
-/** The largest value id anywhere in the graph, regions included (fresh ids must not collide with region values). */
-export function maxValueId(g: Graph): number {
-  let m = Math.max(0, ...g.inputs.map((i) => i.value.id));
-  const walk = (nodes: readonly Node[]) => {
-    for (const n of nodes) {
-      for (const o of n.outputs) m = Math.max(m, o.id);
-      for (const r of regionsOf(n.op)) {
-        for (const p of r.params) m = Math.max(m, p.id);
-        walk(r.nodes);
-      }
-    }
-  };
-  walk(g.nodes);
-  return m;
-}
 
 const fail = (n: Node, why: string): never => {
   throw new CompileError('UNSUPPORTED_OP', `backend: ${why}`, n.origin ? { node: n.origin.node, opType: n.origin.opType } : {});

@@ -4,7 +4,7 @@
 // generic affine loop nest. Unsupported ops fail with a CompileError naming the node.
 
 import {
-  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, isStaticShape, useCounts,
+  type AffineExpr, CompileError, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, isStaticShape, nextFreeId, useCounts,
 } from '@tensorc/ir';
 import type { Kernel, KernelPlan, LoopNestKernel, NestOperand } from './kernel-plan.js';
 import { findConvPools, lowerConv } from './lower-conv.js';
@@ -13,7 +13,7 @@ import { lowerAttention } from './lower-attention.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { findLayerNorms } from './lower-layernorm.js';
 import { lowerBitcast } from './lower-bitcast.js';
-import { type ControlContext, lowerControl, maxValueId } from './lower-control.js';
+import { type ControlContext, lowerControl } from './lower-control.js';
 import { lowerCumulative, lowerGatherNd, lowerScatter } from './lower-index-ops.js';
 import { lowerPadModes } from './lower-pad.js';
 import { lowerQuant } from './lower-quant.js';
@@ -84,7 +84,8 @@ export function lowerGraph(g: Graph): LowerResult {
   const derived = new Map<ValueId, HostTensor>();
   const aliases = new Map<ValueId, ValueId>();
   let kernels: Kernel[] = []; // the list being filled: the graph's, or an If/Loop region's (lowerRegion)
-  let nextId = 1 + maxValueId(g);
+  // fresh ids past every value, region values included
+  let nextId = Math.max(1, nextFreeId(g));
   for (const i of g.inputs) {
     if (i.value.type.kind !== 'tensor' || !isStaticShape(i.value.type.shape)) throw new CompileError('UNSUPPORTED_OP', `backend: input "${i.name}" needs a static tensor shape; pin it with inputShapes`);
     types.set(i.value.id, i.value.type);
