@@ -1,6 +1,7 @@
 // One vitest config, one project per package. Workspace packages resolve to their TypeScript
 // sources so tests never need a prior `npm run build`.
 import { defineConfig } from 'vitest/config';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { RELAXED_SIMD_PROBE } from './packages/runtime/src/features.js';
 
@@ -24,5 +25,8 @@ export default defineConfig({
   test: {
     projects: [project('ir'), project('frontend', 600_000), project('backend', 300_000, relaxedFlag), project('runtime'), project('tensorc', 300_000)],
     passWithNoTests: true,
+    // vitest's default is one worker fewer than the CPUs, so a 2-core CI machine ran every file on one
+    // worker while the other core idled; the long conformance file then serialized the whole suite.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
   },
 });
