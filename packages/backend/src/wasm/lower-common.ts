@@ -1,0 +1,40 @@
+// Helpers every lowering shares: the element types the backend emits, row-major strides, the node's
+// origin for error messages, and the static output type check each node goes through before dispatch.
+
+import { CompileError, type HostTensor, type Node, type TensorType, type ValueId, isStaticShape } from '@tensorc/ir';
+import type { KernelPlan } from './kernel-plan.js';
+
+export const SUPPORTED_DTYPES = new Set([
+  'float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8', 'int16', 'uint16', 'uint32', 'uint64', 'int4', 'uint4', 'int2', 'uint2',
+  'float16', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0', 'float4e2m1',
+]);
+
+export interface LowerResult extends KernelPlan {
+  /** Constants made at compile time (re-laid-out weights), by a fresh value id. */
+  readonly derived: ReadonlyMap<ValueId, HostTensor>;
+  readonly types: ReadonlyMap<ValueId, TensorType>;
+}
+
+export type StaticType = TensorType & { shape: readonly number[] };
+
+export const prod = (a: readonly number[]): number => a.reduce((p, q) => p * q, 1);
+
+export const rowMajor = (shape: readonly number[]): number[] => {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
+  return s;
+};
+
+export function where(n: Node): { node?: string; opType?: string } {
+  return n.origin ? { node: n.origin.node, opType: n.origin.opType } : {};
+}
+
+/** Output `i` of `n` as a tensor of static shape and an element type the backend emits; otherwise a CompileError. */
+export function staticType(n: Node, i: number): StaticType {
+  const t = n.outputs[i]!.type;
+  if (t.kind !== 'tensor') throw new CompileError('UNSUPPORTED_OP', `backend: ${n.op.kind} yields a ${t.kind}`, where(n));
+  if (!isStaticShape(t.shape)) throw new CompileError('UNSUPPORTED_OP', `backend: shape [${t.shape.join(',')}] is not static; pin input shapes with inputShapes`, where(n));
+  if (!SUPPORTED_DTYPES.has(t.dtype)) throw new CompileError('UNSUPPORTED_OP', `backend: dtype ${t.dtype} is not supported yet`, where(n));
+  return t as StaticType;
+}
