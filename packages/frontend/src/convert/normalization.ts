@@ -1,7 +1,7 @@
 // Normalizations spelled as reduce + map: BatchNorm (inference), LayerNorm, RMSNorm, InstanceNorm, GroupNorm,
 // LpNormalization, MeanVarianceNormalization, LRN. The pattern passes later fuse these back into one kernel.
 
-import { type ValueId, arg, bin, lit, un, tensorType } from '@tensorc/ir';
+import { type ValueId, arg, bin, lit, select, un, tensorType } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { dimsProduct, normAxis } from './dim-utils.js';
 import type { ConverterTable } from './registry-types.js';
@@ -128,7 +128,9 @@ export const NORMALIZATION: ConverterTable = {
       const a = map(ctx, p === 1 ? un('abs', arg(0)) : bin('mul', arg(0), arg(0)), [x]);
       const s = ctx.emit1({ kind: 'reduce', reducer: 'add', axes: [axis], keepDims: true }, [a]);
       const norm = p === 1 ? s : map(ctx, un('sqrt', arg(0)), [s]);
-      return [map(ctx, bin('div', arg(0), arg(1)), [x, norm])];
+      // A zero norm gives 0, not 0/0 (the ONNX reference and its test data since onnx 1.17).
+      const zero = lit(0, ctx.tensorTypeOf(x).dtype);
+      return [map(ctx, select(bin('eq', arg(1), zero), zero, bin('div', arg(0), arg(1))), [x, norm])];
     },
   },
   MeanVarianceNormalization: {
