@@ -125,14 +125,38 @@ export class GemmCode {
       m.local.set(this.pa, m.i32.add(I(this.pa), c(4))),
       m.br_if(loop, m.i32.lt_u(I(this.pa), I(this.pe))),
     );
+    const rowStart = m.i32.add(I(this.aB), m.i32.mul(I(this.i), c(k.aRow * 4)));
+    if (k.aRuns) return [...zero, m.local.set(this.bp, I(this.pb)), ...this.overRuns(k.aRuns, rowStart, m.loop(loop, m.block(null, body)))];
     return [
       ...zero,
-      m.local.set(this.pa, m.i32.add(I(this.aB), m.i32.mul(I(this.i), c(k.aRow * 4)))),
+      m.local.set(this.pa, rowStart),
       m.local.set(this.pe, m.i32.add(I(this.pa), c(k.k * 4))),
       m.local.set(this.bp, I(this.pb)),
       m.loop(loop, m.block(null, body)),
     ];
   }
+
+  /** The k loop `kLoop` (walking pa up to pe) once per run of an A row split into runs (GemmKernel.aRuns); B's pointer runs on. */
+  private overRuns(runs: NonNullable<GemmKernel['aRuns']>, rowStart: E, kLoop: E): E[] {
+    const { m, c, I } = this;
+    const [ps, ro, ri] = this.runLocals ??= [this.local(binaryen.i32), this.local(binaryen.i32), this.local(binaryen.i32)];
+    const count = (v: number, n: number, body: E[]): E[] => {
+      if (n === 1) return body;
+      const l = this.label('run');
+      return [m.local.set(v, c(n)), m.loop(l, m.block(null, [...body, m.local.set(v, m.i32.sub(I(v), c(1))), m.br_if(l, I(v))]))];
+    };
+    const run = [m.local.set(this.pe, m.i32.add(I(this.pa), c(runs.len * 4))), kLoop];
+    // after a run pa sits at its end: step to the next run's start
+    const skip = (runs.innerStride - runs.len) * 4;
+    const inner = count(ri, runs.inner, runs.inner === 1 ? run : [...run, ...(skip !== 0 ? [m.local.set(this.pa, m.i32.add(I(this.pa), c(skip)))] : [])]);
+    if (runs.outer === 1) return [m.local.set(this.pa, rowStart), ...inner];
+    return [
+      m.local.set(ps, rowStart),
+      ...count(ro, runs.outer, [m.local.set(this.pa, I(ps)), ...inner, m.local.set(ps, m.i32.add(I(ps), c(runs.outerStride * 4)))]),
+    ];
+  }
+
+  private runLocals: [number, number, number] | undefined;
 
   /** The f32x4 to store for accumulator `accLocal` at (row, col + colOffset): the epilogue applied when it runs on vectors. */
   vectorOut(row: () => E, col: () => E, colOffset: number, accLocal: number): E {

@@ -80,6 +80,14 @@ export interface GemmKernel {
   readonly aBatch: number;
   /** A's batch index is q mod this (grouped convolutions of several images: the weights repeat per image). */
   readonly aBatchPeriod?: number;
+  /** With aBatchPeriod: A's batch offset also steps this many elements per period (an NHWC convolution: batch q = image * OH + output row). */
+  readonly aBatchOuter?: number;
+  /**
+   * A row's K elements in runs instead of one contiguous row: `outer` groups `outerStride` elements apart, each
+   * of `inner` runs `innerStride` apart, each run `len` contiguous elements (an NHWC convolution reading its
+   * windows in place: per (kh, kw) a run of C channels, or per kh one run of KW*C when dw = 1).
+   */
+  readonly aRuns?: { readonly len: number; readonly inner: number; readonly innerStride: number; readonly outer: number; readonly outerStride: number };
   readonly bRow: number;
   readonly bBatch: number;
   /** B packed at compile time into column panels of 8, k-major ([P][K][8], zero-padded); else row-major [K, N]. */

@@ -11,6 +11,7 @@ import {
 } from './lower-affine-nests.js';
 import { argreduceKernel, gatherElementsKernel, gatherKernel, softmaxKernel, topkKernel } from './lower-axis-kernels.js';
 import { findConvPools, lowerConv } from './lower-conv.js';
+import { lowerConvNhwc } from './lower-conv-nhwc.js';
 import { lowerGemm } from './lower-gemm.js';
 import { lowerPaddedWindow } from './lower-window.js';
 import { lowerAttention } from './lower-attention.js';
@@ -86,6 +87,12 @@ export function lowerGraph(g: Graph): LowerResult {
           if (cv.fusedPool) fusedPools.add(cv.fusedPool.outputs[0]!.id);
           for (const [id, value] of cv.derived) derived.set(id, value);
           emitAll(cv);
+          break;
+        }
+        const nhwc = lowerConvNhwc(n, t, tt, consts, fresh);
+        if (nhwc) {
+          for (const [id, value] of nhwc.derived) derived.set(id, value);
+          emitAll(nhwc);
           break;
         }
         const gemm = lowerGemm(n, t, tt, consts, derived, fresh);
