@@ -38,6 +38,26 @@ const binary = (op: BinaryOp) => (ctx: ConvertContext) =>
 
 const f = (ctx: ConvertContext, name: string, dflt: number) => ctx.attrs.float(name, dflt);
 
+/**
+ * A compound activation on a 16-bit float is computed in float32 and rounded once, as one operator should be
+ * (rounding after each step of exp/sub/mul loses up to a few 16-bit ulps; ONNX's expected data round once).
+ */
+const widened = (build: (dt: DType) => ScalarExpr) => (dt: DType): ScalarExpr => {
+  if (dt !== 'float16' && dt !== 'bfloat16') return build(dt);
+  const wide = build('float32');
+  const sub = (e: ScalarExpr): ScalarExpr => {
+    switch (e.k) {
+      case 'arg': return cast('float32', e);
+      case 'un': return { ...e, a: sub(e.a) };
+      case 'bin': return { ...e, a: sub(e.a), b: sub(e.b) };
+      case 'select': return { ...e, c: sub(e.c), a: sub(e.a), b: sub(e.b) };
+      case 'cast': return { ...e, a: sub(e.a) };
+      default: return e;
+    }
+  };
+  return cast(dt, sub(wide));
+};
+
 export const ELEMENTWISE: ConverterTable = {
   Add: { since: 1, convert: binary('add') },
   Sub: { since: 1, convert: binary('sub') },
@@ -157,28 +177,28 @@ export const ELEMENTWISE: ConverterTable = {
   },
   Elu: {
     since: 1,
-    convert: (ctx) => mapNode(ctx, (dt) => {
+    convert: (ctx) => mapNode(ctx, widened((dt) => {
       const a = lit(f(ctx, 'alpha', 1), dt);
       return select(bin('lt', x, lit(0, dt)), bin('mul', a, bin('sub', un('exp', x), lit(1, dt))), x);
-    }, [0]),
+    }), [0]),
   },
   Celu: {
     since: 12,
-    convert: (ctx) => mapNode(ctx, (dt) => {
+    convert: (ctx) => mapNode(ctx, widened((dt) => {
       const a = lit(f(ctx, 'alpha', 1), dt);
       // max(0,x) + min(0, alpha*(exp(x/alpha)-1))
       const neg = bin('mul', a, bin('sub', un('exp', bin('div', x, a)), lit(1, dt)));
       return bin('add', bin('max', x, lit(0, dt)), bin('min', lit(0, dt), neg));
-    }, [0]),
+    }), [0]),
   },
   Selu: {
     since: 1,
-    convert: (ctx) => mapNode(ctx, (dt) => {
+    convert: (ctx) => mapNode(ctx, widened((dt) => {
       const a = lit(f(ctx, 'alpha', 1.67326319217681884765625), dt);
       const g = lit(f(ctx, 'gamma', 1.05070102214813232421875), dt);
       const neg = bin('sub', bin('mul', a, un('exp', x)), a);
       return bin('mul', g, select(bin('le', x, lit(0, dt)), neg, x));
-    }, [0]),
+    }), [0]),
   },
   ThresholdedRelu: {
     since: 10,
