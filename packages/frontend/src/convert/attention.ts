@@ -4,7 +4,7 @@
 // maps (scale + softcap, then bias), softmax and contract (PV), the shape the fusion passes recognize.
 // The family table also holds RotaryEmbedding, LinearAttention, CausalConvWithState and SwiGLU (siblings).
 
-import { type DType, type ValueId, arg, bin, cast, dtypeFromOnnx, lit, select, tensorType, un } from '@tensorc/ir';
+import { type DType, type ValueId, arg, bin, cast, dtypeFromOnnx, lit, select, un } from '@tensorc/ir';
 import { causalConvWithState, swiGLU } from './attention-gated.js';
 import { linearAttention } from './attention-linear.js';
 import { rotaryEmbedding } from './attention-rotary.js';
@@ -58,23 +58,19 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
   const [B, QH, QS, D] = staticDims(ctx, q) as [number, number, number, number];
   const [, KH, KS] = staticDims(ctx, k) as [number, number, number, number];
   const pastLen = pastK !== undefined ? staticDims(ctx, pastK)[2]! : 0;
-  // Grouped-query attention: each KV head serves QH / KH query heads, repeated in place (h0, h0, h1, h1, ...).
-  if (QH !== KH) {
-    if (QH % KH !== 0) ctx.fail('SHAPE_ERROR', `${QH} query heads are not a multiple of ${KH} key/value heads`);
-    const rep = (x: ValueId) => {
-      const s = staticDims(ctx, x);
-      const e = ctx.emit1({ kind: 'expand' }, [reshapeTo(ctx, x, [s[0]!, s[1]!, 1, s[2]!, s[3]!])], [tensorType(dt, [s[0]!, s[1]!, QH / KH, s[2]!, s[3]!])]);
-      return reshapeTo(ctx, e, [s[0]!, QH, s[2]!, s[3]!]);
-    };
-    k = rep(k);
-    v = rep(v);
-  }
+  // Grouped-query attention: each KV head serves G = QH / KH query heads (h0, h0, h1, h1, ...). The query heads
+  // are split as [KH, G] and the products run over (b, kv head, g), so K and V are read once per KV head with
+  // no copy that repeats them; scores are [B, KH, G, QS, KS] until the outputs merge the heads back.
+  if (QH % KH !== 0) ctx.fail('SHAPE_ERROR', `${QH} query heads are not a multiple of ${KH} key/value heads`);
+  const G = QH / KH;
+  const grouped = G !== 1;
+  const heads4 = (x: ValueId, last: number) => (grouped ? reshapeTo(ctx, x, [B, QH, QS, last]) : x);
   const scale = ctx.attrs.float('scale') ?? 1 / Math.sqrt(D);
   // QKᵀ, then one elementwise epilogue: scale and softcap (cap * tanh(x / cap)).
   const softcap = ctx.attrs.float('softcap', 0);
   const scaled = bin('mul', arg(0), lit(scale, dt));
   const epilogue = softcap > 0 ? bin('mul', un('tanh', bin('div', scaled, lit(softcap, dt))), lit(softcap, dt)) : scaled;
-  const qkRaw = ctx.b.einsum('bhqd,bhkd->bhqk', [q, k]);
+  const qkRaw = grouped ? ctx.b.einsum('bhgqd,bhkd->bhgqk', [reshapeTo(ctx, q, [B, KH, G, QS, D]), k]) : ctx.b.einsum('bhqd,bhkd->bhqk', [q, k]);
   const qk = map(epilogue, [qkRaw]);
 
   // Additive bias from the mask, causal structure and padding (0 = attend, -inf = masked).
@@ -107,28 +103,36 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
     const pad = ctx.b.constant({ dtype: dt, shape: [B, 1, 1, KS], data });
     bias = bias === undefined ? pad : map(bin('add', arg(0), arg(1)), [bias, pad]);
   }
-  let logits = bias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, bias]);
+  // The bias broadcasts to [B, QH, QS, KS]; grouped, its head dim (QH or 1) splits as the queries' did.
+  const groupedBias = (x: ValueId): ValueId => {
+    if (!grouped) return x;
+    const bs = [...Array(4 - ctx.rankOf(x)).fill(1), ...staticDims(ctx, x)] as number[];
+    return reshapeTo(ctx, x, [bs[0]!, bs[1] === 1 ? 1 : KH, bs[1] === 1 ? 1 : G, bs[2]!, bs[3]!]);
+  };
+  const gBias = bias === undefined ? undefined : groupedBias(bias);
+  let logits = gBias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, gBias]);
   const mode = ctx.attrs.int('qk_matmul_output_mode', 0);
   const precision = ctx.attrs.has('softmax_precision') ? dtypeFromOnnx(ctx.attrs.requiredInt('softmax_precision')) : undefined;
   const smDt = precision ?? dt;
   if (smDt !== dt) logits = map(cast(smDt, arg(0)), [logits]);
-  let p = ctx.emit1({ kind: 'softmax', axis: 3, log: false }, [logits]);
-  if (bias !== undefined) {
+  let p = ctx.emit1({ kind: 'softmax', axis: ctx.rankOf(logits) - 1, log: false }, [logits]);
+  if (gBias !== undefined) {
     // A row whose bias masks every key attends nothing: its probabilities are 0 (not NaN).
-    const rowMax = ctx.emit1({ kind: 'reduce', reducer: 'max', axes: [ctx.rankOf(bias) - 1], keepDims: true }, [bias]);
+    const rowMax = ctx.emit1({ kind: 'reduce', reducer: 'max', axes: [ctx.rankOf(gBias) - 1], keepDims: true }, [gBias]);
     p = map(select(un('isneginf', arg(1)), lit(0, smDt), arg(0)), [p, rowMax]);
   }
   if (smDt !== dt) p = map(cast(dt, arg(0)), [p]);
-  let y = ctx.b.einsum('bhqk,bhkd->bhqd', [p, v]);
+  const dvOut = staticDims(ctx, v)[3]!;
+  let y = grouped ? heads4(ctx.b.einsum('bhgqk,bhkd->bhgqd', [p, v]), dvOut) : ctx.b.einsum('bhqk,bhkd->bhqd', [p, v]);
   if (rank3) {
     const dv = staticDims(ctx, y)[3]!;
     y = reshapeTo(ctx, ctx.emit1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [y]), [B, QS, QH * dv]);
   }
   // Modes (spec): 0 scaled QKᵀ, 1 after softcap, 2 after softcap and bias, 3 the (guarded) probabilities.
   if (mode < 0 || mode > 3) ctx.attrs.unsupported('qk_matmul_output_mode', `${mode} is not 0, 1, 2 or 3`);
-  const qkOut = mode === 3 ? p
-    : mode === 2 ? (bias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, bias]))
-    : mode === 0 && softcap > 0 ? map(scaled, [qkRaw]) : qk;
+  const qkOut = heads4(mode === 3 ? p
+    : mode === 2 ? (gBias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, gBias]))
+    : mode === 0 && softcap > 0 ? map(scaled, [qkRaw]) : qk, KS);
   return [y, presentK, presentV, qkOut];
 }
 

@@ -4,7 +4,7 @@
 // direct float64 recurrence; unsupported attributes and malformed inputs fail with clear CompileErrors.
 
 import { describe, expect, it } from 'vitest';
-import { CompileError, type Graph, type HostTensor, interpret } from '@tensorc/ir';
+import { CompileError, type Graph, type HostTensor, OPTIMIZE_PIPELINE, interpret, runPipeline } from '@tensorc/ir';
 import { importOnnx } from '../../src/import-onnx.js';
 import { attr, graph, model, node, tensorType, valueInfo } from '../../src/onnx/__tests__/proto-writer.js';
 
@@ -72,6 +72,32 @@ describe('Attention lowering', () => {
     expect(raw[0]).toBeCloseTo(2 * dot, 5);
     expect(capped[0]).toBeCloseTo(0.5 * Math.tanh((2 * dot) / 0.5), 5);
     expect(Math.max(...capped.map(Math.abs))).toBeLessThanOrEqual(0.5);
+  });
+
+  it('grouped-query heads read each K/V head in place (no repeat copy) and match a direct computation', () => {
+    const [B, QH, KH, QS, KS, D] = [2, 4, 2, 3, 5, 4];
+    const g = build('Attention', 23, [['q', [B, QH, QS, D]], ['k', [B, KH, KS, D]], ['v', [B, KH, KS, D]], ['m', [1, QH, QS, KS]]],
+      [['y', [B, QH, QS, D]]], [attr.int('is_causal', 1)]);
+    const feeds = { q: rand([B, QH, QS, D], 1), k: rand([B, KH, KS, D], 2), v: rand([B, KH, KS, D], 3), m: rand([1, QH, QS, KS], 4) };
+    const y = interpret(g, feeds)['y'] as HostTensor;
+    const at = (t: HostTensor, ...i: number[]) => t.data[i.reduce((a, x, d) => a * t.shape[d]! + x, 0)] as number;
+    for (let b = 0; b < B; b++) for (let h = 0; h < QH; h++) for (let i = 0; i < QS; i++) {
+      const kh = Math.floor(h / (QH / KH));
+      const s = [...Array(KS).keys()].map((j) => (j > i ? -Infinity
+        : [...Array(D).keys()].reduce((a, d) => a + at(feeds.q, b, h, i, d) * at(feeds.k, b, kh, j, d), 0) / Math.sqrt(D) + at(feeds.m, 0, h, i, j)));
+      const mx = Math.max(...s);
+      const e = s.map((x) => Math.exp(x - mx));
+      const z = e.reduce((a, x) => a + x, 0);
+      for (let d = 0; d < D; d++) {
+        const want = e.reduce((a, x, j) => a + (x / z) * at(feeds.v, b, kh, j, d), 0);
+        expect(Math.abs(at(y, b, h, i, d) - want)).toBeLessThan(1e-5);
+      }
+    }
+    // Without the run-time mask (whose fully-masked-row guard sits between softmax and PV) it fuses whole.
+    const causal = build('Attention', 23, [['q', [B, QH, QS, D]], ['k', [B, KH, KS, D]], ['v', [B, KH, KS, D]]], [['y', [B, QH, QS, D]]], [attr.int('is_causal', 1)]);
+    const opt = runPipeline(causal, OPTIMIZE_PIPELINE).graph;
+    expect(opt.nodes.filter((n) => n.op.kind === 'attention')).toHaveLength(1);
+    expect(opt.nodes.filter((n) => n.op.kind === 'expand' || n.op.kind === 'concat')).toHaveLength(0);
   });
 
   it('rejects an unknown qk_matmul_output_mode', () => {
