@@ -18,12 +18,12 @@ import { type Pass, bump } from './pass.js';
 import { accRefs, argsRead, substArgs } from './scalar-rewrite.js';
 
 /** a * acc + b; a null means 1, b null means 0. Both are expressions over constant epilogue args. */
-interface Affine { readonly a: ScalarExpr | null; readonly b: ScalarExpr | null }
+export interface Affine { readonly a: ScalarExpr | null; readonly b: ScalarExpr | null }
 
 const mulOpt = (x: ScalarExpr | null, k: ScalarExpr): ScalarExpr => (x === null ? k : bin('mul', x, k));
 
 /** `e` as an affine function of acc (of dtype dt), with `isConst(arg)` for the args the coefficients may read. */
-function affineIn(e: ScalarExpr, dt: DType, isConst: (j: number) => boolean): Affine | undefined {
+export function affineIn(e: ScalarExpr, dt: DType, isConst: (j: number) => boolean): Affine | undefined {
   const constant = (x: ScalarExpr) => accRefs(x) === 0 && argsRead(x).every(isConst);
   const negA = (a: ScalarExpr | null) => (a === null ? lit(-1, dt) : un('neg', a));
   if (e.k === 'acc') return { a: null, b: null };

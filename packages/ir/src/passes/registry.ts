@@ -5,6 +5,7 @@ import { constFoldPass } from './constfold.js';
 import { csePass } from './cse.js';
 import { dcePass } from './dce.js';
 import { foldAffinePass } from './fold-affine.js';
+import { foldAffineProloguePass } from './fold-affine-prologue.js';
 import { foldMovementIntoContractPass } from './fold-movement-into-contract.js';
 import { foldPadIntoContractPass } from './fold-pad-into-contract.js';
 import { fuseElementwisePass } from './fuse-elementwise.js';
@@ -14,11 +15,11 @@ import type { Pass } from './pass.js';
 import { recognizeAttentionPass } from './recognize-attention.js';
 import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
-export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass,
+export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass, foldAffineProloguePass,
   fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, recognizeAttentionPass];
 
 /** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
-export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-movement-into-contract', 'fold-pad-into-contract']);
+export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-affine-prologue', 'fold-movement-into-contract', 'fold-pad-into-contract']);
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
@@ -34,7 +35,7 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
  * fuse QKᵀ -> softmax -> PV into one attention op.
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
-  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldPadIntoContractPass, foldMovementIntoContractPass, recognizeAttentionPass, dcePass,
+  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, foldMovementIntoContractPass, recognizeAttentionPass, dcePass,
 ];
 
 /** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */
