@@ -5,3 +5,4 @@ export { type PassReport, type PipelineOptions, runPipeline } from './pipeline.j
 export { CANONICAL_RULES, type Rule, type RuleContext, type Rewrite, applyRules } from './canonicalize.js';
 export { FOLD_ELEMENT_LIMIT } from './constfold.js';
 export * from './graph-walk.js';
+export { type LayoutPolicy, type PropagateLayoutOptions, makePropagateLayoutPass, propagateLayoutPass } from './propagate-layout.js';
