@@ -8,6 +8,7 @@ import { foldAffinePass } from './fold-affine.js';
 import { foldAffineProloguePass } from './fold-affine-prologue.js';
 import { foldMovementIntoContractPass } from './fold-movement-into-contract.js';
 import { foldPadIntoContractPass } from './fold-pad-into-contract.js';
+import { propagateLayoutPass } from './propagate-layout.js';
 import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
 import { fuseReductionPass } from './fuse-reduction.js';
@@ -16,7 +17,7 @@ import { recognizeAttentionPass } from './recognize-attention.js';
 import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
 export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass, foldAffineProloguePass,
-  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, recognizeAttentionPass];
+  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass];
 
 /** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
 export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-affine-prologue', 'fold-movement-into-contract', 'fold-pad-into-contract']);
@@ -31,11 +32,12 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
 /**
  * The default optimization pipeline: simplify; recognize spelled-out softmax; merge elementwise maps; let sums
  * absorb the maps they reduce; fuse elementwise consumers into contractions as epilogues; fold per-channel
- * affine epilogues (BatchNorm) into constant weights; read windowed operands through their explicit Pads; read contract operands through transposes and head splits;
+ * affine epilogues (BatchNorm) into constant weights; read windowed operands through their explicit Pads; compute convolution chains in
+ * NHWC where that removes boundary transposes; read contract operands through transposes and head splits;
  * fuse QKᵀ -> softmax -> PV into one attention op.
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
-  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, foldMovementIntoContractPass, recognizeAttentionPass, dcePass,
+  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, propagateLayoutPass, foldMovementIntoContractPass, recognizeAttentionPass, dcePass,
 ];
 
 /** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */
