@@ -8,6 +8,7 @@ import { CompileError } from '@tensorc/ir';
 import { emitGather, emitSoftmax } from './emit-kernels.js';
 import { emitGemm } from './emit-gemm.js';
 import { emitDepthwise } from './emit-depthwise.js';
+import { emitBorderedCopy } from './emit-bordered-copy.js';
 import { emitAttention } from './emit-attention.js';
 import { emitAttentionExact } from './emit-attention-exact.js';
 import { kernelUnits } from './unit-kernels.js';
@@ -81,6 +82,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
           case 'layernorm': emitLayerNorm(m, k, address); break;
           case 'depthwise': emitDepthwise(m, math, k, address, { relaxed, exactMath: opts.exactMath ?? false }); break;
           case 'attention': if (opts.exactMath) emitAttentionExact(m, math, k, address); else emitAttention(m, math, k, address, relaxed); break;
+          case 'bordered_copy': emitBorderedCopy(m, k, address); break;
           case 'if': case 'loop': emitControl(m, k, address, emitKernel, callKernel); break;
         }
       } catch (e) {

@@ -281,6 +281,32 @@ export interface IfKernel {
 }
 
 /**
+ * Planes [planes, h, w] copied into [planes, hp, wp] with a border of `value` (the input a padded convolution
+ * or pool reads, so its windows need no bounds checks): output rows [r0, r1) x columns [c0, c1) come from
+ * input row srcRow + (r - r0), column srcCol + (c - c0) of the same plane; everything else is `value`. One
+ * kernel per row: border, f32x4 copy, border. Units are output rows, plane-major; emit-bordered-copy.ts.
+ */
+export interface BorderedCopyKernel {
+  readonly kind: 'bordered_copy';
+  readonly name: string;
+  readonly input: ValueId;
+  readonly out: ValueId;
+  readonly planes: number;
+  readonly h: number;
+  readonly w: number;
+  readonly hp: number;
+  readonly wp: number;
+  /** The copied block in output coordinates (empty: r0 = r1, c0 = c1). */
+  readonly r0: number;
+  readonly r1: number;
+  readonly c0: number;
+  readonly c1: number;
+  readonly srcRow: number;
+  readonly srcCol: number;
+  readonly value: number;
+}
+
+/**
  * ONNX Loop (lower-control.ts): `init` copies the carried inputs into the body's params; each iteration
  * stores the iteration number, runs regions[0], copies the scanned results to row i of their outputs, reads
  * the body's condition, then moves the carried results into the params (`stage` first: results that are
@@ -306,7 +332,7 @@ export interface LoopKernel {
 }
 
 export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | DepthwiseConvKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
-  | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel | IfKernel | LoopKernel | AttentionKernel;
+  | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel | IfKernel | LoopKernel | AttentionKernel | BorderedCopyKernel;
 
 export interface KernelPlan {
   readonly kernels: readonly Kernel[];

@@ -2,12 +2,12 @@
 // SIMD GEMM kernel, producing NCHW output directly from the [M, C*KH*KW] weights: no im2col matrix. The GEMM
 // gathers each 8-column panel of B (eight output positions x the C*KH*KW window offsets, from a table) from
 // the input into a per-worker scratch slot (gemm-gather.ts); an input whose windows reach into the padding is
-// first copied into a zero-bordered buffer. Grouped convolutions are a batch of GEMMs, one per image and
-// group; depthwise ones (one input channel per group) a direct kernel (emit-depthwise.ts). A 2x2 stride-2
-// max pool reading the convolution alone is fused into its GEMM (gemm-pool.ts).
+// first copied into a zero-bordered buffer by one kernel (emit-bordered-copy.ts). Grouped convolutions are a
+// batch of GEMMs, one per image and group; depthwise ones (one input channel per group) a direct kernel
+// (emit-depthwise.ts). A 2x2 stride-2 max pool reading the convolution alone is fused into its GEMM (gemm-pool.ts).
 
-import { type AffineExpr, type Graph, type HostTensor, type Node, type TensorType, type ValueId, arg, lit } from '@tensorc/ir';
-import type { DepthwiseConvKernel, GemmKernel, LoopNestKernel } from './kernel-plan.js';
+import type { AffineExpr, Graph, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
+import type { BorderedCopyKernel, DepthwiseConvKernel, GemmKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { SCRATCH_WORKERS, scratchSlotBytes } from './emit-gemm.js';
 
@@ -19,7 +19,7 @@ const isAffine = (e: AffineExpr | undefined, terms: readonly (readonly [number, 
 
 export interface ConvLowering {
   /** Kernels in order, each with a name suffix ("pad", "conv_gemm", "conv_pool_gemm", "depthwise"). */
-  readonly kernels: readonly { readonly kernel: Omit<LoopNestKernel, 'name'> | Omit<GemmKernel, 'name'> | Omit<DepthwiseConvKernel, 'name'>; readonly suffix: string }[];
+  readonly kernels: readonly { readonly kernel: Omit<BorderedCopyKernel, 'name'> | Omit<GemmKernel, 'name'> | Omit<DepthwiseConvKernel, 'name'>; readonly suffix: string }[];
   readonly newTypes: readonly (readonly [ValueId, TensorType])[];
   /** Constants made at compile time (the implicit GEMM's offset table). */
   readonly derived: readonly (readonly [ValueId, HostTensor])[];
@@ -66,12 +66,12 @@ export function convGeometry(n: Node, out: TensorType & { shape: readonly number
 
 /**
  * The input as the convolution reads it: in place when every window stays inside it, else a [N, C, Hp, Wp]
- * copy bordered with the pad value (`kernels`: the interior copied and the border filled by separate nests,
- * all without bounds checks, so they run as f32x4 loops). rowLen/plane: its row and channel strides; base:
- * the element output (0, 0) reads at kh = kw = 0.
+ * copy bordered with the pad value, made by one bordered-copy kernel (its rows run as f32x4 code without
+ * bounds checks, emit-bordered-copy.ts). rowLen/plane: its row and channel strides; base: the element output
+ * (0, 0) reads at kh = kw = 0.
  */
 export function convSource(cg: ConvGeometry, x: ValueId, fresh: () => ValueId): {
-  src: ValueId; rowLen: number; plane: number; base: number; kernels: { kernel: Omit<LoopNestKernel, 'name'>; suffix: string }[]; type?: readonly [ValueId, TensorType];
+  src: ValueId; rowLen: number; plane: number; base: number; kernels: { kernel: Omit<BorderedCopyKernel, 'name'>; suffix: string }[]; type?: readonly [ValueId, TensorType];
 } {
   const { N, G, Cg, OH, OW, KH, KW, H, W, sh, sw, dh, dw, offH, offW } = cg;
   const C = G * Cg;
@@ -80,27 +80,14 @@ export function convSource(cg: ConvGeometry, x: ValueId, fresh: () => ValueId): 
   const Wp = (OW - 1) * sw + (KW - 1) * dw + 1;
   if (offH >= 0 && offW >= 0 && offH + Hp <= H && offW + Wp <= W) return { src: x, rowLen: W, plane: H * W, base: offH * W + offW, kernels: [] };
   const src = fresh();
-  const outStrides = [C * Hp * Wp, Hp * Wp, Wp, 1];
-  // the part of the copy inside the input: rows [r0, r1), columns [c0, c1)
-  const [r0, r1] = [Math.min(Hp, Math.max(0, -offH)), Math.max(0, Math.min(Hp, H - offH))];
-  const [c0, c1] = [Math.min(Wp, Math.max(0, -offW)), Math.max(0, Math.min(Wp, W - offW))];
-  const nest = (rows: number, cols: number, outBase: number, operands: LoopNestKernel['operands'], combiner: LoopNestKernel['combiner']): Omit<LoopNestKernel, 'name'> => ({
-    kind: 'nest', out: src, outDtype: 'float32', outBase, outStrides, extents: [N, C, rows, cols], numOutLoops: 4,
-    operands, combiner, reducer: null, accDtype: 'float32', epilogue: null,
-  });
-  const fill = (rows: number, cols: number, outBase: number) => nest(rows, cols, outBase, [], lit(cg.padValue, 'float32'));
-  const kernels: { kernel: Omit<LoopNestKernel, 'name'>; suffix: string }[] = [];
-  const interior = r1 > r0 && c1 > c0;
-  if (interior) {
-    kernels.push({ suffix: 'pad', kernel: nest(r1 - r0, c1 - c0, r0 * Wp + c0, [{ buffer: x, dtype: 'float32', base: (offH + r0) * W + offW + c0, strides: [C * H * W, H * W, W, 1], pad: 0 }], arg(0)) });
-  }
-  // the border: whole rows above and below, then the columns left and right of the interior rows
-  const [top, bottom] = interior ? [r0, Hp - r1] : [Hp, 0];
-  if (top > 0) kernels.push({ suffix: 'pad_fill', kernel: fill(top, Wp, 0) });
-  if (bottom > 0) kernels.push({ suffix: 'pad_fill', kernel: fill(bottom, Wp, r1 * Wp) });
-  if (interior && c0 > 0) kernels.push({ suffix: 'pad_fill', kernel: fill(r1 - r0, c0, r0 * Wp) });
-  if (interior && c1 < Wp) kernels.push({ suffix: 'pad_fill', kernel: fill(r1 - r0, Wp - c1, r0 * Wp + c1) });
-  return { src, rowLen: Wp, plane: Hp * Wp, base: 0, kernels, type: [src, { kind: 'tensor', dtype: 'float32', shape: [N, C, Hp, Wp] }] };
+  // the part of the copy inside the input: rows [r0, r1), columns [c0, c1); none at all when either is empty
+  let [r0, r1] = [Math.min(Hp, Math.max(0, -offH)), Math.max(0, Math.min(Hp, H - offH))];
+  let [c0, c1] = [Math.min(Wp, Math.max(0, -offW)), Math.max(0, Math.min(Wp, W - offW))];
+  if (r1 <= r0 || c1 <= c0) [r0, r1, c0, c1] = [0, 0, 0, 0];
+  const kernel: Omit<BorderedCopyKernel, 'name'> = {
+    kind: 'bordered_copy', input: x, out: src, planes: N * C, h: H, w: W, hp: Hp, wp: Wp, r0, r1, c0, c1, srcRow: offH + r0, srcCol: offW + c0, value: cg.padValue,
+  };
+  return { src, rowLen: Wp, plane: Hp * Wp, base: 0, kernels: [{ kernel, suffix: 'pad' }], type: [src, { kind: 'tensor', dtype: 'float32', shape: [N, C, Hp, Wp] }] };
 }
 
 /**

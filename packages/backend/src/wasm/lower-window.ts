@@ -4,7 +4,7 @@
 // without bounds it runs as f32x4 code where its reducer allows (max, min).
 
 import type { AffineExpr, Node, TensorType, ValueId } from '@tensorc/ir';
-import type { LoopNestKernel } from './kernel-plan.js';
+import type { BorderedCopyKernel, LoopNestKernel } from './kernel-plan.js';
 import { convSource } from './lower-conv.js';
 
 const term = (e: AffineExpr, idx: number): number => e.terms.find((t) => t.idx === idx)?.coeff ?? 0;
@@ -13,7 +13,7 @@ const only = (e: AffineExpr | undefined, idxs: number[]): boolean => e !== undef
 
 /** The bordered copy and the window nest reading it, or undefined when `n` is no padded 2-D float32 window. */
 export function lowerPaddedWindow(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, fresh: () => ValueId):
-  { kernels: { kernel: Omit<LoopNestKernel, 'name'>; suffix: string }[]; newTypes: (readonly [ValueId, TensorType])[] } | undefined {
+  { kernels: { kernel: Omit<LoopNestKernel, 'name'> | Omit<BorderedCopyKernel, 'name'>; suffix: string }[]; newTypes: (readonly [ValueId, TensorType])[] } | undefined {
   const op = n.op;
   if (op.kind !== 'contract' || n.inputs.length !== 1 || op.padValues[0] === null || op.padValues[0] === undefined) return undefined;
   const x = n.inputs[0]!;

@@ -93,6 +93,7 @@ export function kernelReads(k: Kernel): ValueId[] {
     case 'gather_nd': return [k.input, k.indices];
     case 'gemm': return [k.a, k.b, ...(k.bImplicit ? [k.bImplicit.table] : []), ...k.epilogueOperands.map((o) => o.buffer)];
     case 'depthwise': return [k.x, k.w, ...k.epilogueOperands.map((o) => o.buffer)];
+    case 'bordered_copy': return [k.input];
     case 'attention': return [k.q.buffer, k.k.buffer, k.v.buffer, ...k.extras.map((o) => o.buffer)];
     case 'if': case 'loop': return [...k.reads, ...k.regions.flat().flatMap(kernelReads)];
   }

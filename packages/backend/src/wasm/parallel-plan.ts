@@ -71,7 +71,7 @@ export function planSteps(kernels: readonly Kernel[], minWork?: number): StepPla
   let serial: number[] = [];
   const flush = () => { if (serial.length > 0) steps.push({ kernels: serial, iterations: 1 }); serial = []; };
   kernels.forEach((k, i) => {
-    if (isParallelUnits(k, minMacs)) {
+    if (isParallelUnits(k, k.kind === 'bordered_copy' ? minPoints : minMacs)) {
       flush();
       steps.push({ kernels: [i], iterations: kernelUnits(k)! });
       return;

@@ -1,8 +1,9 @@
 // Kernels whose function takes a range of independent work units and a worker, `(begin, end, worker)`:
-// the GEMM (row strips or column panels), the depthwise convolution (output planes) and attention (blocks of
-// query rows, lower-attention.ts). `run` calls them with every unit; a threaded variant gives each a parallel
-// step of its own when the work is large enough.
+// the GEMM (row strips or column panels), the depthwise convolution (output planes), attention (blocks of
+// query rows, lower-attention.ts) and the bordered copy (output rows). `run` calls them with every unit; a
+// threaded variant gives each a parallel step of its own when the work is large enough.
 
+import { borderedCopyUnits } from './emit-bordered-copy.js';
 import { depthwiseUnits } from './emit-depthwise.js';
 import { attentionMacs, attentionUnits } from './lower-attention.js';
 import { gemmUnits } from './emit-gemm.js';
@@ -13,6 +14,7 @@ export function kernelUnits(k: Kernel): number | undefined {
   if (k.kind === 'gemm') return gemmUnits(k).total;
   if (k.kind === 'depthwise') return depthwiseUnits(k);
   if (k.kind === 'attention') return attentionUnits(k);
+  if (k.kind === 'bordered_copy') return borderedCopyUnits(k);
   return undefined;
 }
 
@@ -21,5 +23,7 @@ export function kernelMacs(k: Kernel): number {
   if (k.kind === 'gemm') return k.batch * k.m * k.n * k.k;
   if (k.kind === 'depthwise') return depthwiseUnits(k) * k.oh * k.ow * k.kh * k.kw;
   if (k.kind === 'attention') return attentionMacs(k);
+  // a copied element costs about what a loop-nest point does: parallel-plan.ts compares this with its nest threshold
+  if (k.kind === 'bordered_copy') return k.planes * k.hp * k.wp;
   return 0;
 }
