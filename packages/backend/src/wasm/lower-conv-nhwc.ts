@@ -3,12 +3,12 @@
 // channels m, and A's row ow is the window read in place: KH runs of KW*C contiguous floats (dw = 1), or
 // KH*KW runs of C (GemmKernel.aRuns). B is the constant weights, packed at compile time into the 8-column
 // panels the micro-kernel streams, with K ordered (kh, kw, c) like the runs, from whatever dim order the
-// contraction's weight map reads. Windows reaching into the padding read a copy bordered with the pad value.
+// contraction's weight map reads. Windows reaching into the padding read a copy bordered with the pad value
+// (one bordered_copy kernel, emit-bordered-copy.ts, over rows of W*C floats).
 // Float32, ungrouped, constant weights only; anything else stays on the generic nest.
 
 import type { AffineExpr, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
-import { arg, lit } from '@tensorc/ir';
-import type { GemmKernel, LoopNestKernel } from './kernel-plan.js';
+import type { BorderedCopyKernel, GemmKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 
 /** An NHWC convolution's geometry; loops: n 0, oh 1, ow 2, m 3, and the reduction loops kh, kw, c in any order. */
@@ -67,12 +67,12 @@ export function nhwcConvGeometry(n: Node, out: TensorType & { shape: readonly nu
   };
 }
 
-type Piece = { kernel: Omit<LoopNestKernel, 'name'>; suffix: string };
+type Piece = { kernel: Omit<BorderedCopyKernel, 'name'>; suffix: string };
 
 /**
  * The input as the convolution reads it: in place when every window stays inside it and output (0, 0)
- * reads element (0, 0), else an [N, Hp, Wp, C] copy bordered with the pad value: the interior and the
- * border strips as separate nests, each a run of whole pixels (C floats) per row, without bounds checks.
+ * reads element (0, 0), else an [N, Hp, Wp, C] copy bordered with the pad value, made by the bordered-copy
+ * kernel with each image a plane whose rows are W*C floats (whole pixels).
  */
 export function nhwcSource(cg: NhwcConvGeometry, x: ValueId, fresh: () => ValueId): { src: ValueId; Hp: number; Wp: number; kernels: Piece[]; type?: readonly [ValueId, TensorType] } {
   const { N, C, OH, OW, KH, KW, H, W, sh, sw, dh, dw, offH, offW } = cg;
@@ -80,27 +80,15 @@ export function nhwcSource(cg: NhwcConvGeometry, x: ValueId, fresh: () => ValueI
   const Wp = (OW - 1) * sw + (KW - 1) * dw + 1;
   if (offH === 0 && offW === 0 && Hp <= H && Wp <= W) return { src: x, Hp: H, Wp: W, kernels: [] };
   const src = fresh();
-  const outStrides = [Hp * Wp * C, Wp * C, 1];
-  // the part of the copy inside the input: rows [r0, r1), columns [c0, c1)
-  const [r0, r1] = [Math.min(Hp, Math.max(0, -offH)), Math.max(0, Math.min(Hp, H - offH))];
-  const [c0, c1] = [Math.min(Wp, Math.max(0, -offW)), Math.max(0, Math.min(Wp, W - offW))];
-  const nest = (rows: number, cols: number, outBase: number, operands: LoopNestKernel['operands'], combiner: LoopNestKernel['combiner']): Omit<LoopNestKernel, 'name'> => ({
-    kind: 'nest', out: src, outDtype: 'float32', outBase, outStrides, extents: [N, rows, cols * C], numOutLoops: 3,
-    operands, combiner, reducer: null, accDtype: 'float32', epilogue: null,
-  });
-  const fill = (rows: number, cols: number, at: number): Piece => ({ suffix: 'pad_fill', kernel: nest(rows, cols, at * C, [], lit(cg.padValue, 'float32')) });
-  const kernels: Piece[] = [];
-  const interior = r1 > r0 && c1 > c0;
-  if (interior) {
-    const base = ((offH + r0) * W + offW + c0) * C;
-    kernels.push({ suffix: 'pad', kernel: nest(r1 - r0, c1 - c0, (r0 * Wp + c0) * C, [{ buffer: x, dtype: 'float32', base, strides: [H * W * C, W * C, 1], pad: 0 }], arg(0)) });
-  }
-  const [top, bottom] = interior ? [r0, Hp - r1] : [Hp, 0];
-  if (top > 0) kernels.push(fill(top, Wp, 0));
-  if (bottom > 0) kernels.push(fill(bottom, Wp, r1 * Wp));
-  if (interior && c0 > 0) kernels.push(fill(r1 - r0, c0, r0 * Wp));
-  if (interior && c1 < Wp) kernels.push(fill(r1 - r0, Wp - c1, r0 * Wp + c1));
-  return { src, Hp, Wp, kernels, type: [src, { kind: 'tensor', dtype: 'float32', shape: [N, Hp, Wp, C] }] };
+  // the part of the copy inside the input: rows [r0, r1), columns [c0, c1) (empty: both collapse)
+  let [r0, r1] = [Math.min(Hp, Math.max(0, -offH)), Math.max(0, Math.min(Hp, H - offH))];
+  let [c0, c1] = [Math.min(Wp, Math.max(0, -offW)), Math.max(0, Math.min(Wp, W - offW))];
+  if (r1 <= r0 || c1 <= c0) [r0, r1, c0, c1] = [0, 0, 0, 0];
+  const kernel: Omit<BorderedCopyKernel, 'name'> = {
+    kind: 'bordered_copy', input: x, out: src, planes: N, h: H, w: W * C, hp: Hp, wp: Wp * C,
+    r0, r1, c0: c0 * C, c1: c1 * C, srcRow: offH + r0, srcCol: (offW + c0) * C, value: cg.padValue,
+  };
+  return { src, Hp, Wp, kernels: [{ kernel, suffix: 'pad' }], type: [src, { kind: 'tensor', dtype: 'float32', shape: [N, Hp, Wp, C] }] };
 }
 
 /** Constant weights packed into 8-column panels over the output channels, K ordered (kh, kw, c): [P][K][8], zero-padded. */
@@ -122,7 +110,7 @@ function packWeights(cg: NhwcConvGeometry, w: HostTensor): Float64Array {
 }
 
 export interface NhwcConvLowering {
-  readonly kernels: readonly ({ kernel: Omit<LoopNestKernel, 'name'> | Omit<GemmKernel, 'name'>; suffix: string })[];
+  readonly kernels: readonly ({ kernel: Omit<BorderedCopyKernel, 'name'> | Omit<GemmKernel, 'name'>; suffix: string })[];
   readonly newTypes: readonly (readonly [ValueId, TensorType])[];
   readonly derived: readonly (readonly [ValueId, HostTensor])[];
 }
