@@ -2,7 +2,7 @@
 // frontend spells it, x*s+t in one or two maps, a pure scale, a scalar normalization, or a scale along a dim the
 // weights do not index) read by one or two contractions with constant weights (MatMul, Gemm with transposed
 // weights, batched MatMul, convolutions: 1x1 or 3x3, padded or not, strided, depthwise), sometimes also a graph
-// output, then an optional bias and ReLU. Each case says which outcomes of the pass are correct for it.
+// output, then an optional bias and ReLU; the batch dim is sometimes symbolic. Each case says which outcomes of the pass are correct for it.
 
 import fc from 'fast-check';
 import { type DType, GraphBuilder, type HostTensor, type ValueId, arg, bin, lit, un, tensorType } from '../src/index.js';
@@ -34,6 +34,7 @@ export const prologueSpec = fc.record({
   stride: fc.constantFrom(1, 2),
   depthwise: fc.boolean(),
   rank1Constants: fc.boolean(),
+  symbolicBatch: fc.boolean(),
   seed: fc.integer({ min: 0, max: 10_000 }),
 });
 export type PrologueSpec = typeof prologueSpec extends fc.Arbitrary<infer T> ? T : never;
@@ -52,7 +53,7 @@ export function buildPrologueCase(s: PrologueSpec): PrologueCase {
   const conv = s.kind === 'conv';
   const C = s.channels;
   const xShape = conv ? [s.batch, C, 4, 5] : s.kind === 'batched-matmul' ? [s.batch, 3, C] : [s.batch, C];
-  const x = b.input('x', tensorType(dt, xShape));
+  const x = b.input('x', tensorType(dt, s.symbolicBatch ? ['N', ...xShape.slice(1)] : xShape));
   const feeds = { x: fill(dt, xShape, s.seed + 7, -1, 1) };
   const rank = xShape.length;
   const channelAxis = conv ? 1 : rank - 1;
@@ -105,10 +106,11 @@ export function buildPrologueCase(s: PrologueSpec): PrologueCase {
   // Reads outside x: a convolution with padding (a 1x1 kernel with padding too: its output is larger than x).
   const padded = conv && s.pad > 0;
   const perChannelShift = ['batchnorm', 'scale-shift', 'scale-shift-two-maps', 'neg-shift'].includes(s.form) && C > 1;
-  const expected: Outcome[] = s.readers === 'output' ? ['refused-other-use']
+  // A symbolic batch broadcast against batch-shaped coefficients makes x itself broadcast: refused-layout first.
+  const expected: Outcome[] = s.readers === 'output' ? (s.form === 'off-channel' ? ['refused-other-use', 'refused-layout'] : ['refused-other-use'])
     : s.form === 'off-channel' && xShape[conv ? 2 : 0]! > 1 ? ['refused-layout']
     : padded && perChannelShift ? ['refused-padded-shift'] : ['folded'];
-  const label = `${s.kind}${conv ? ` k${s.kernel} p${s.pad} s${s.stride}${s.depthwise ? ' dw' : ''}` : ''} ${s.form} readers=${s.readers} ${dt} channel axis ${channelAxis}`;
+  const label = `${s.kind}${conv ? ` k${s.kernel} p${s.pad} s${s.stride}${s.depthwise ? ' dw' : ''}` : ''} ${s.form} readers=${s.readers} ${dt}${s.symbolicBatch ? ' batch N' : ''} channel axis ${channelAxis}`;
   return { graph: b.build(), feeds, steps: [], expected, label };
 }
 

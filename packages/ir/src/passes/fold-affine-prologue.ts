@@ -7,12 +7,12 @@
 // A per-channel shift under padding would need a position-dependent bias at the border: refused, with a counter.
 
 import type { AffineExpr } from '../affine.js';
+import type { Dim, TensorType } from '../types.js';
 import { dimExpr, evalAffine } from '../affine.js';
 import type { Graph, Node, ValueId } from '../graph.js';
 import type { ContractOp } from '../ops.js';
 import { type ScalarExpr, acc, arg, bin, cast } from '../scalar.js';
 import type { HostTensor } from '../tensor.js';
-import type { TensorType } from '../types.js';
 import { nextFreeId, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 import { type Prologue, type Refusal, forEachPoint, prologueOf, roundTo, stridesOf } from './prologue-tables.js';
@@ -22,18 +22,19 @@ import { accRefs, argRefs, argsRead, substArgs } from './scalar-rewrite.js';
 const BIAS_WORK_LIMIT = 1 << 25;
 
 /** The loop an index expression reads plainly (coefficient 1, no offset), ignoring loops of extent 1; null: index 0. */
-function plainLoop(e: AffineExpr, extents: readonly number[]): number | null | undefined {
+function plainLoop(e: AffineExpr, extents: readonly Dim[]): number | null | undefined {
   const terms = e.terms.filter((t) => extents[t.idx] !== 1);
   if (terms.length === 0) return e.offset === 0 ? null : undefined;
   return terms.length === 1 && terms[0]!.coeff === 1 && e.offset === 0 ? terms[0]!.idx : undefined;
 }
 
-/** Whether some loop point reads `e` outside [0, size). */
-function mayReadOutside(e: AffineExpr, extents: readonly number[], size: number): boolean {
+/** Whether some loop point may read `e` outside [0, size) (symbolic sizes: assume it may). */
+function mayReadOutside(e: AffineExpr, extents: readonly Dim[], size: Dim): boolean {
+  if (typeof size !== 'number' || e.terms.some((t) => typeof extents[t.idx] !== 'number')) return true;
   let lo = e.offset;
   let hi = e.offset;
   for (const t of e.terms) {
-    const span = t.coeff * (extents[t.idx]! - 1);
+    const span = t.coeff * ((extents[t.idx] as number) - 1);
     if (span > 0) hi += span;
     else lo += span;
   }
@@ -80,9 +81,9 @@ function foldInto(c: Node, jx: number, p: Prologue, consts: ReadonlyMap<ValueId,
   const once = (j: number) => c.inputs.filter((id) => id === c.inputs[j]).length === 1;
   if (!once(jx) || !once(jw) || (op.epilogue !== null && argsRead(op.epilogue).some((j) => j === jx || j === jw))) return 'refused-other-use';
   const out = c.outputs[0]!.type;
-  if (out.kind !== 'tensor' || !out.shape.every((d) => typeof d === 'number') || !op.reductionExtents.every((d) => typeof d === 'number')) return 'refused-dynamic-shape';
+  if (out.kind !== 'tensor') return 'refused-dynamic-shape';
   const r = out.shape.length;
-  const extents = [...out.shape, ...op.reductionExtents] as number[];
+  const extents: Dim[] = [...out.shape, ...op.reductionExtents];
   const mx = op.maps[jx]!;
   const mw = op.maps[jw]!;
   // Every dim along which A or B varies must be read at one loop; for A, W must read that loop at one of its dims.
@@ -110,14 +111,15 @@ function foldInto(c: Node, jx: number, p: Prologue, consts: ReadonlyMap<ValueId,
     }
   }
   // b'[P] = sum over the reduction loops of W * B, over the output loops W or B reads.
-  const loopsIn = (e: AffineExpr) => e.terms.map((t) => t.idx).filter((l) => extents[l]! > 1);
+  const loopsIn = (e: AffineExpr) => e.terms.map((t) => t.idx).filter((l) => extents[l] !== 1);
   const P = [...new Set([...mw.flatMap(loopsIn), ...p.bDims.map((d) => xLoop.get(d)!)])].filter((l) => l < r).sort((a, b) => a - b);
-  const R = extents.map((_, l) => l).filter((l) => l >= r && extents[l]! > 1);
-  const size = (ls: readonly number[]) => ls.reduce((n, l) => n * extents[l]!, 1);
+  const R = extents.map((_, l) => l).filter((l) => l >= r && extents[l] !== 1);
+  const size = (ls: readonly number[]) => ls.reduce((n, l) => n * (extents[l] as number), 1);
   let bias: Float64Array | null = null;
   if (p.b !== null) {
+    if ([...P, ...R].some((l) => typeof extents[l] !== 'number')) return 'refused-dynamic-shape';
     if (size(P) * size(R) > BIAS_WORK_LIMIT) return 'refused-size';
-    const gridStride = stridesOf(p.grid.map((d) => p.shape[d]!));
+    const gridStride = stridesOf(p.grid.map((d) => p.shape[d] as number));
     const bTerms = p.bDims.map((d) => [xLoop.get(d)!, gridStride[p.grid.indexOf(d)]!] as const);
     const wStride = stridesOf(W.shape);
     const pt = new Array<number>(extents.length).fill(0);
@@ -139,7 +141,7 @@ function foldInto(c: Node, jx: number, p: Prologue, consts: ReadonlyMap<ValueId,
   }
   // W' = W * A along the dims W shares with x.
   const wStride = stridesOf(W.shape);
-  const gridStride = stridesOf(p.grid.map((d) => p.shape[d]!));
+  const gridStride = stridesOf(p.grid.map((d) => p.shape[d] as number));
   const aTerms = p.aDims.map((d) => [wDimOf.get(d)!, gridStride[p.grid.indexOf(d)]!] as const);
   const wData = new Float64Array(W.data.length);
   for (let i = 0; i < wData.length; i++) {
@@ -159,7 +161,7 @@ function foldInto(c: Node, jx: number, p: Prologue, consts: ReadonlyMap<ValueId,
     const merged = mergeBias(c, consts, jx, jw, extents, P, bias, p.dtype);
     const values = merged?.values ?? bias.map((v) => roundTo(v, p.dtype));
     const loops = merged?.loops ?? P;
-    const bNode = constant({ dtype: p.dtype, shape: loops.map((l) => extents[l]!), data: values });
+    const bNode = constant({ dtype: p.dtype, shape: loops.map((l) => extents[l] as number), data: values });
     nodes.push(bNode);
     if (merged) {
       inputs[merged.k] = bNode.outputs[0]!.id;
@@ -177,7 +179,7 @@ function foldInto(c: Node, jx: number, p: Prologue, consts: ReadonlyMap<ValueId,
 }
 
 /** b' = b + bias when the epilogue already adds a constant b to acc (b read only there, along plain loops). */
-function mergeBias(c: Node, consts: ReadonlyMap<ValueId, HostTensor>, jx: number, jw: number, extents: readonly number[], P: readonly number[], bias: Float64Array, dtype: 'float32' | 'float64'): { k: number; loops: number[]; values: Float64Array } | undefined {
+function mergeBias(c: Node, consts: ReadonlyMap<ValueId, HostTensor>, jx: number, jw: number, extents: readonly Dim[], P: readonly number[], bias: Float64Array, dtype: 'float32' | 'float64'): { k: number; loops: number[]; values: Float64Array } | undefined {
   const op = c.op as ContractOp;
   const k = biasArg(op.epilogue);
   if (k === undefined || k === jx || k === jw || argRefs(op.epilogue!, k) !== 1 || op.padValues[k] !== null) return undefined;
@@ -186,9 +188,10 @@ function mergeBias(c: Node, consts: ReadonlyMap<ValueId, HostTensor>, jx: number
   const bLoops = op.maps[k]!.map((e) => plainLoop(e, extents));
   if (bLoops.some((l) => l === undefined)) return undefined;
   const loops = [...new Set([...P, ...bLoops.filter((l): l is number => l !== null)])].sort((x, y) => x - y);
+  if (loops.some((l) => typeof extents[l] !== 'number')) return undefined;
   const bStride = stridesOf(b.shape);
-  const pStride = stridesOf(P.map((l) => extents[l]!));
-  const values = new Float64Array(loops.reduce((n, l) => n * extents[l]!, 1));
+  const pStride = stridesOf(P.map((l) => extents[l] as number));
+  const values = new Float64Array(loops.reduce((n, l) => n * (extents[l] as number), 1));
   const pt = new Array<number>(extents.length).fill(0);
   let i = 0;
   forEachPoint(loops, extents, pt, () => {

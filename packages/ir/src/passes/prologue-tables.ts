@@ -7,7 +7,7 @@ import type { Node, ValueId } from '../graph.js';
 import { compileScalar } from '../interp/index.js';
 import { type ScalarExpr, acc, arg } from '../scalar.js';
 import type { HostTensor } from '../tensor.js';
-import type { TensorType } from '../types.js';
+import type { Dim, TensorType } from '../types.js';
 import { affineIn } from './fold-affine.js';
 import { argsRead, substArgs } from './scalar-rewrite.js';
 
@@ -18,7 +18,8 @@ export type Refusal = 'refused-dtype' | 'refused-layout' | 'refused-padded-shift
 export interface Prologue {
   readonly x: ValueId;
   readonly dtype: 'float32' | 'float64';
-  readonly shape: readonly number[];
+  /** The map's (and x's) shape; the dims in `grid` are static. */
+  readonly shape: readonly Dim[];
   /** Dims along which A (resp. B) varies; `grid` is their union, sorted. */
   readonly aDims: readonly number[];
   readonly bDims: readonly number[];
@@ -38,7 +39,7 @@ export function stridesOf(shape: readonly number[]): number[] {
 }
 
 /** Calls `f` at every point of `loops` (row-major, last fastest), writing the indices into `point`. */
-export function forEachPoint(loops: readonly number[], extents: readonly number[], point: number[], f: () => void): void {
+export function forEachPoint(loops: readonly number[], extents: readonly Dim[], point: number[], f: () => void): void {
   if (loops.some((l) => extents[l] === 0)) return;
   for (const l of loops) point[l] = 0;
   for (;;) {
@@ -46,7 +47,7 @@ export function forEachPoint(loops: readonly number[], extents: readonly number[
     let k = loops.length - 1;
     for (; k >= 0; k--) {
       const l = loops[k]!;
-      if (++point[l]! < extents[l]!) break;
+      if (++point[l]! < (extents[l] as number)) break;
       point[l] = 0;
     }
     if (k < 0) return;
@@ -65,7 +66,7 @@ function coreArg(e: ScalarExpr, isConst: (j: number) => boolean): number | undef
 }
 
 /** Evaluates `e` (over constant args broadcast to `shape`) at every point of `grid`, the other dims at 0. */
-function tabulate(e: ScalarExpr, m: Node, shape: readonly number[], grid: readonly number[], consts: ReadonlyMap<ValueId, HostTensor>, argDtypes: readonly DType[]): Float64Array {
+function tabulate(e: ScalarExpr, m: Node, shape: readonly Dim[], grid: readonly number[], consts: ReadonlyMap<ValueId, HostTensor>, argDtypes: readonly DType[]): Float64Array {
   const fn = compileScalar(e, argDtypes).fn;
   const r = shape.length;
   const coords = new Array<number>(r).fill(0);
@@ -76,7 +77,7 @@ function tabulate(e: ScalarExpr, m: Node, shape: readonly number[], grid: readon
     return { j, at: () => t.data[t.shape.reduce((o, s, i) => o + (s === 1 ? 0 : coords[off + i]!) * st[i]!, 0)] as number | bigint };
   });
   const args = new Array<number | bigint>(m.inputs.length).fill(0);
-  const out = new Float64Array(grid.reduce((n, d) => n * shape[d]!, 1));
+  const out = new Float64Array(grid.reduce((n, d) => n * (shape[d] as number), 1));
   let i = 0;
   forEachPoint(grid, shape, coords, () => {
     for (const rd of reads) args[rd.j] = rd.at();
@@ -100,9 +101,8 @@ export function prologueOf(m: Node, consts: ReadonlyMap<ValueId, HostTensor>, ty
   if (!aff) return undefined;
   if (out.dtype !== 'float32' && out.dtype !== 'float64') return 'refused-dtype';
   const xt = typeOf(m.inputs[d]!);
-  if (!out.shape.every((s) => typeof s === 'number')) return 'refused-dynamic-shape';
   if (!xt || xt.shape.length !== out.shape.length || xt.shape.some((s, i) => s !== out.shape[i])) return 'refused-layout'; // x itself broadcast
-  const shape = out.shape as number[];
+  const shape = out.shape;
   const varying = (e: ScalarExpr | null) => [...new Set(e === null ? [] : argsRead(e).flatMap((j) => {
     const t = consts.get(m.inputs[j]!)!;
     return t.shape.flatMap((s, i) => (s > 1 ? [shape.length - t.shape.length + i] : []));
@@ -110,8 +110,9 @@ export function prologueOf(m: Node, consts: ReadonlyMap<ValueId, HostTensor>, ty
   const aDims = varying(aff.a);
   const bDims = varying(aff.b);
   const grid = [...new Set([...aDims, ...bDims])].sort((p, q) => p - q);
+  if (grid.some((k) => typeof shape[k] !== 'number')) return 'refused-dynamic-shape';
   const argDtypes = m.inputs.map((id) => consts.get(id)?.dtype ?? typeOf(id)?.dtype ?? out.dtype);
-  const a = aff.a === null ? new Float64Array(grid.reduce((n, k) => n * shape[k]!, 1)).fill(1) : tabulate(aff.a, m, shape, grid, consts, argDtypes);
+  const a = aff.a === null ? new Float64Array(grid.reduce((n, k) => n * (shape[k] as number), 1)).fill(1) : tabulate(aff.a, m, shape, grid, consts, argDtypes);
   const b = aff.b === null ? null : tabulate(aff.b, m, shape, grid, consts, argDtypes);
   return { x: m.inputs[d]!, dtype: out.dtype, shape, aDims, bDims, grid, a, b: b !== null && b.some((v) => v !== 0) ? b : null };
 }
