@@ -59,6 +59,25 @@ class CNNBN(nn.Module):
         return self.fc(self.bn_fc(torch.flatten(y, 1)))
 
 
+class BNPrologue(nn.Module):
+    """BatchNorm before the layer it feeds (the exporter folds a BatchNorm only when it follows a Conv): BatchNorm1d ->
+    Linear on features; BatchNorm2d -> 1x1 Conv and BatchNorm2d -> 3x3 Conv with padding 1 on an image."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn_fc, self.fc = nn.BatchNorm1d(8), nn.Linear(8, 6)
+        self.bn_pw, self.pw = nn.BatchNorm2d(4), nn.Conv2d(4, 5, 1)
+        self.bn_conv, self.conv = nn.BatchNorm2d(4), nn.Conv2d(4, 5, 3, padding=1)
+        for bn in (self.bn_fc, self.bn_pw, self.bn_conv):  # non-trivial running statistics
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            nn.init.uniform_(bn.weight, 0.5, 1.5)
+            nn.init.uniform_(bn.bias, -0.2, 0.2)
+
+    def forward(self, features, image):
+        return self.fc(self.bn_fc(features)), self.pw(self.bn_pw(image)), self.conv(self.bn_conv(image))
+
+
 class DWSepUpsample(nn.Module):
     """Depthwise (groups=channels) + pointwise conv, then nearest and bilinear (align_corners=False) upsampling."""
 
@@ -227,6 +246,9 @@ MODELS = {
     "mlp": spec(MLP, ["x"], ["y"], [(3, 16)], {"x": {0: "batch"}, "y": {0: "batch"}}, [[(5, 16)], [(1, 16)]]),
     "cnn_bn": spec(CNNBN, ["image"], ["logits"], [(2, 3, 14, 14)], {"image": {0: "batch"}, "logits": {0: "batch"}},
                    [[(3, 3, 14, 14)], [(1, 3, 14, 14)]]),
+    "bn_prologue": spec(BNPrologue, ["features", "image"], ["linear", "pointwise", "conv3x3"], [(3, 8), (2, 4, 6, 6)],
+                        {"features": {0: "batch"}, "image": {0: "batch"}, "linear": {0: "batch"}, "pointwise": {0: "batch"},
+                         "conv3x3": {0: "batch"}}, [[(5, 8), (3, 4, 6, 6)], [(2, 8), (1, 4, 6, 6)]]),
     "dwsep_upsample": spec(DWSepUpsample, ["x"], ["y"], [(2, 6, 5, 7)],
                            {"x": {0: "batch", 2: "height", 3: "width"}, "y": {0: "batch", 2: "height2", 3: "width2"}},
                            [[(3, 6, 4, 4)], [(1, 6, 6, 3)]]),
