@@ -32,7 +32,7 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
 /**
  * The default optimization pipeline: simplify; recognize spelled-out softmax; merge elementwise maps; let sums
  * absorb the maps they reduce; fuse elementwise consumers into contractions as epilogues; fold per-channel
- * affine epilogues (BatchNorm) into constant weights; read windowed operands through their explicit Pads; compute convolution chains in
+ * affine epilogues and prologues (BatchNorm after or before a contraction) into constant weights; read windowed operands through their explicit Pads; compute convolution chains in
  * NHWC where that removes boundary transposes; read contract operands through transposes and head splits;
  * fuse QKᵀ -> softmax -> PV into one attention op.
  */
