@@ -4,10 +4,11 @@
 // layouts with merged-head outputs, scores computed as K·Qᵀ with the softmax over the other axis, and q, k, v
 // sliced out of one fused projection. Masks: additive float inputs (per query and key, or a key padding mask
 // broadcast over queries, with -inf entries, so whole rows can be masked), a causal boolean constant applied with
-// where (masked_fill), or a causal mask computed from iota (constant-folded). Every graph verifies.
+// where (masked_fill), or a causal mask computed from iota (constant-folded); with the additive mask, optionally
+// ONNX Attention's guard that zeroes output rows whose mask row is all -inf. Every graph verifies.
 
 import fc from 'fast-check';
-import { GraphBuilder, type Graph, type HostTensor, type ValueId, arg, bin, lit, select, tensorType } from '../src/index.js';
+import { GraphBuilder, type Graph, type HostTensor, type ValueId, arg, bin, lit, select, tensorType, un } from '../src/index.js';
 
 export interface AttentionCase {
   readonly graph: Graph;
@@ -31,6 +32,7 @@ export const attentionParams: fc.Arbitrary<AttentionParams> = fc.record({
   layout: fc.integer({ min: 0, max: 4 }),
   scale: fc.integer({ min: 0, max: 2 }),
   mask: fc.integer({ min: 0, max: 4 }),
+  guard: fc.boolean(),
   seed: fc.integer({ min: 0, max: 1000 }),
 });
 
@@ -42,6 +44,8 @@ export interface AttentionParams {
   readonly scale: number;
   /** 0 none, 1 additive input, 2 causal bool constant (where), 3 key padding input, 4 causal from iota */
   readonly mask: number;
+  /** With the additive input mask: zero the output rows whose mask row is all -inf (ONNX Attention's guard). */
+  readonly guard?: boolean;
   readonly seed: number;
 }
 
@@ -103,8 +107,21 @@ export function buildAttention(p: AttentionParams): AttentionCase {
   if (p.scale === 1) scores = b.map(bin('mul', arg(0), arg(1)), [scores, b.constant({ dtype: 'float32', shape: [], data: Float64Array.of(Math.fround(1 / Math.sqrt(D))) })]);
   if (p.scale === 2) scores = b.map(bin('div', arg(0), lit(Math.fround(Math.sqrt(D)), 'float32')), [scores]);
   const qkShape = keyAxis === 3 ? [sq, sk] : [sk, sq];
+  let guard: ((y: ValueId) => ValueId) | undefined;
   if (p.mask === 1) {
-    scores = b.map(bin('add', arg(0), arg(1)), [scores, input('mask', qkShape, 4, (i) => (i % 5 === 3 ? -Infinity : undefined))]);
+    // every key of query row 1 masked now and then, so the guard has rows to zero
+    const mask = input('mask', qkShape, 4, (i) => (i % 5 === 3 || (seed % 2 === 0 && (keyAxis === 3 ? Math.floor(i / sk) : i % sq) === 1) ? -Infinity : undefined));
+    scores = b.map(bin('add', arg(0), arg(1)), [scores, mask]);
+    if (p.guard) {
+      // rowMax [sq, 1, ...] broadcast against the output, whose query dim is 1 (merged or [B,sq,H,D]) or 2
+      const rowMax = b.add1({ kind: 'reduce', reducer: 'max', axes: [keyAxis === 3 ? 1 : 0], keepDims: true }, [mask]);
+      guard = (y) => {
+        const r = b.tensorTypeOf(y).shape.length;
+        const qpos = p.layout === 1 || p.layout === 3 ? 2 : 1;
+        const m = b.add1({ kind: 'reshape' }, [rowMax], [f32(sq, ...Array(r - qpos - 1).fill(1))]);
+        return b.map(select(un('isneginf', arg(1)), lit(0, 'float32'), arg(0)), [y, m]);
+      };
+    }
   } else if (p.mask === 2 || p.mask === 4) {
     // causal: key j masked for query i when j > i
     const causal = (i: number) => { const [a, c] = [Math.floor(i / qkShape[1]!), i % qkShape[1]!]; return keyAxis === 3 ? c > a : a > c; };
@@ -122,8 +139,10 @@ export function buildAttention(p: AttentionParams): AttentionCase {
     scores = b.map(bin('add', arg(0), arg(1)), [scores, input('pad', shape, 5, (i) => ((i + seed) % 3 === 0 ? -Infinity : 0))]);
   }
   const probs = b.add1({ kind: 'softmax', axis: keyAxis, log: false }, [scores]);
-  b.output('y', pv(probs));
-  const desc = `B=${B} H=${H} sq=${sq} sk=${sk} D=${D} layout=${p.layout} scale=${p.scale} mask=${p.mask} seed=${seed}`;
+  // ONNX Attention's 3-D form merges heads after the guard: a transpose the fusion passes fold into PV's output order
+  const merged = (y: ValueId) => (p.layout === 1 && seed % 3 === 0 ? b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [y]) : y);
+  b.output('y', guard ? merged(guard(pv(probs))) : pv(probs));
+  const desc = `B=${B} H=${H} sq=${sq} sk=${sk} D=${D} layout=${p.layout} scale=${p.scale} mask=${p.mask}${guard ? ' guard' : ''} seed=${seed}`;
   return { graph: b.build(), feeds, desc };
 }
 

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  GraphBuilder, type Graph, OPTIMIZE_PIPELINE, type Pass, SIMPLIFY_PIPELINE, arg, bin, cast, lit, passByName, printGraph, runPipeline, tensorType, un,
+  GraphBuilder, type Graph, OPTIMIZE_PIPELINE, type Pass, SIMPLIFY_PIPELINE, arg, bin, cast, lit, passByName, printGraph, runPipeline, select, tensorType, un,
 } from '../src/index.js';
 import { randomCase } from './arbitraries.js';
 import { expectLocallyClose, expectSameResults, tryInterpret } from './differential-helpers.js';
@@ -93,6 +93,30 @@ describe('fold-affine and movement goldens', () => {
     const c = after.nodes.find((n) => n.op.kind === 'contract')!;
     expect(c.op.kind === 'contract' && c.op.epilogue).toEqual(bin('add', { k: 'acc' }, arg(2)));
     expect(expectLocallyClose(before, after, feeds)).toBe(1);
+  });
+
+  it('fuse-epilogue moves the producers of an operand made after the contraction (a mask converted after QKᵀ) above it', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', f32(3, 4));
+    const w = b.input('w', f32(4, 5));
+    const mm = b.matmul(x, w);
+    const bias = b.map(select(arg(0), lit(0, 'float32'), lit(-Infinity, 'float32')), [b.input('keep', tensorType('bool', [3, 5]))]);
+    const shifted = b.map(bin('add', arg(0), arg(1)), [bias, b.constant({ dtype: 'float32', shape: [5], data: Float64Array.of(1, 2, 3, 4, 5) })]);
+    b.output('y', b.map(bin('add', arg(0), arg(1)), [mm, shifted]));
+    b.output('rowMax', b.add1({ kind: 'reduce', reducer: 'max', axes: [1], keepDims: true }, [shifted]));
+    const g = b.build();
+    const after = runPipeline(g, [passByName('fuse-epilogue')!], { verifyEach: true }).graph;
+    const kinds = after.nodes.map((n) => n.op.kind);
+    expect(kinds.filter((k) => k === 'contract')).toHaveLength(1);
+    expect(kinds.indexOf('contract')).toBeGreaterThan(kinds.lastIndexOf('constant'));
+    const c = after.nodes.find((n) => n.op.kind === 'contract')!;
+    expect(c.op.kind === 'contract' && c.op.epilogue).toEqual(bin('add', { k: 'acc' }, arg(2)));
+    const feeds = {
+      x: { dtype: 'float32' as const, shape: [3, 4], data: Float64Array.from({ length: 12 }, (_, i) => Math.fround(Math.sin(i))) },
+      w: { dtype: 'float32' as const, shape: [4, 5], data: Float64Array.from({ length: 20 }, (_, i) => Math.fround(Math.cos(i))) },
+      keep: { dtype: 'bool' as const, shape: [3, 5], data: Float64Array.from({ length: 15 }, (_, i) => (i % 4 === 1 ? 0 : 1)) },
+    };
+    expectSameResults(tryInterpret(g, feeds)!, tryInterpret(after, feeds)!);
   });
 
   it('canonicalize: unit-dim transposes become reshapes, slices and expands compose', async () => {

@@ -69,6 +69,17 @@ describe('recognize-attention goldens', () => {
     expectSameResults(tryInterpret(g, feeds)!, tryInterpret(fused, feeds)!);
   });
 
+  it('ONNX Attention with a run-time mask: the guard zeroing wholly masked rows after PV becomes a map after the attention op', async () => {
+    // [B,H,S,D] inputs, the guard on PV, then the head merge (folded into PV's output order): the guard's
+    // operand is read as (query, 0) of a [B,S,H,D] result, so the split-off map reads it reshaped to [1,S,1,1]
+    const { text, after } = golden(buildAttention(params({ layout: 1, mask: 1, guard: true, seed: 3 })).graph);
+    expect(after.match(/= attention/g)?.length).toBe(1);
+    expect(after).toContain('select(isneginf(a1), 0:f32, a0)');
+    expect(after).toMatch(/f32\[1,3,1,1\] = reshape/);
+    expect(after).not.toMatch(/= (softmax|transpose|contract)/);
+    await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-row-guard.ir');
+  });
+
   it('leaves attention alone when the probabilities are also an output, for log-softmax, and for float16', () => {
     const cases: Graph[] = [];
     for (const variant of ['probs-out', 'log', 'f16'] as const) {

@@ -19,13 +19,15 @@ export interface CompileFlags {
   quiet?: boolean;
   /** --threads N: 1 leaves out the threaded variants. */
   threads?: string;
+  /** --max-threads N: the thread cap (scratch slots per convolution / attention kernel). */
+  maxThreads?: string;
   /** --no-relaxed-simd sets this false. */
   relaxedSimd?: boolean;
 }
 
-function parseThreads(s: string): number {
+function parseThreads(s: string, flag = '--threads'): number {
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n < 1) throw new CompileError('INVALID_INPUT', `--threads "${s}" must be a positive integer`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CompileError('INVALID_INPUT', `${flag} "${s}" must be a positive integer`);
   return n;
 }
 
@@ -48,6 +50,7 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
     optimize: f.optimize,
     fuse: f.fuse ?? true,
     ...(f.threads !== undefined ? { threads: parseThreads(f.threads) } : {}),
+    ...(f.maxThreads !== undefined ? { maxThreads: parseThreads(f.maxThreads, '--max-threads') } : {}),
     relaxedSimd: f.relaxedSimd ?? true,
     verifyEach: f.verifyEach ?? false,
     printAfter: f.printAfter,
@@ -62,7 +65,7 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
   const m = result.manifest;
   const summary = {
     output: f.output, kernels: m.kernels.length, wasmBytes: result.wasm.length, weightsBytes: result.weights.length,
-    memoryPages: m.memory.pages, arenaPeakBytes: m.memory.peakBytes, irNodes: result.graph.nodes.length,
+    memoryPages: m.memory.pages, arenaPeakBytes: m.memory.peakBytes, maxThreads: m.parallel?.maxThreads ?? 1, irNodes: result.graph.nodes.length,
     inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })), outputs: m.outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: o.shape })),
     kernelKinds: kernelKinds(m.kernels.map((k) => k.name)),
     passes: result.passes.map((p) => ({ pass: p.pass, nodesBefore: p.nodesBefore, nodesAfter: p.nodesAfter, ms: Math.round(p.ms * 100) / 100, ...p.counters })),

@@ -27,6 +27,7 @@ program.command('compile').argument('<model>', 'ONNX model file (.onnx)')
   .option('--print-after <pass>', "print the IR after a pass ('*' for every pass; repeatable)", collect, [])
   .option('--verify-each', 'verify the IR after every pass')
   .option('--threads <n>', 'the most threads the artifact will run on; 1 leaves out the threaded code variants')
+  .option('--max-threads <n>', 'the thread cap of the threaded variants (default: --threads, else 8); each convolution and attention kernel reserves scratch per thread')
   .option('--no-relaxed-simd', 'leave out the relaxed-SIMD code variants')
   .option('--json', 'print a JSON summary instead of text')
   .action(async (model: string, o: object) => (await import('./cli-compile.js')).compileCommand(model, { ...o, ...(program.opts() as object) } as never));

@@ -25,6 +25,12 @@ export interface CompileOptions {
    * threaded code variants (smaller artifact); >= 2 keeps them, and InferenceSession's numThreads picks.
    */
   readonly threads?: number;
+  /**
+   * The thread cap of the threaded variants (manifest parallel.maxThreads; default `threads` when that is
+   * >= 2, else 8): convolution and attention kernels reserve one scratch slot per thread, so a lower cap
+   * means less memory. The runtime never starts more threads than the cap.
+   */
+  readonly maxThreads?: number;
   /** Also emit relaxed-SIMD variants, used where the engine has relaxed SIMD (default true). */
   readonly relaxedSimd?: boolean;
   /** Called once per stage with its duration, and with IR text when printAfter asks for it. */
@@ -68,7 +74,21 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
   if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
     throw new CompileError('INVALID_INPUT', `threads must be a positive integer, got ${opts.threads}`);
   }
-  const artifact = compileGraph(graph, { simplify: false, threads: (opts.threads ?? 2) > 1, relaxedSimd: opts.relaxedSimd ?? true });
+  const maxThreads = threadCap(opts.threads, opts.maxThreads);
+  const artifact = compileGraph(graph, {
+    simplify: false, threads: (opts.threads ?? 2) > 1, relaxedSimd: opts.relaxedSimd ?? true, ...(maxThreads !== undefined ? { maxThreads } : {}),
+  });
   report('codegen', performance.now() - t0, `${artifact.manifest.kernels.length} kernels, ${artifact.wasm.length} bytes of wasm`);
   return { ...artifact, graph, passes: reports };
+}
+
+/** The thread cap from `threads` and `maxThreads`, which both bound the threads; contradictory values are an error. */
+function threadCap(threads: number | undefined, maxThreads: number | undefined): number | undefined {
+  if (maxThreads === undefined) return threads !== undefined && threads > 1 ? threads : undefined;
+  if (!Number.isSafeInteger(maxThreads) || maxThreads < 1) throw new CompileError('INVALID_INPUT', `maxThreads must be a positive integer, got ${maxThreads}`);
+  if (threads === 1 && maxThreads > 1) throw new CompileError('INVALID_INPUT', `threads 1 leaves out the threaded code, so maxThreads ${maxThreads} cannot apply`);
+  if (threads !== undefined && threads > 1 && threads !== maxThreads) {
+    throw new CompileError('INVALID_INPUT', `threads ${threads} and maxThreads ${maxThreads} disagree: both set the most threads the artifact runs on`);
+  }
+  return maxThreads;
 }

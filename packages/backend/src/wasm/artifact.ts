@@ -3,14 +3,14 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Graph, type HostTensor, OPTIMIZE_PIPELINE, type ValueId, runPipeline, verify } from '@tensorc/ir';
+import { CompileError, type Graph, type HostTensor, OPTIMIZE_PIPELINE, type ValueId, runPipeline, verify } from '@tensorc/ir';
 import type { ArtifactManifest } from '@tensorc/runtime';
 import { emitModule } from './emit-module.js';
 import { lowerGraph } from './lower.js';
 import { unrollScans } from './unroll-scan.js';
 import { planMemory } from './memory-plan.js';
 import { planSteps } from './parallel-plan.js';
-import { SCRATCH_WORKERS } from './emit-gemm.js';
+import { DEFAULT_MAX_THREADS } from './scratch-slots.js';
 
 export interface Artifact {
   readonly manifest: ArtifactManifest;
@@ -31,6 +31,11 @@ export interface BackendOptions {
   readonly relaxedSimd?: boolean;
   /** Also emit threaded variants (shared memory + run_range) for InferenceSession's numThreads (default true). */
   readonly threads?: boolean;
+  /**
+   * With threads: the most threads the artifact runs on (manifest parallel.maxThreads; default
+   * DEFAULT_MAX_THREADS, 8). Convolution and attention kernels reserve one scratch slot per thread.
+   */
+  readonly maxThreads?: number;
   /** float64 transcendental functions that round exactly as the interpreter (see EmitOptions.exactMath). */
   readonly exactMath?: boolean;
   /** The smallest GEMM (multiply-adds) or loop nest (points) split across threads (defaults: parallel-plan.ts); tests pass 0. */
@@ -54,11 +59,16 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
   // Scans unroll before lowering (static sequence lengths); the unrolled graph is verified like any other.
   const g = unrollScans(opts.simplify === false ? graph : runPipeline(graph, OPTIMIZE_PIPELINE).graph);
   verify(g);
-  const plan = lowerGraph(g);
+  if (opts.maxThreads !== undefined && (!Number.isSafeInteger(opts.maxThreads) || opts.maxThreads < 1)) {
+    throw new CompileError('INVALID_INPUT', `maxThreads must be a positive integer, got ${opts.maxThreads}`);
+  }
+  const specs = variantSpecs(opts);
+  // without threaded variants only worker 0 ever runs
+  const cap = specs.some((v) => v.threaded) ? opts.maxThreads ?? DEFAULT_MAX_THREADS : 1;
+  const plan = lowerGraph(g, { scratchSlots: cap });
   const consts = new Map<ValueId, HostTensor>();
   for (const n of g.nodes) if (n.op.kind === 'constant') consts.set(n.outputs[0]!.id, n.op.value);
   const layout = planMemory(g, plan, consts);
-  const specs = variantSpecs(opts);
   const wasmVariants: Record<string, Uint8Array> = {};
   let pages = 0;
   for (const v of specs) {
@@ -82,8 +92,8 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
     ...(specs.some((v) => v.threaded) ? {
       parallel: {
         steps: steps.map((s) => ({ iterations: s.iterations, kernel: s.kernels.map((i) => layout.kernels[i]!.name).join('+') })),
-        // implicit-B GEMMs have one scratch slot per worker
-        maxThreads: Math.min(SCRATCH_WORKERS, Math.max(1, ...steps.map((s) => s.iterations))),
+        // convolutions and attention have one scratch slot per worker, `cap` of them
+        maxThreads: Math.min(cap, Math.max(1, ...steps.map((s) => s.iterations))),
       },
     } : {}),
   };

@@ -11,6 +11,7 @@ import { emitLoad } from './emit-nest.js';
 import { type MathImports, emitScalar } from './emit-scalar.js';
 import type { AttentionKernel } from './lower-attention.js';
 import { elementBytes } from './memory-plan.js';
+import { slotGuard } from './scratch-slots.js';
 
 type E = binaryen.ExpressionRef;
 
@@ -73,6 +74,7 @@ export function emitAttentionExact(m: binaryen.Module, math: MathImports, k: Att
     ]),
   ];
   const body = [
+    slotGuard(m, 2, k.slots),
     m.local.set(slot, add(c(address(k.scratch)), mul(m.local.get(2, binaryen.i32), k.slotBytes))),
     loop('u', u, m.local.get(0, binaryen.i32), () => m.local.get(1, binaryen.i32), [...unitStart, loop('r', row, c(0), () => I(nr), perRow)]),
   ];

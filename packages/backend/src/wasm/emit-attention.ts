@@ -18,6 +18,7 @@ import { type MathImports, emitScalar } from './emit-scalar.js';
 import { emitVectorEpilogue, vectorizableScalar } from './emit-vector-epilogue.js';
 import { ATTENTION_KEY_BLOCK as KB, ATTENTION_ROW_BLOCK as R, type AttentionKernel } from './lower-attention.js';
 import { elementBytes } from './memory-plan.js';
+import { slotGuard } from './scratch-slots.js';
 
 type E = binaryen.ExpressionRef;
 
@@ -270,6 +271,7 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
   ]);
 
   const body = [
+    slotGuard(m, worker, k.slots),
     m.local.set(slot, add(c(address(k.scratch)), mul(m.local.get(worker, binaryen.i32), k.slotBytes))),
     loop('u', u, m.local.get(0, binaryen.i32), () => m.local.get(1, binaryen.i32), 1, [...unitStart, ...setKeyEnd, packQ, ...init, blocks, final]),
   ];

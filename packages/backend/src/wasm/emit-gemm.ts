@@ -15,11 +15,9 @@ import type { GemmKernel } from './kernel-plan.js';
 import { type E, GemmCode, type GemmCodeOptions } from './gemm-code.js';
 import { PanelGather } from './gemm-gather.js';
 import { poolUnitBody, poolUnits } from './gemm-pool.js';
+import { slotGuard } from './scratch-slots.js';
 
 export type { GemmCodeOptions } from './gemm-code.js';
-
-/** Scratch slots (one per worker) of an implicit-B GEMM: the most workers a threaded variant can use. */
-export const SCRATCH_WORKERS = 32;
 
 /** How a GEMM's work is cut into independent units (all units of a batch, then the next batch). */
 export function gemmUnits(k: Pick<GemmKernel, 'm' | 'n' | 'batch' | 'bImplicit' | 'bPacked' | 'pool'>): { readonly byColumns: boolean; readonly wide: boolean; readonly perBatch: number; readonly total: number } {
@@ -122,5 +120,6 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
     // restore u to the global unit index for the loop
     m.local.set(g.u, m.i32.add(I(g.u), m.i32.mul(I(g.q), c(perBatch)))),
   ]);
-  m.addFunction(k.name, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, g.vars, body);
+  const guarded = k.bScratch !== undefined ? m.block(null, [slotGuard(m, g.worker, k.scratchSlots ?? 1), body]) : body;
+  m.addFunction(k.name, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, g.vars, guarded);
 }

@@ -98,8 +98,10 @@ export interface GemmKernel {
    * (j / ow) * rowStep + (j % ow) * colStep, with `table` an int32 constant of K byte offsets.
    */
   readonly bImplicit?: { readonly table: ValueId; readonly ow: number; readonly rowStep: number; readonly colStep: number };
-  /** With bImplicit: float32 scratch, one slot of scratchSlotBytes per worker (SCRATCH_WORKERS; emit-gemm.ts). */
+  /** With bImplicit: float32 scratch, one slot of scratchSlotBytes (emit-gemm.ts) per worker, scratchSlots of them. */
   readonly bScratch?: ValueId;
+  /** With bScratch: the slots it holds (scratch-slots.ts); a worker index past them traps. */
+  readonly scratchSlots?: number;
   /**
    * With bImplicit: C is the 2x2 stride-2 max pool of the epilogue's result over the output grid (n / ow rows
    * of ow columns, both even, ow a multiple of 8): [batch][M][n / ow / 2][ow / 2] (gemm-pool.ts).

@@ -7,7 +7,6 @@
 
 import { type AffineExpr, CompileError, type DType, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId } from '@tensorc/ir';
 import { type MaskPattern, alwaysMinusInf, maskPattern } from './attention-masks.js';
-import { SCRATCH_WORKERS } from './emit-gemm.js';
 import { elementBytes } from './memory-plan.js';
 
 /** Queries per work unit (two 8-lane register tiles); keys per block of the online softmax. */
@@ -47,9 +46,10 @@ export interface AttentionKernel {
   readonly keys: number;
   readonly depth: number;
   readonly features: number;
-  /** float32 scratch, SCRATCH_WORKERS slots of slotBytes: per-unit blocks (emit-attention.ts). */
+  /** float32 scratch, `slots` slots of slotBytes, one per worker (scratch-slots.ts): per-unit blocks (emit-attention.ts). */
   readonly scratch: ValueId;
   readonly slotBytes: number;
+  readonly slots: number;
   /** Scores with key - row > skipAbove are -inf whatever q·k is: key blocks wholly above that diagonal are skipped. */
   readonly skipAbove?: number;
 }
@@ -96,7 +96,7 @@ function linear(map: readonly AffineExpr[], shape: readonly number[], nLoops: nu
 }
 
 export function lowerAttention(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, consts: ReadonlyMap<ValueId, HostTensor>,
-  fresh: () => ValueId, name: string): {
+  fresh: () => ValueId, name: string, slots: number): {
   kernel: AttentionKernel; newTypes: [ValueId, TensorType][];
 } {
   const op = n.op;
@@ -144,8 +144,8 @@ export function lowerAttention(n: Node, t: TensorType & { shape: readonly number
   const skip = only?.kind === 'causal' && op.scoreEpilogue !== null && alwaysMinusInf(op.scoreEpilogue, argTypes, 3, only.above) ? only.offset : undefined;
   const kernel: AttentionKernel = {
     kind: 'attention', name, q: plan(q), k: plan(k), v: plan(v), out: plan(outLin), extras, scoreEpilogue: op.scoreEpilogue,
-    outerExtents: outerLoops.map((l) => ext[l]!), rows, keys: op.keyExtent, depth: op.qkExtent, features, scratch, slotBytes,
+    outerExtents: outerLoops.map((l) => ext[l]!), rows, keys: op.keyExtent, depth: op.qkExtent, features, scratch, slotBytes, slots,
     ...(skip !== undefined ? { skipAbove: skip } : {}),
   };
-  return { kernel, newTypes: [[scratch, { kind: 'tensor', dtype: 'float32', shape: [SCRATCH_WORKERS * slotBytes / 4] }]] };
+  return { kernel, newTypes: [[scratch, { kind: 'tensor', dtype: 'float32', shape: [slots * slotBytes / 4] }]] };
 }

@@ -9,7 +9,7 @@
 import type { AffineExpr, Graph, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
 import type { BorderedCopyKernel, DepthwiseConvKernel, GemmKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
-import { SCRATCH_WORKERS, scratchSlotBytes } from './emit-gemm.js';
+import { scratchSlotBytes } from './emit-gemm.js';
 
 const term = (e: AffineExpr | undefined, idx: number): number => e?.terms.find((t) => t.idx === idx)?.coeff ?? 0;
 const only = (e: AffineExpr | undefined, idxs: number[]): boolean => e !== undefined && e.terms.every((t) => idxs.includes(t.idx));
@@ -114,11 +114,12 @@ export function findConvPools(g: Graph, uses: ReadonlyMap<ValueId, number>): Map
 
 /**
  * The kernels of convolution `n` (the implicit GEMM, or the depthwise kernel), or undefined when it is not a
- * float32 2-D convolution they take. `pool`: a max pool findConvPools found reading it, fused when it can be.
+ * float32 2-D convolution they take. `slots`: per-worker scratch slots (scratch-slots.ts). `pool`: a max pool
+ * findConvPools found reading it, fused when it can be.
  * Weights may be constants or run-time values: they are read in place ([M, C*KH*KW]).
  */
 export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
-  fresh: () => ValueId, pool?: Node): ConvLowering | undefined {
+  fresh: () => ValueId, slots: number, pool?: Node): ConvLowering | undefined {
   const cg = convGeometry(n, out, tt);
   if (!cg) return undefined;
   if (cg.Cg === 1 && cg.G > 1) return depthwise(n, cg, out, tt, fresh);
@@ -143,7 +144,7 @@ export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] 
     JSON.stringify(poolShape) === JSON.stringify([N, Mg, OH / 2, OW / 2]);
   const scratch = fresh();
   const slot = scratchSlotBytes({ k: K, ...(pooled ? { pool: 'max2x2' as const } : {}) });
-  newTypes.push([scratch, { kind: 'tensor', dtype: 'float32', shape: [SCRATCH_WORKERS * slot / 4] }]);
+  newTypes.push([scratch, { kind: 'tensor', dtype: 'float32', shape: [slots * slot / 4] }]);
   kernels.push({
     suffix: pooled ? 'conv_pool_gemm' : 'conv_gemm',
     kernel: {
@@ -151,7 +152,7 @@ export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] 
       kind: 'gemm', a: w, b: source.src, out: pooled ? pool!.outputs[0]!.id : n.outputs[0]!.id, batch: N * G, m: Mg, n: OH * OW, k: K,
       // batch q = image * G + group: the weights' batch is the group
       aRow: K, aBatch: grouped ? Mg * K : 0, ...(grouped && N > 1 ? { aBatchPeriod: G } : {}), bRow: 0, bBatch: Cg * source.plane, bPacked: false, cBatch: pooled ? Mg * (OH / 2) * (OW / 2) : Mg * OH * OW,
-      bImplicit: { table, ow: OW, rowStep: sh * source.rowLen, colStep: sw }, bScratch: scratch, ...(pooled ? { pool: 'max2x2' as const } : {}),
+      bImplicit: { table, ow: OW, rowStep: sh * source.rowLen, colStep: sw }, bScratch: scratch, scratchSlots: slots, ...(pooled ? { pool: 'max2x2' as const } : {}),
     },
   });
   return { kernels, newTypes, derived: [[table, { dtype: 'int32', shape: [K], data: offsets }]], ...(pooled ? { fusedPool: pool } : {}) };

@@ -22,6 +22,7 @@ import { lowerCumulative, lowerGatherNd, lowerScatter } from './lower-index-ops.
 import { lowerPadModes } from './lower-pad.js';
 import { lowerQuant } from './lower-quant.js';
 import { softmaxNests } from './lower-softmax.js';
+import { DEFAULT_MAX_THREADS } from './scratch-slots.js';
 
 export { SUPPORTED_DTYPES, type LowerResult } from './lower-common.js';
 
@@ -31,7 +32,13 @@ interface Lowered {
   readonly kernels: readonly { kernel: Omit<Kernel, 'name'>; suffix: string }[];
 }
 
-export function lowerGraph(g: Graph): LowerResult {
+export interface LowerOptions {
+  /** Per-worker scratch slots of convolution and attention kernels: the artifact's thread cap (scratch-slots.ts). */
+  readonly scratchSlots?: number;
+}
+
+export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
+  const slots = opts.scratchSlots ?? DEFAULT_MAX_THREADS;
   const types = new Map<ValueId, TensorType>();
   const consts = new Map<ValueId, HostTensor>();
   const derived = new Map<ValueId, HostTensor>();
@@ -82,7 +89,7 @@ export function lowerGraph(g: Graph): LowerResult {
         aliases.set(out, n.inputs[0]!);
         break;
       case 'contract': {
-        const cv = lowerConv(n, t, tt, fresh, convPools.get(out));
+        const cv = lowerConv(n, t, tt, fresh, slots, convPools.get(out));
         if (cv) {
           if (cv.fusedPool) fusedPools.add(cv.fusedPool.outputs[0]!.id);
           for (const [id, value] of cv.derived) derived.set(id, value);
@@ -135,7 +142,7 @@ export function lowerGraph(g: Graph): LowerResult {
         break;
       }
       case 'attention': {
-        const at = lowerAttention(n, t, tt, consts, fresh, `k${count++}_attention`);
+        const at = lowerAttention(n, t, tt, consts, fresh, `k${count++}_attention`, slots);
         for (const [id, ty] of at.newTypes) types.set(id, ty);
         kernels.push(at.kernel);
         break;

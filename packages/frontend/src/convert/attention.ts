@@ -115,22 +115,23 @@ function convertAttention(ctx: ConvertContext): ValueId[] {
   const precision = ctx.attrs.has('softmax_precision') ? dtypeFromOnnx(ctx.attrs.requiredInt('softmax_precision')) : undefined;
   const smDt = precision ?? dt;
   if (smDt !== dt) logits = map(cast(smDt, arg(0)), [logits]);
-  let p = ctx.emit1({ kind: 'softmax', axis: ctx.rankOf(logits) - 1, log: false }, [logits]);
-  if (gBias !== undefined) {
-    // A row whose bias masks every key attends nothing: its probabilities are 0 (not NaN).
-    const rowMax = ctx.emit1({ kind: 'reduce', reducer: 'max', axes: [ctx.rankOf(gBias) - 1], keepDims: true }, [gBias]);
-    p = map(select(un('isneginf', arg(1)), lit(0, smDt), arg(0)), [p, rowMax]);
-  }
-  if (smDt !== dt) p = map(cast(dt, arg(0)), [p]);
+  const probs = ctx.emit1({ kind: 'softmax', axis: ctx.rankOf(logits) - 1, log: false }, [logits]);
+  // A row whose bias masks every key attends nothing: its probabilities are 0 (not NaN) and so is its output
+  // (Y = 0, the spec's convention). The output is zeroed after PV, which keeps softmax -> PV adjacent so the
+  // fusion passes can still make one attention kernel with a run-time mask.
+  const rowMax = gBias === undefined ? undefined : ctx.emit1({ kind: 'reduce', reducer: 'max', axes: [ctx.rankOf(gBias) - 1], keepDims: true }, [gBias]);
+  const guard = (x: ValueId, t: DType) => (rowMax === undefined ? x : map(select(un('isneginf', arg(1)), lit(0, t), arg(0)), [x, rowMax]));
+  const toDt = (x: ValueId) => (smDt !== dt ? map(cast(dt, arg(0)), [x]) : x);
   const dvOut = staticDims(ctx, v)[3]!;
-  let y = grouped ? heads4(ctx.b.einsum('bhgqk,bhkd->bhgqd', [p, v]), dvOut) : ctx.b.einsum('bhqk,bhkd->bhqd', [p, v]);
+  const pv = guard(grouped ? ctx.b.einsum('bhgqk,bhkd->bhgqd', [toDt(probs), v]) : ctx.b.einsum('bhqk,bhkd->bhqd', [toDt(probs), v]), dt);
+  let y = heads4(pv, dvOut);
   if (rank3) {
     const dv = staticDims(ctx, y)[3]!;
     y = reshapeTo(ctx, ctx.emit1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [y]), [B, QS, QH * dv]);
   }
   // Modes (spec): 0 scaled QKᵀ, 1 after softcap, 2 after softcap and bias, 3 the (guarded) probabilities.
   if (mode < 0 || mode > 3) ctx.attrs.unsupported('qk_matmul_output_mode', `${mode} is not 0, 1, 2 or 3`);
-  const qkOut = heads4(mode === 3 ? p
+  const qkOut = heads4(mode === 3 ? toDt(guard(probs, smDt))
     : mode === 2 ? (gBias === undefined ? qk : map(bin('add', arg(0), arg(1)), [qk, gBias]))
     : mode === 0 && softcap > 0 ? map(scaled, [qkRaw]) : qk, KS);
   return [y, presentK, presentV, qkOut];

@@ -17,7 +17,7 @@ function rebase(e: ScalarExpr, k: number, first: ScalarExpr, offset: number): Sc
 }
 
 /** Index map reading a value of `shape` broadcast (numpy) against an output of `outShape`, over output loops. */
-function broadcastMap(shape: readonly (number | string)[], outShape: readonly (number | string)[]): AffineExpr[] | undefined {
+export function broadcastMap(shape: readonly (number | string)[], outShape: readonly (number | string)[]): AffineExpr[] | undefined {
   const r = outShape.length;
   if (shape.length > r) return undefined;
   const map: AffineExpr[] = [];
@@ -60,6 +60,26 @@ function tryFuse(contract: Node, map: Node, k: number, types: ReadonlyMap<ValueI
   return { op: fused, inputs: [...contract.inputs, ...others(map, k)], outputs: map.outputs, ...(contract.origin ? { origin: contract.origin } : {}) };
 }
 
+/**
+ * Indices (ascending) of the nodes after `pi` that `ids` depend on, which must move before the contraction at
+ * `pi` for it to read `ids`; undefined when one of them depends on the contraction itself.
+ */
+function lateProducers(ids: readonly ValueId[], pi: number, nodes: readonly Node[], producer: ReadonlyMap<ValueId, number>): number[] | undefined {
+  const need = new Set<number>();
+  const stack = ids.map((id) => producer.get(id) ?? -1).filter((j) => j > pi);
+  while (stack.length > 0) {
+    const j = stack.pop()!;
+    if (need.has(j)) continue;
+    need.add(j);
+    for (const id of nodes[j]!.inputs) {
+      const p = producer.get(id) ?? -1;
+      if (p === pi) return undefined;
+      if (p > pi) stack.push(p);
+    }
+  }
+  return [...need].sort((a, b) => a - b);
+}
+
 export const fuseEpiloguePass: Pass = {
   name: 'fuse-epilogue',
   description: 'fold elementwise consumers (bias, activation, residual) into the producing contraction',
@@ -81,15 +101,16 @@ export const fuseEpiloguePass: Pass = {
         for (let k = 0; k < m.inputs.length && !found; k++) {
           const pi = producer.get(m.inputs[k]!);
           if (pi === undefined || nodes[pi]!.op.kind !== 'contract' || uses.get(m.inputs[k]!) !== 1) continue;
-          // Every other input must exist where the contraction runs: defined before it, or a constant (moved up).
-          const late = others(m, k).map((id) => producer.get(id) ?? -1).filter((j) => j > pi);
-          if (late.some((j) => nodes[j]!.op.kind !== 'constant')) continue;
+          // Every other input must exist where the contraction runs: defined before it, or made by nodes after it
+          // that do not depend on it (constants, or e.g. a mask converted after QKᵀ was emitted); those move up.
+          const late = lateProducers(others(m, k), pi, nodes, producer);
+          if (!late) continue;
           const fused = tryFuse(nodes[pi]!, m, k, types);
           if (fused) found = { k, pi, late, fused };
         }
         if (!found) continue;
         const { pi, late, fused } = found;
-        const moved = [...new Set(late)].map((k) => nodes[k]!);
+        const moved = late.map((k) => nodes[k]!);
         nodes = nodes.map((n, k) => (k === pi ? fused : n)).filter((_, k) => k !== i && !late.includes(k));
         nodes.splice(nodes.indexOf(fused), 0, ...moved);
         bump(stats, 'fused');

@@ -3,17 +3,21 @@
 // keys in blocks without ever storing the score matrix. Whatever fuse-epilogue put into the QKᵀ epilogue (scale,
 // additive or boolean causal mask) becomes the score epilogue, its operands the score inputs. Then q, k, v and
 // the masks are read through the transposes, head-splitting reshapes and slices that produce them (the Kᵀ
-// transpose included: the fused kernel reads K in its natural [seq, d] layout). Float32 only (the dtype the
-// wasm backend has a fused kernel for). Exact: the op's semantics are the composition, same roundings.
+// transpose included: the fused kernel reads K in its natural [seq, d] layout). An epilogue fuse-epilogue put
+// on PV (ONNX Attention's zeroing of fully masked rows) becomes a map after the attention op again, when its
+// operands are plain broadcasts. Float32 only (the dtype the wasm backend has a fused kernel for). Exact: the
+// op's semantics are the composition, same roundings (a contract's epilogue sees the rounded sum too).
 
 import { type AffineExpr, type AffineMap, affine } from '../affine.js';
 import type { Graph, Node, ValueId } from '../graph.js';
 import { dimEquals } from '../dims.js';
 import type { AttentionOp, ContractOp } from '../ops.js';
 import type { ScalarExpr } from '../scalar.js';
+import type { DType } from '../dtype.js';
 import type { Dim } from '../types.js';
 import { throughSplit, throughTranspose } from './fold-movement-into-contract.js';
-import { producers, useCounts } from './graph-walk.js';
+import { broadcastMap } from './fuse-epilogue.js';
+import { nextFreeId, producers, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 import { argRefs, substArgs } from './scalar-rewrite.js';
 
@@ -37,9 +41,61 @@ function rename(m: AffineMap, to: (l: number) => number | null): AffineMap {
   return m.map((e) => affine(e.terms.flatMap((t) => { const l = to(t.idx); return l === null ? [] : [{ idx: l, coeff: t.coeff }]; }), e.offset));
 }
 
+const sameExpr = (a: AffineExpr, b: AffineExpr) => a.offset === b.offset && a.terms.length === b.terms.length && a.terms.every((t, i) => t.idx === b.terms[i]!.idx && t.coeff === b.terms[i]!.coeff);
+
+/** A movement node (transpose or reshape) to add before the epilogue map, with the shape of its result. */
+interface Movement { readonly op: { kind: 'transpose'; perm: number[] } | { kind: 'reshape' }; readonly shape: number[] }
+
+/**
+ * PV's epilogue as a map over (the attention result, its epilogue operands); `null` when PV has none. A map
+ * reads its operands as numpy broadcasts, so an operand the epilogue reads through another order of the output
+ * loops (fold-movement-into-contract may have reordered PV's output) is first transposed and reshaped, which
+ * costs little: these operands are per-row values such as ONNX Attention's fully-masked-row test.
+ */
+function epilogueAsMap(pv: Node & { op: ContractOp }, shapeOf: (id: ValueId) => readonly Dim[] | undefined):
+  { expr: ScalarExpr; operands: { id: ValueId; moves: Movement[] }[] } | null | undefined {
+  const ep = pv.op.epilogue;
+  if (ep === null) return pv.inputs.length === 2 ? null : undefined;
+  if (argRefs(ep, 0) > 0 || argRefs(ep, 1) > 0) return undefined;
+  const outShape = (pv.outputs[0]!.type as { shape: readonly Dim[] }).shape;
+  const r = outShape.length;
+  const operands: { id: ValueId; moves: Movement[] }[] = [];
+  for (const [j, id] of pv.inputs.slice(2).entries()) {
+    const shape = shapeOf(id);
+    const m = pv.op.maps[j + 2]!;
+    if (!shape || !shape.every((d) => typeof d === 'number') || m.length !== shape.length) return undefined;
+    const want = broadcastMap(shape, outShape);
+    if (want && want.length === m.length && want.every((e, d) => sameExpr(e, m[d]!))) { operands.push({ id, moves: [] }); continue; }
+    // Each dim: a distinct output loop with unit step, or a constant 0 on a dim of size 1.
+    const loops = m.map((e) => (e.offset === 0 && e.terms.length === 1 && e.terms[0]!.coeff === 1 && e.terms[0]!.idx < r ? e.terms[0]!.idx : e.terms.length === 0 && e.offset === 0 ? -1 : undefined));
+    if (loops.some((l, d) => l === undefined || (l === -1 && shape[d] !== 1)) || new Set(loops.filter((l) => l! >= 0)).size !== loops.filter((l) => l! >= 0).length) return undefined;
+    const kept = [...loops.keys()].filter((d) => loops[d]! >= 0).sort((a, b) => loops[a]! - loops[b]!);
+    const perm = [...kept, ...[...loops.keys()].filter((d) => loops[d] === -1)];
+    const target = outShape.map((_, o) => { const d = loops.indexOf(o); return d < 0 ? 1 : (shape[d] as number); });
+    const moves: Movement[] = [];
+    if (perm.some((d, i) => d !== i)) moves.push({ op: { kind: 'transpose', perm }, shape: perm.map((d) => shape[d] as number) });
+    moves.push({ op: { kind: 'reshape' }, shape: target });
+    operands.push({ id, moves });
+  }
+  const subAcc = (e: ScalarExpr): ScalarExpr => {
+    switch (e.k) {
+      case 'acc': return { k: 'arg', i: 0 };
+      case 'arg': return { k: 'arg', i: e.i - 1 };
+      case 'un': case 'cast': return { ...e, a: subAcc(e.a) };
+      case 'bin': return { ...e, a: subAcc(e.a), b: subAcc(e.b) };
+      case 'select': return { ...e, c: subAcc(e.c), a: subAcc(e.a), b: subAcc(e.b) };
+      default: return e;
+    }
+  };
+  return { expr: subAcc(ep), operands };
+}
+
 /** The attention node replacing pv (reading s's operands), or undefined when the pattern does not hold. */
-function match(pv: Node, prod: ReadonlyMap<ValueId, Node>, useCount: ReadonlyMap<ValueId, number>, outputs: ReadonlySet<ValueId>): { node: Node; absorbed: Node[] } | undefined {
-  if (!plainProduct(pv) || pv.inputs.length !== 2 || pv.op.epilogue !== null || pv.inputs[0] === pv.inputs[1]) return undefined;
+function match(pv: Node, prod: ReadonlyMap<ValueId, Node>, useCount: ReadonlyMap<ValueId, number>, outputs: ReadonlySet<ValueId>,
+  shapeOf: (id: ValueId) => readonly Dim[] | undefined): { node: Node; absorbed: Node[]; epilogue: ReturnType<typeof epilogueAsMap> } | undefined {
+  if (!plainProduct(pv) || pv.inputs.length < 2 || pv.inputs[0] === pv.inputs[1]) return undefined;
+  const epilogue = epilogueAsMap(pv, shapeOf);
+  if (epilogue === undefined) return undefined;
   const single = (id: ValueId) => useCount.get(id) === 1 && !outputs.has(id);
   const pIdx = pv.inputs.findIndex((id) => prod.get(id)?.op.kind === 'softmax' && single(id));
   if (pIdx < 0) return undefined;
@@ -86,7 +142,7 @@ function match(pv: Node, prod: ReadonlyMap<ValueId, Node>, useCount: ReadonlyMap
     scoreEpilogue: ep === null ? null : substArgs(ep, (i): ScalarExpr => ({ k: 'arg', i: i + 1 })),
   };
   const node: Node = { ...pv, op, inputs: [qId, kId, pv.inputs[vIdx]!, ...extras] };
-  return { node, absorbed: [s, sm] };
+  return { node, absorbed: [s, sm], epilogue };
 }
 
 /** A slice read through: y[i] = x[start + i * step] per dim. */
@@ -129,16 +185,40 @@ export const recognizeAttentionPass: Pass = {
     const shapes = new Map<ValueId, readonly Dim[]>();
     for (const i of g.inputs) if (i.value.type.kind === 'tensor') shapes.set(i.value.id, i.value.type.shape);
     for (const n of g.nodes) for (const o of n.outputs) if (o.type.kind === 'tensor') shapes.set(o.id, o.type.shape);
-    const replaced = new Map<Node, Node>();
+    const dtypes = new Map<ValueId, DType>();
+    for (const i of g.inputs) if (i.value.type.kind === 'tensor') dtypes.set(i.value.id, i.value.type.dtype);
+    for (const n of g.nodes) for (const o of n.outputs) if (o.type.kind === 'tensor') dtypes.set(o.id, o.type.dtype);
+    const replaced = new Map<Node, Node[]>();
     const gone = new Set<Node>();
+    let fresh = nextFreeId(g);
     for (const n of g.nodes) {
-      const hit = n.op.kind === 'contract' ? match(n, prod, useCount, outputs) : undefined;
+      const hit = n.op.kind === 'contract' ? match(n, prod, useCount, outputs, (id) => shapes.get(id)) : undefined;
       if (!hit) continue;
-      replaced.set(n, foldMovement(hit.node, prod, (id) => shapes.get(id), () => bump(stats, 'movementsFolded')));
+      let attn = foldMovement(hit.node, prod, (id) => shapes.get(id), () => bump(stats, 'movementsFolded'));
+      const after: Node[] = [];
+      if (hit.epilogue) {
+        // The attention op writes a fresh float32 value; the epilogue map writes PV's own result.
+        const out = n.outputs[0]!;
+        const mid = { id: fresh++, type: { ...(out.type as object), dtype: 'float32' } as typeof out.type };
+        attn = { ...attn, outputs: [mid] };
+        const inputs = hit.epilogue.operands.map(({ id, moves }) => {
+          let cur = id;
+          const dtype = dtypes.get(id) ?? 'float32';
+          for (const mv of moves) {
+            const v = { id: fresh++, type: { kind: 'tensor' as const, dtype, shape: mv.shape } };
+            after.push({ ...n, op: mv.op, inputs: [cur], outputs: [v] });
+            cur = v.id;
+          }
+          return cur;
+        });
+        after.push({ ...n, op: { kind: 'map', expr: hit.epilogue.expr }, inputs: [mid.id, ...inputs], outputs: [out] });
+        bump(stats, 'epiloguesSplit');
+      }
+      replaced.set(n, [attn, ...after]);
       for (const a of hit.absorbed) gone.add(a);
       bump(stats, 'fused');
     }
     if (replaced.size === 0) return g;
-    return { ...g, nodes: g.nodes.filter((n) => !gone.has(n)).map((n) => replaced.get(n) ?? n) };
+    return { ...g, nodes: g.nodes.filter((n) => !gone.has(n)).flatMap((n) => replaced.get(n) ?? [n]) };
   },
 };
