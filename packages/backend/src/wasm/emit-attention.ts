@@ -159,24 +159,34 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
     return v;
   };
 
-  // scores of keys j0+jj .. +T-1 for queries rg .. rg+7 into ST
-  const qkTile = (T: number): E[] => {
+  /**
+   * The inner loop of both products, a 2T-accumulator tile: per step the 8 query lanes at pq (a QT or ST row,
+   * two vectors) times T splats read `tStride` bytes apart from pk, then pk advances `step` bytes and pq one
+   * row, until pq reaches pe.
+   */
+  const splatMaddLoop = (name: string, T: number, tStride: number, step: number): E => {
     const accs = acc.slice(0, 2 * T);
     const body: E[] = [m.local.set(qa, m.v128.load(0, 4, I(pq))), m.local.set(qb, m.v128.load(16, 4, I(pq)))];
     for (let t = 0; t < T; t++) {
-      const [off, ptr] = at(I(pk), t * k.k.key * 4);
+      const [off, ptr] = at(I(pk), t * tStride);
       body.push(m.local.set(ks, m.v128.load32_splat(off, 4, ptr)));
       body.push(m.local.set(accs[2 * t]!, madd(m, relaxed, V(accs[2 * t]!), V(qa), V(ks))), m.local.set(accs[2 * t + 1]!, madd(m, relaxed, V(accs[2 * t + 1]!), V(qb), V(ks))));
     }
-    const tk = label('tk');
-    body.push(m.local.set(pk, add(I(pk), c(k.k.depth * 4))), m.local.set(pq, add(I(pq), c(R * 4))), m.br_if(tk, m.i32.lt_u(I(pq), I(pe))));
+    const l = label(name);
+    body.push(m.local.set(pk, add(I(pk), c(step))), m.local.set(pq, add(I(pq), c(R * 4))), m.br_if(l, m.i32.lt_u(I(pq), I(pe))));
+    return m.loop(l, m.block(null, body));
+  };
+
+  // scores of keys j0+jj .. +T-1 for queries rg .. rg+7 into ST
+  const qkTile = (T: number): E[] => {
+    const accs = acc.slice(0, 2 * T);
     const out: E[] = [
       ...accs.map((a) => m.local.set(a, m.v128.const(ZERO))),
       m.local.set(pk, add(I(kB), mul(add(I(j0), I(jj)), k.k.key * 4))),
       m.local.set(pq, add(add(I(slot), c(QT)), m.i32.shl(I(rg), c(2)))),
       m.local.set(pe, add(I(pq), c(D * R * 4))),
     ];
-    if (D > 0) out.push(m.loop(tk, m.block(null, body)));
+    if (D > 0) out.push(splatMaddLoop('tk', T, k.k.key * 4, k.k.depth * 4));
     for (let t = 0; t < T; t++) for (let h = 0; h < 2; h++) {
       const key = () => add(add(I(j0), I(jj)), c(t));
       out.push(m.v128.store(ST + 16 * h, 4, add(I(slot), m.i32.shl(add(mul(add(I(jj), c(t)), R), I(rg)), c(2))), scores(accs[2 * t + h]!, h, key)));
@@ -225,19 +235,11 @@ export function emitAttention(m: binaryen.Module, math: MathImports, k: Attentio
     const otAt = (t: number) => add(I(slot), m.i32.shl(add(mul(add(I(e), c(t)), R), I(rg)), c(2)));
     const out: E[] = [m.local.set(qa, m.v128.load(AL, 4, add(I(slot), m.i32.shl(I(rg), c(2))))), m.local.set(qb, m.v128.load(AL + 16, 4, add(I(slot), m.i32.shl(I(rg), c(2)))))];
     for (let t = 0; t < T; t++) for (let h = 0; h < 2; h++) out.push(m.local.set(accs[2 * t + h]!, m.f32x4.mul(m.v128.load(OT + 16 * h, 4, otAt(t)), V(h === 0 ? qa : qb))));
-    const body: E[] = [m.local.set(qa, m.v128.load(0, 4, I(pq))), m.local.set(qb, m.v128.load(16, 4, I(pq)))];
-    for (let t = 0; t < T; t++) {
-      const [off, ptr] = at(I(pk), t * k.v.feature * 4);
-      body.push(m.local.set(ks, m.v128.load32_splat(off, 4, ptr)));
-      body.push(m.local.set(accs[2 * t]!, madd(m, relaxed, V(accs[2 * t]!), V(qa), V(ks))), m.local.set(accs[2 * t + 1]!, madd(m, relaxed, V(accs[2 * t + 1]!), V(qb), V(ks))));
-    }
-    const tv = label('tv');
-    body.push(m.local.set(pk, add(I(pk), c(k.v.key * 4))), m.local.set(pq, add(I(pq), c(R * 4))), m.br_if(tv, m.i32.lt_u(I(pq), I(pe))));
     out.push(
       m.local.set(pk, add(add(I(vB), mul(I(j0), k.v.key * 4)), mul(I(e), k.v.feature * 4))),
       m.local.set(pq, add(add(I(slot), c(ST)), m.i32.shl(I(rg), c(2)))),
       m.local.set(pe, add(I(pq), mul(I(kb), R * 4))),
-      m.loop(tv, m.block(null, body)),
+      splatMaddLoop('tv', T, k.v.feature * 4, k.v.key * 4),
     );
     for (let t = 0; t < T; t++) for (let h = 0; h < 2; h++) out.push(m.v128.store(OT + 16 * h, 4, otAt(t), V(accs[2 * t + h]!)));
     return out;
