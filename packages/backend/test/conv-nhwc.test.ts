@@ -2,7 +2,8 @@
 // reference interpreter in every code variant (baseline and relaxed SIMD, 1 and 2 threads): random geometry
 // (strides, dilations, asymmetric padding, several images, output widths below and above 4 and 8, channel
 // counts that leave ragged panels), weights stored in any dim order the contraction's map names, reduction
-// loops in any order, fused epilogues (bias + ReLU on vectors, tanh per element, an NHWC residual). Forms the
+// loops in any order, fused epilogues (bias + ReLU on vectors, tanh per element, an NHWC residual), 2x2 max
+// pools fused into the GEMM when the output grid is even (a separate nest otherwise). Forms the
 // kernel does not take (run-time weights) keep the generic nest and still agree.
 
 import fc from 'fast-check';
@@ -35,6 +36,7 @@ const nhwcCase = fc.record({
   /** the reduction loops' order: a permutation of (kh, kw, c) */
   reduction: fc.constantFrom(['kh', 'kw', 'c'], ['c', 'kh', 'kw'], ['kw', 'c', 'kh']),
   epi: fc.constantFrom<Epilogue>('none', 'bias_relu', 'tanh', 'residual'),
+  pool: fc.boolean(),
 });
 type NhwcCase = typeof nhwcCase extends fc.Arbitrary<infer T> ? T : never;
 
@@ -67,6 +69,14 @@ function withEpilogue(b: GraphBuilder, y: ValueId, shape: readonly number[], epi
   }
 }
 
+/** A 2x2 stride-2 max pool over NHWC [n, h, w, c] (padding reads -inf; there is none here). */
+function maxPool2(b: GraphBuilder, y: ValueId, shape: readonly number[]): ValueId {
+  const [n, h, w, ch] = shape as [number, number, number, number];
+  const map: AffineExpr[] = [idx(0), { terms: [{ idx: 1, coeff: 2 }, { idx: 4, coeff: 1 }], offset: 0 }, { terms: [{ idx: 2, coeff: 2 }, { idx: 5, coeff: 1 }], offset: 0 }, idx(3)];
+  return b.add1({ kind: 'contract', reductionExtents: [2, 2], maps: [map], padValues: [-Infinity], combiner: arg(0), reducer: 'max', accDtype: 'float32', epilogue: null },
+    [y], [tensorType('float32', [n, Math.floor(h / 2), Math.floor(w / 2), ch])]);
+}
+
 function buildNhwc(c: NhwcCase, runtimeWeights = false): { g: ReturnType<GraphBuilder['build']>; feeds: Record<string, HostTensor> } | undefined {
   const [pt, pl, pb, pr] = c.pads;
   const H = (c.oh - 1) * c.sh + (c.kh - 1) * c.dh + 1 - pt - pb + Math.min(c.slack, c.sh - 1);
@@ -79,7 +89,8 @@ function buildNhwc(c: NhwcCase, runtimeWeights = false): { g: ReturnType<GraphBu
   const wData = { dtype: 'float32' as const, shape: wShape, data: wave(c.m * c.kh * c.kw * c.c, 0.7) };
   const w = runtimeWeights ? b.input('w', tensorType('float32', wShape)) : b.constant(wData);
   const shape = [c.n, c.oh, c.ow, c.m];
-  b.output('y', withEpilogue(b, nhwcConv(b, x, w, c, shape), shape, c.epi));
+  const y = withEpilogue(b, nhwcConv(b, x, w, c, shape), shape, c.epi);
+  b.output('y', c.pool && c.oh >= 2 && c.ow >= 2 ? maxPool2(b, y, shape) : y);
   const feeds: Record<string, HostTensor> = { x: { dtype: 'float32', shape: [c.n, H, W, c.c], data: wave(c.n * H * W * c.c, 0.31) } };
   if (runtimeWeights) feeds.w = wData;
   return { g: b.build(), feeds };
@@ -88,21 +99,26 @@ function buildNhwc(c: NhwcCase, runtimeWeights = false): { g: ReturnType<GraphBu
 describe('NHWC convolution on the gather-free implicit GEMM', () => {
   it('random NHWC convolutions (strides, dilations, padding, weight layouts, loop orders, epilogues) agree in every variant', async () => {
     let onGemm = 0;
+    let fused = 0;
     await fc.assert(fc.asyncProperty(nhwcCase, async (c) => {
       const built = buildNhwc(c);
       if (!built) return;
       const kernels = await expectAllFlavoursAgree(built.g, built.feeds, 2e-5);
       const names = kernels.map((k) => k.replace(/^k\d+_/, ''));
-      // one GEMM, and no generic contraction nest or separate epilogue map left over
-      expect(names.filter((k) => k === 'conv_nhwc_gemm'), JSON.stringify(c)).toHaveLength(1);
-      expect(names.filter((k) => k === 'contract' || k === 'map'), JSON.stringify(c)).toEqual([]);
+      // one GEMM, the pool fused into it when the output grid is even, and no epilogue map left over
+      const pooled = c.pool && c.oh >= 2 && c.ow >= 2;
+      const fuses = pooled && c.oh % 2 === 0 && c.ow % 2 === 0;
+      expect(names.filter((k) => k === 'conv_nhwc_gemm' || k === 'conv_nhwc_pool_gemm'), JSON.stringify(c)).toEqual([fuses ? 'conv_nhwc_pool_gemm' : 'conv_nhwc_gemm']);
+      expect(names.filter((k) => k === 'contract' || k === 'map'), JSON.stringify(c)).toEqual(pooled && !fuses ? ['contract'] : []);
       onGemm++;
-    }), { numRuns: 60, seed: 11 });
-    expect(onGemm).toBeGreaterThan(40);
+      fused += fuses ? 1 : 0;
+    }), { numRuns: 80, seed: 11 });
+    expect(onGemm).toBeGreaterThan(50);
+    expect(fused).toBeGreaterThan(8);
   }, 300_000);
 
   it('shapes of the cnn_224 layers with padding, a 1x1 convolution and a stride-2 one', async () => {
-    const base = { n: 1, dh: 1, dw: 1, slack: 0, layout: 'mckk', reduction: ['kh', 'kw', 'c'], epi: 'bias_relu' } as const;
+    const base = { n: 1, dh: 1, dw: 1, slack: 0, layout: 'mckk', reduction: ['kh', 'kw', 'c'], epi: 'bias_relu', pool: false } as const;
     const cases: NhwcCase[] = [
       { ...base, c: 3, m: 32, oh: 10, ow: 24, kh: 3, kw: 3, sh: 1, sw: 1, pads: [1, 1, 1, 1] },
       { ...base, c: 32, m: 64, oh: 6, ow: 12, kh: 3, kw: 3, sh: 1, sw: 1, pads: [1, 1, 1, 1] },
@@ -118,8 +134,22 @@ describe('NHWC convolution on the gather-free implicit GEMM', () => {
     }
   }, 120_000);
 
+  it('fused pools: two images, ragged channel panels, an epilogue without a vector form, exact math', async () => {
+    const base = { dh: 1, dw: 1, slack: 0, layout: 'hwio', reduction: ['kh', 'kw', 'c'], pool: true, pads: [1, 1, 1, 1] } as const;
+    const cases: NhwcCase[] = [
+      { ...base, n: 2, c: 3, m: 13, oh: 4, ow: 6, kh: 3, kw: 3, sh: 1, sw: 1, epi: 'tanh' },
+      { ...base, n: 2, c: 5, m: 8, oh: 6, ow: 2, kh: 3, kw: 3, sh: 2, sw: 1, epi: 'residual' },
+      { ...base, n: 1, c: 2, m: 3, oh: 2, ow: 10, kh: 2, kw: 3, sh: 1, sw: 2, dh: 2, dw: 2, epi: 'bias_relu' },
+    ];
+    for (const exactMath of [false, true]) for (const c of cases) {
+      const built = buildNhwc(c)!;
+      const kernels = await expectAllFlavoursAgree(built.g, built.feeds, 2e-5, exactMath);
+      expect(kernels.map((k) => k.replace(/^k\d+_/, '')).filter((k) => k !== 'pad'), JSON.stringify(c)).toEqual(['conv_nhwc_pool_gemm']);
+    }
+  }, 120_000);
+
   it('run-time weights stay on the generic nest and agree', async () => {
-    const c: NhwcCase = { n: 1, c: 3, m: 5, oh: 4, ow: 6, kh: 3, kw: 2, sh: 1, sw: 2, dh: 1, dw: 1, pads: [1, 0, 1, 1], slack: 0, layout: 'hwio', reduction: ['kh', 'kw', 'c'], epi: 'none' };
+    const c: NhwcCase = { n: 1, c: 3, m: 5, oh: 4, ow: 6, kh: 3, kw: 2, sh: 1, sw: 2, dh: 1, dw: 1, pads: [1, 0, 1, 1], slack: 0, layout: 'hwio', reduction: ['kh', 'kw', 'c'], epi: 'none', pool: false };
     const built = buildNhwc(c, true)!;
     const kernels = await expectAllFlavoursAgree(built.g, built.feeds, 2e-5);
     expect(kernels.some((k) => k.endsWith('_conv_nhwc_gemm'))).toBe(false);

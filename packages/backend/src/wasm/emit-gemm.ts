@@ -15,12 +15,14 @@ import type { GemmKernel } from './kernel-plan.js';
 import { type E, GemmCode, type GemmCodeOptions } from './gemm-code.js';
 import { PanelGather } from './gemm-gather.js';
 import { poolUnitBody, poolUnits } from './gemm-pool.js';
+import { rowPoolUnitBody } from './gemm-pool-nhwc.js';
 import { slotGuard } from './scratch-slots.js';
 
 export type { GemmCodeOptions } from './gemm-code.js';
 
 /** How a GEMM's work is cut into independent units (all units of a batch, then the next batch). */
-export function gemmUnits(k: Pick<GemmKernel, 'm' | 'n' | 'batch' | 'bImplicit' | 'bPacked' | 'pool'>): { readonly byColumns: boolean; readonly wide: boolean; readonly perBatch: number; readonly total: number } {
+export function gemmUnits(k: Pick<GemmKernel, 'm' | 'n' | 'batch' | 'bImplicit' | 'bPacked' | 'pool' | 'rowPool'>): { readonly byColumns: boolean; readonly wide: boolean; readonly perBatch: number; readonly total: number } {
+  if (k.rowPool) return { byColumns: false, wide: false, perBatch: 1, total: k.batch };
   if (k.pool) {
     const perBatch = poolUnits(k);
     return { byColumns: true, wide: false, perBatch, total: perBatch * k.batch };
@@ -62,7 +64,9 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
   };
 
   let unitBody: E[];
-  if (k.pool) {
+  if (k.rowPool) {
+    unitBody = rowPoolUnitBody(g);
+  } else if (k.pool) {
     unitBody = poolUnitBody(g, gather!, slotBytes);
   } else if (units.wide) {
     const N32 = k.n - (k.n % 32);

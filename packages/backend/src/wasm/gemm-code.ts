@@ -103,8 +103,9 @@ export class GemmCode {
    * Rows i..i+R-1 x columns j..j+8P-1 over all of K into acc[r*2P + 2p + h] (h: the two f32x4 halves of a
    * panel row); panel p is `panelBytes` after `pb`. With several rows the B vectors are loaded once per k into
    * registers; a single row reads them straight from memory (1x32: eight independent accumulators).
+   * `rowOffsets`: A row r's element offset from row i (default r * aRow; a pooled NHWC tile spans two batches).
    */
-  tile(R: number, P: number, panelBytes: number): E[] {
+  tile(R: number, P: number, panelBytes: number, rowOffsets?: readonly number[]): E[] {
     const { m, k, c, I, V } = this;
     const accs = this.acc.slice(0, R * 2 * P);
     const zero = accs.map((v) => m.local.set(v, m.v128.const(ZERO)));
@@ -113,7 +114,7 @@ export class GemmCode {
     const body: E[] = [];
     if (R > 1) for (let p = 0; p < P; p++) for (let h = 0; h < 2; h++) body.push(m.local.set(this.bv[2 * p + h]!, bAt(p, h)));
     for (let r = 0; r < R; r++) {
-      body.push(m.local.set(this.av, m.v128.load32_splat(r * k.aRow * 4, 4, I(this.pa))));
+      body.push(m.local.set(this.av, m.v128.load32_splat((rowOffsets?.[r] ?? r * k.aRow) * 4, 4, I(this.pa))));
       for (let p = 0; p < P; p++) for (let h = 0; h < 2; h++) {
         const a = accs[r * 2 * P + 2 * p + h]!;
         body.push(m.local.set(a, this.madd(V(a), V(this.av), R > 1 ? V(this.bv[2 * p + h]!) : bAt(p, h))));
@@ -158,9 +159,9 @@ export class GemmCode {
 
   private runLocals: [number, number, number] | undefined;
 
-  /** The f32x4 to store for accumulator `accLocal` at (row, col + colOffset): the epilogue applied when it runs on vectors. */
-  vectorOut(row: () => E, col: () => E, colOffset: number, accLocal: number): E {
-    return this.epi.vector({ batch: () => this.I(this.q), row, col }, colOffset, () => this.V(accLocal));
+  /** The f32x4 to store for accumulator `accLocal` at (row, col + colOffset) of batch q (or `batch`): the epilogue applied when it runs on vectors. */
+  vectorOut(row: () => E, col: () => E, colOffset: number, accLocal: number, batch: () => E = () => this.I(this.q)): E {
+    return this.epi.vector({ batch, row, col }, colOffset, () => this.V(accLocal));
   }
 
   /** Stores a whole R x 8P tile at rows i.., columns j + 8p; a scalar epilogue then runs over its elements. */
@@ -211,9 +212,9 @@ export class GemmCode {
     return [m.f32.store(0, 4, this.cAt(I(this.rr), I(this.cc)), this.scalarEpilogue(() => m.f32.load(0, 4, this.cAt(I(this.rr), I(this.cc))), () => I(this.rr), () => I(this.cc)))];
   }
 
-  /** The float32 epilogue of one element whose product is `acc`, its operands read at (row, col) of batch q. */
-  scalarEpilogue(acc: () => E, row: () => E, col: () => E): E {
-    return this.epi.scalar({ batch: () => this.I(this.q), row, col }, acc);
+  /** The float32 epilogue of one element whose product is `acc`, its operands read at (row, col) of batch q (or `batch`). */
+  scalarEpilogue(acc: () => E, row: () => E, col: () => E, batch: () => E = () => this.I(this.q)): E {
+    return this.epi.scalar({ batch, row, col }, acc);
   }
 
   /** Element (i, j) as a scalar dot product (row-major B only: its ragged right edge). */

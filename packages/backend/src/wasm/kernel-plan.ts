@@ -107,6 +107,12 @@ export interface GemmKernel {
    * of ow columns, both even, ow a multiple of 8): [batch][M][n / ow / 2][ow / 2] (gemm-pool.ts).
    */
   readonly pool?: 'max2x2';
+  /**
+   * An NHWC convolution's fused 2x2 stride-2 max pool (gemm-pool-nhwc.ts): batch q is a pooled output row,
+   * reading A at q*aBatch and `step` elements further (two convolution output rows); rows (m, even) are
+   * pooled in pairs: C is [batch][m / 2][n].
+   */
+  readonly rowPool?: { readonly step: number };
   readonly cBatch: number;
   /** C row stride in elements when not n (the output written through a folded transpose, e.g. [S, H, D]). */
   readonly cRow?: number;

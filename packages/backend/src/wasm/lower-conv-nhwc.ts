@@ -7,7 +7,7 @@
 // (one bordered_copy kernel, emit-bordered-copy.ts, over rows of W*C floats).
 // Float32, ungrouped, constant weights only; anything else stays on the generic nest.
 
-import type { AffineExpr, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
+import type { AffineExpr, Graph, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
 import type { BorderedCopyKernel, GemmKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 
@@ -113,11 +113,42 @@ export interface NhwcConvLowering {
   readonly kernels: readonly ({ kernel: Omit<BorderedCopyKernel, 'name'> | Omit<GemmKernel, 'name'>; suffix: string })[];
   readonly newTypes: readonly (readonly [ValueId, TensorType])[];
   readonly derived: readonly (readonly [ValueId, HostTensor])[];
+  /** The kernel writes this pooling node's output (the node needs no kernel of its own). */
+  readonly fusedPool?: Node;
 }
 
-/** The kernels of NHWC convolution `n` (bordered copy when padded, then the GEMM), or undefined when it is not one they take. */
+const isAffine = (e: AffineExpr | undefined, terms: readonly (readonly [number, number])[]) => e !== undefined && e.offset === 0 &&
+  e.terms.length === terms.length && terms.every(([idx, coeff]) => e.terms.some((t) => t.idx === idx && t.coeff === coeff));
+
+/**
+ * NHWC max pools the backend may fuse into the convolution they read, by the convolution's output: 2x2
+ * windows, stride 2, no padding read, float32, the convolution's output read by nothing else. Whether the
+ * producer is an NHWC convolution the kernel takes is decided when it is lowered.
+ */
+export function findNhwcConvPools(g: Graph, uses: ReadonlyMap<ValueId, number>): Map<ValueId, Node> {
+  const pools = new Map<ValueId, Node>();
+  const convs = new Set<ValueId>();
+  for (const n of g.nodes) {
+    const op = n.op;
+    if (op.kind !== 'contract') continue;
+    if (op.reductionExtents.length === 3 && n.inputs.length >= 2) convs.add(n.outputs[0]!.id);
+    const t = n.outputs[0]!.type;
+    if (op.reducer !== 'max' || n.inputs.length !== 1 || op.epilogue !== null || op.accDtype !== 'float32' || t.kind !== 'tensor' || t.dtype !== 'float32') continue;
+    if (!(op.combiner.k === 'arg' && op.combiner.i === 0) || op.reductionExtents.length !== 2 || op.reductionExtents[0] !== 2 || op.reductionExtents[1] !== 2) continue;
+    const mp = op.maps[0]!;
+    if (mp.length !== 4 || !isAffine(mp[0], [[0, 1]]) || !isAffine(mp[1], [[1, 2], [4, 1]]) || !isAffine(mp[2], [[2, 2], [5, 1]]) || !isAffine(mp[3], [[3, 1]])) continue;
+    const x = n.inputs[0]!;
+    if (convs.has(x) && uses.get(x) === 1) pools.set(x, n);
+  }
+  return pools;
+}
+
+/**
+ * The kernels of NHWC convolution `n` (bordered copy when padded, then the GEMM), or undefined when it is not
+ * one they take. `pool`: a max pool findNhwcConvPools found reading it, fused when the output grid is even.
+ */
 export function lowerConvNhwc(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
-  consts: ReadonlyMap<ValueId, HostTensor>, fresh: () => ValueId): NhwcConvLowering | undefined {
+  consts: ReadonlyMap<ValueId, HostTensor>, fresh: () => ValueId, pool?: Node): NhwcConvLowering | undefined {
   const cg = nhwcConvGeometry(n, out, tt);
   const w = consts.get(n.inputs[1]!);
   if (!cg || !w) return undefined;
@@ -135,11 +166,18 @@ export function lowerConvNhwc(n: Node, out: TensorType & { shape: readonly numbe
   const aRuns = dw === 1
     ? { len: KW * C, inner: 1, innerStride: KW * C, outer: KH, outerStride: dh * rowLen }
     : { len: C, inner: KW, innerStride: dw * C, outer: KH, outerStride: dh * rowLen };
+  const poolShape = pool?.outputs[0]!.type.kind === 'tensor' ? pool.outputs[0]!.type.shape : undefined;
+  const pooled = pool !== undefined && OH % 2 === 0 && OW % 2 === 0 && JSON.stringify(poolShape) === JSON.stringify([N, OH / 2, OW / 2, M]);
+  // pooled: a batch is a pair of output rows, C the pooled [N, OH/2, OW/2, M]
+  const rows = pooled ? 2 : 1;
   const gemm: Omit<GemmKernel, 'name'> = {
     ...epi,
-    kind: 'gemm', a: source.src, b: packed, out: n.outputs[0]!.id, batch: N * OH, m: OW, n: M, k: KH * KW * C,
-    aRow: sw * C, aBatch: sh * rowLen, ...(N > 1 ? { aBatchPeriod: OH, aBatchOuter: source.Hp * rowLen } : {}), aRuns,
-    bRow: 0, bBatch: 0, bPacked: true, cBatch: OW * M,
+    kind: 'gemm', a: source.src, b: packed, out: pooled ? pool!.outputs[0]!.id : n.outputs[0]!.id, batch: N * OH / rows, m: OW, n: M, k: KH * KW * C,
+    aRow: sw * C, aBatch: rows * sh * rowLen, ...(N > 1 ? { aBatchPeriod: OH / rows, aBatchOuter: source.Hp * rowLen } : {}), aRuns,
+    bRow: 0, bBatch: 0, bPacked: true, cBatch: OW / rows * M, ...(pooled ? { rowPool: { step: sh * rowLen } } : {}),
   };
-  return { kernels: [...source.kernels, { kernel: gemm, suffix: 'conv_nhwc_gemm' }], newTypes, derived: [[packed, { dtype: 'float32', shape: [data.length], data }]] };
+  return {
+    kernels: [...source.kernels, { kernel: gemm, suffix: pooled ? 'conv_nhwc_pool_gemm' : 'conv_nhwc_gemm' }],
+    newTypes, derived: [[packed, { dtype: 'float32', shape: [data.length], data }]], ...(pooled ? { fusedPool: pool } : {}),
+  };
 }

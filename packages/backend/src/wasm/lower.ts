@@ -11,7 +11,7 @@ import {
 } from './lower-affine-nests.js';
 import { argreduceKernel, gatherElementsKernel, gatherKernel, softmaxKernel, topkKernel } from './lower-axis-kernels.js';
 import { findConvPools, lowerConv } from './lower-conv.js';
-import { lowerConvNhwc } from './lower-conv-nhwc.js';
+import { findNhwcConvPools, lowerConvNhwc } from './lower-conv-nhwc.js';
 import { lowerGemm } from './lower-gemm.js';
 import { lowerPaddedWindow } from './lower-window.js';
 import { lowerAttention } from './lower-attention.js';
@@ -56,6 +56,7 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
   const layerNorms = findLayerNorms(g, uses);
   // max pools fused into the convolution they read (lower-conv.ts), and those a convolution's kernel wrote
   const convPools = findConvPools(g, uses);
+  const nhwcPools = findNhwcConvPools(g, uses);
   const fusedPools = new Set<ValueId>();
   let count = 0;
   const emit = (kernel: Omit<Kernel, 'name'>, suffix: string) => { kernels.push({ ...kernel, name: `k${count++}_${suffix}` } as Kernel); };
@@ -96,8 +97,9 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
           emitAll(cv);
           break;
         }
-        const nhwc = lowerConvNhwc(n, t, tt, consts, fresh);
+        const nhwc = lowerConvNhwc(n, t, tt, consts, fresh, nhwcPools.get(out));
         if (nhwc) {
+          if (nhwc.fusedPool) fusedPools.add(nhwc.fusedPool.outputs[0]!.id);
           for (const [id, value] of nhwc.derived) derived.set(id, value);
           emitAll(nhwc);
           break;
