@@ -6,12 +6,15 @@
 // meets an existing inverse one (TensorFlow/Keras exports: NHWC input -> Transpose -> Conv ...) cancels, and
 // one that only moves unit dims is a reshape. Exact: the same elements are combined in the same order.
 //
-// Policy 'auto' (measured, examples/nhwc-cnn/compare-layers.mjs, 1 thread, 2 vCPU EPYC): the NHWC GEMM
-// (backend lower-conv-nhwc.ts) runs each layer at 0.85-1.00x the time of the NCHW one — cnn_224's three
-// conv+ReLU+pool layers 7.9/20.1/18.4 ms vs 7.9/20.9/19.0 ms, 56x56 16->32 / 32->32 / stride 2 / 28x28 1x1:
-// 0.85/1.55/0.84/0.23 vs 0.87/1.61/1.00/0.23 ms — within noise of equal, so the layouts' cost difference is
-// the transposes each choice leaves: NHWC is chosen when it moves fewer elements through boundary
-// transposes than NCHW keeps (cnn_nhwc_224: 150528 + 100352 -> 0; cnn_224: 0 -> 150528, stays NCHW).
+// Policy 'auto', from measurements on a 2 vCPU EPYC, 1 thread (examples/nhwc-cnn/compare-layers.mjs): the NHWC
+// kernels (backend lower-conv-nhwc.ts, pools fused) ran each layer at 0.74-0.98x the NCHW time in 20 layer
+// timings on a quiet machine (median 0.95; one run under load showed 1.13-1.15 for cnn_224's conv1); cnn_224's conv+ReLU+pool layers 6.09/15.98/14.59 vs 6.29/17.12/14.82 ms; 56x56
+// 16->32, 32->32, stride 2, 28x28 1x1: 0.84/1.84/0.98/0.44 vs 0.88/2.00/1.08/0.45 ms), about 3% of a
+// convolution's time per MAC saved at the least; a boundary transpose costs 1.35-1.93 ns per element, about 25
+// MACs at the GEMM's ~31 GFLOP/s. So NHWC is chosen when 25 x (elements through the transposes it adds minus
+// those it removes) < 3% of the chain's convolution MACs, i.e. net transposed elements < MACs / 800:
+// cnn_nhwc_224 (-250880 elements) and cnn_224 (+150528 against 506M MACs: 35.4 -> 32.7 ms) go NHWC, a lone
+// 3x3 64->64 convolution at 56x56 between NCHW ops (+401408 against 116M MACs) stays NCHW.
 
 import { type AffineExpr, type AffineMap, affine } from '../affine.js';
 import type { Graph, Node, Value, ValueId } from '../graph.js';
@@ -22,6 +25,9 @@ import { nextFreeId, producers, substitute } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 
 export type LayoutPolicy = 'auto' | 'nchw' | 'nhwc';
+
+/** 'auto' goes NHWC when net boundary-transposed elements x this < the chain's convolution MACs (header). */
+const MACS_PER_TRANSPOSED_ELEMENT = 800;
 
 /** NHWC dim i is NCHW dim TO_NHWC[i]; NCHW dim i is NHWC dim TO_NCHW[i]. */
 const TO_NHWC = [0, 2, 3, 1] as const;
@@ -231,7 +237,12 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
     const s = staticShape(valueOf.get(id)!)!;
     if (!onlyUnitMoves(permute(s, TO_NHWC), TO_NCHW)) { addedNhwc += prod(s); added++; }
   }
-  if (policy === 'auto' && !(addedNhwc < keptNchw)) return undefined;
+  let convMacs = 0;
+  for (const n of chain.nodes) {
+    const op = n.op;
+    if (op.kind === 'contract' && op.reductionExtents.length === 3) convMacs += prod(staticShape(n.outputs[0]!)!) * prod(op.reductionExtents as number[]);
+  }
+  if (policy === 'auto' && !(MACS_PER_TRANSPOSED_ELEMENT * (addedNhwc - keptNchw) < convMacs)) return undefined;
 
   // --- rewrite
   const out: Node[] = [];
