@@ -18,7 +18,9 @@ export interface SessionOptions {
   /**
    * Worker threads to run on (default 1: the calling thread). More than 1 needs a threaded variant in the
    * artifact and shared memory in the host (Node, or a cross-origin isolated page); otherwise the session
-   * warns and runs single-threaded. 0 means one per hardware thread.
+   * warns and runs single-threaded. 0 means one per hardware thread. create() does not wait for the workers to
+   * start: runs begin at once on the threads that are up, and each worker joins as soon as it has started (even
+   * mid-run). A worker that cannot start is left out with a warning.
    */
   readonly numThreads?: number;
   /** Use a relaxed-SIMD variant when the engine supports it (default true). false keeps results bit-exact across machines. */
@@ -39,10 +41,10 @@ export class InferenceSession {
   readonly outputNames: readonly string[];
   /** File of the wasm variant in use, e.g. "model.wasm" or "model.relaxed.wasm". */
   readonly variant: string;
-  /** Threads actually running the model (1 after a fallback). */
-  readonly numThreads: number;
   readonly manifest: ArtifactManifest;
   private live: Live | undefined;
+  /** numThreads once released (the pool is dropped then). */
+  private threadsAtRelease = 1;
   private queue: Promise<void> = Promise.resolve();
 
   private constructor(manifest: ArtifactManifest, variant: string, live: Live) {
@@ -50,8 +52,15 @@ export class InferenceSession {
     this.inputNames = Object.freeze(manifest.inputs.map((s) => s.name));
     this.outputNames = Object.freeze(manifest.outputs.map((s) => s.name));
     this.variant = variant;
-    this.numThreads = live.pool?.threads ?? 1;
     this.live = live;
+  }
+
+  /**
+   * Threads running the model: the caller plus its workers, those still starting included; fewer once a worker
+   * could not start (1 after a fallback).
+   */
+  get numThreads(): number {
+    return this.live ? (this.live.pool?.threadsRunning ?? 1) : this.threadsAtRelease;
   }
 
   /** Loads an artifact from a directory path (Node), a URL base (fetched), or memory. */
@@ -90,7 +99,7 @@ export class InferenceSession {
     let pool: ThreadPool | undefined;
     if (threaded) {
       try {
-        pool = await ThreadPool.create({ host: host.workers!, module, memory, runRange: model.exports.run_range!, threads: requested, steps: manifest.parallel!.steps });
+        pool = await ThreadPool.create({ host: host.workers!, module, memory, runRange: model.exports.run_range!, threads: requested, steps: manifest.parallel!.steps, onWarning: warn });
       } catch (e) {
         warn(`could not start ${requested} worker threads (${(e as Error).message}); running single-threaded`);
       }
@@ -110,9 +119,20 @@ export class InferenceSession {
     return result;
   }
 
+  /**
+   * Resolves with numThreads once every worker has started, or failed to start and been left out. Runs never
+   * need this (they go ahead on the threads that are up); it is for callers that want every thread from their
+   * first run, e.g. to time steady-state runs. Resolves at once for a single-threaded or released session.
+   */
+  async threadsReady(): Promise<number> {
+    await this.live?.pool?.settled();
+    return this.numThreads;
+  }
+
   /** Frees the memory and stops the workers; the session cannot run afterwards. Safe to call twice. */
   async release(): Promise<void> {
     const live = this.live;
+    if (live) this.threadsAtRelease = this.numThreads;
     this.live = undefined;
     await live?.pool?.terminate();
   }

@@ -2,6 +2,9 @@
 // workers, each with its own instance of the threaded variant. A run sends no messages: the caller bumps a
 // generation word in a shared control block and works along (thread-team.ts). Node uses worker_threads,
 // browsers Web Workers from a blob URL; both are created lazily so nothing is loaded unless threads are used.
+// Starting a worker takes tens of milliseconds, so the pool does not wait for it: runs go ahead on the threads
+// that are up (the caller alone can claim every unit), and each worker joins the team once it has started,
+// even in the middle of a run. Which workers have joined is kept in shared memory, not messages (see `joined`).
 
 import { TensorcRuntimeError, messageOf } from './errors.js';
 import { nodeImport } from './features.js';
@@ -21,10 +24,13 @@ interface WorkerHandle {
   post(message: unknown): void;
   /** Resolves once the worker has stopped. */
   terminate(): Promise<void>;
-  /** Node: hold the process open while the workers start; idle workers never do. */
+  /** Node: hold the process open while someone awaits the workers' start; otherwise no worker does. */
   hold(on: boolean): void;
 }
 type Listener = (message: { type: string; message?: string }) => void;
+
+/** A worker's word in `joined`: set by whichever side moves first, by compareExchange from STARTING. */
+const STARTING = 0, JOINED = 1, LEFT_OUT = -1;
 
 async function spawn(host: WorkerHost, script: string, onMessage: Listener, onFailure: (why: string) => void): Promise<WorkerHandle> {
   if (host === 'node') {
@@ -33,7 +39,7 @@ async function spawn(host: WorkerHost, script: string, onMessage: Listener, onFa
     w.on('message', onMessage);
     w.on('error', (e) => onFailure(messageOf(e)));
     w.on('exit', (code) => onFailure(`worker exited with code ${code}`));
-    w.unref();
+    w.unref(); // neither a starting nor an idle worker keeps the process alive; a run in flight does (it yields)
     return { post: (m) => w.postMessage(m), terminate: async () => void (await w.terminate()), hold: (on) => (on ? w.ref() : w.unref()) };
   }
   const url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
@@ -73,42 +79,87 @@ export interface ThreadPoolOptions {
   readonly threads: number;
   /** Each parallel step, in order: its iteration count and (for messages) its kernel. */
   readonly steps: readonly ParallelStep[];
+  /** Told when a worker could not start (the pool then runs without it). */
+  readonly onWarning: (message: string) => void;
 }
 
 export class ThreadPool {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+  /**
+   * joined[i] for worker i: STARTING, then JOINED (the worker, just before it first claims a unit) or LEFT_OUT
+   * (this thread, when the worker failed before joining: it never held a unit, so the others need not stop).
+   */
+  private readonly joined: Int32Array;
   private readonly team: ThreadTeam;
   private readonly canBlock = canBlockHere();
-  private workers: WorkerHandle[] = [];
+  private workers = new Map<number, WorkerHandle>();
+  private leftOut = 0;
   private failure: string | undefined;
-  private ready: { count: number; resolve: () => void; reject: (e: Error) => void } | undefined;
   private stopped: Promise<void> | undefined;
+  /** Callers of settled() still waiting. */
+  private settledWaiters: (() => void)[] = [];
 
-  private constructor(readonly threads: number, private readonly steps: ThreadPoolOptions['steps'], runRange: RunRange) {
+  private constructor(readonly threads: number, private readonly steps: ThreadPoolOptions['steps'], runRange: RunRange,
+    private readonly warn: (message: string) => void) {
+    this.joined = new Int32Array(new SharedArrayBuffer(4 * threads));
+    this.joined[0] = JOINED; // the calling thread
     this.team = threadTeam(this.control, { index: 0, count: threads, steps: steps.map((s) => s.iterations), runRange, canWait: this.canBlock });
   }
 
+  /** Spawns the workers and returns without waiting for them to start. Throws only if a worker cannot be created. */
   static async create(o: ThreadPoolOptions): Promise<ThreadPool> {
     // Units are numbered across all steps in int32 counters.
     if (o.steps.reduce((n, s) => n + s.iterations, 0) > 2 ** 30) throw new TensorcRuntimeError('UNSUPPORTED', 'the parallel steps have more than 2^30 iterations in all');
-    const pool = new ThreadPool(o.threads, o.steps, o.runRange);
+    const pool = new ThreadPool(o.threads, o.steps, o.runRange, o.onWarning);
     const script = workerScript(o.host);
-    const allReady = new Promise<void>((resolve, reject) => (pool.ready = { count: 0, resolve, reject }));
+    const steps = o.steps.map((s) => s.iterations);
     try {
       for (let i = 1; i < o.threads; i++) {
-        pool.workers.push(await spawn(o.host, script, (m) => pool.onMessage(m), (why) => pool.onFailure(why)));
+        const w = await spawn(o.host, script, (m) => pool.onMessage(i, m), (why) => pool.onFailure(i, why));
+        pool.workers.set(i, w);
+        w.post({ type: 'init', module: o.module, memory: o.memory, control: pool.control.buffer, joined: pool.joined.buffer, index: i, count: o.threads, steps });
       }
-      for (const w of pool.workers) w.hold(true);
-      const steps = o.steps.map((s) => s.iterations);
-      pool.workers.forEach((w, i) =>
-        w.post({ type: 'init', module: o.module, memory: o.memory, control: pool.control.buffer, index: i + 1, count: o.threads, steps }));
-      if (pool.workers.length > 0) await allReady;
-      for (const w of pool.workers) w.hold(false);
     } catch (e) {
       await pool.terminate();
       throw e;
     }
     return pool;
+  }
+
+  /** Threads the model runs on: the caller and every worker that has joined or may still join. */
+  get threadsRunning(): number {
+    return this.threads - this.leftOut;
+  }
+
+  /** Workers that have joined the team so far (for tests and tools; runs never wait for this). */
+  get joinedWorkers(): number {
+    let n = 0;
+    for (let i = 1; i < this.threads; i++) if (Atomics.load(this.joined, i) === JOINED) n++;
+    return n;
+  }
+
+  /**
+   * Resolves once no worker is still starting (each joined or was left out), or the pool stopped or broke.
+   * Runs never wait for this; callers that want every thread from their first run do.
+   */
+  settled(): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
+    if (this.settledWaiters.length === 0) for (const w of this.workers.values()) w.hold(true);
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private isSettled(): boolean {
+    if (this.stopped || this.failure !== undefined) return true;
+    for (let i = 1; i < this.threads; i++) if (Atomics.load(this.joined, i) === STARTING) return false;
+    return true;
+  }
+
+  private wakeIfSettled(): void {
+    if (this.settledWaiters.length === 0 || !this.isSettled()) return;
+    for (const w of this.workers.values()) w.hold(false);
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -132,10 +183,11 @@ export class ThreadPool {
   terminate(): Promise<void> {
     if (this.stopped) return this.stopped;
     this.team.quit();
-    const workers = this.workers;
-    this.workers = [];
-    this.failWaiters(new TensorcRuntimeError('INVALID_STATE', 'the session was released'));
+    // Workers still starting are stopped too; one that joins before it is stopped sees the quit word at once.
+    const workers = [...this.workers.values()];
+    this.workers.clear();
     this.stopped = Promise.all(workers.map((w) => w.terminate())).then(() => undefined);
+    this.wakeIfSettled();
     return this.stopped;
   }
 
@@ -149,27 +201,30 @@ export class ThreadPool {
     if (this.failure !== undefined) throw new TensorcRuntimeError('RUNTIME_ERROR', `the thread pool is broken (a worker died: ${this.failure}); create a new session`);
   }
 
-  private onMessage(m: { type: string; message?: string }): void {
-    if (m.type === 'ready' && this.ready) {
-      if (++this.ready.count === this.workers.length) this.ready.resolve();
-    } else if (m.type === 'error') {
-      this.onFailure(m.message ?? 'worker failed to start');
-    }
+  private onMessage(index: number, m: { type: string; message?: string }): void {
+    if (m.type === 'joined') this.wakeIfSettled(); // (joined[] already says so: the message only wakes waiters)
+    else if (m.type === 'error') this.onFailure(index, m.message ?? 'worker failed to start');
   }
 
-  private onFailure(why: string): void {
-    if (this.stopped || this.failure !== undefined) return;
+  private onFailure(index: number, why: string): void {
+    if (this.stopped || this.failure !== undefined || !this.workers.has(index)) return;
+    if (Atomics.compareExchange(this.joined, index, STARTING, LEFT_OUT) === STARTING) {
+      // It never claimed a unit (and now never will): the others go on without it.
+      this.leftOut++;
+      const w = this.workers.get(index)!;
+      this.workers.delete(index);
+      void w.terminate();
+      const left = this.threadsRunning;
+      this.warn(`worker thread ${index} of ${this.threads - 1} could not start (${why}); ${left === 1 ? 'running single-threaded' : `running on ${left} threads`}`);
+      this.wakeIfSettled();
+      return;
+    }
     this.failure = why;
-    this.failWaiters(new TensorcRuntimeError('RUNTIME_ERROR', `thread worker failed: ${why}`));
-    // The others may wait for a unit the dead one held: stop them all. A run in flight sees `failure`
+    // It may have died holding a unit that others wait for: stop them all. A run in flight sees `failure`
     // the next time it yields; later runs are refused.
     this.team.quit();
-    for (const w of this.workers) void w.terminate();
-    this.workers = [];
-  }
-
-  private failWaiters(error: TensorcRuntimeError): void {
-    this.ready?.reject(error);
-    this.ready = undefined;
+    for (const w of this.workers.values()) void w.terminate();
+    this.workers.clear();
+    this.wakeIfSettled();
   }
 }

@@ -5,6 +5,8 @@
 // is really in flight: a worker that is asleep or descheduled holds nothing up (the others take its share),
 // which a barrier of all threads per step would not allow. A trap records the step, units, thread and message
 // in the block and raises the abort flag; the remaining units are then counted done without running.
+// Because nothing is assigned to a thread in advance, a thread may join the team at any time, even in the
+// middle of a run: its first claim is simply a unit of the run under way (or none, between runs).
 // `threadTeam` is stringified into the worker script (worker-source.ts), so it must be self-contained: it
 // may use only its parameters and globals.
 
@@ -69,7 +71,7 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
   const now = () => performance.now();
   // The unit this thread claimed but could not start yet (its step's predecessors are still running).
   let held = -1, heldEnd = 0, step = 0;
-  // Read now, before a worker reports ready: no run can start before that.
+  // The run generation last served (serve() reads it again before each claim, so a late joiner is not behind).
   let seen = Atomics.load(control, RUN);
   if (index === 0) Atomics.store(control, NEXT, total); // nothing to claim before the first run
 

@@ -1,8 +1,11 @@
 // The code each thread worker runs, shipped as source text (no separate worker file to locate or bundle).
 // `workerMain` is stringified, so it must be self-contained: it may use only its parameters and globals.
-// Protocol: main posts {type:'init', module, memory, control, index, count, steps} -> the worker instantiates
-// the threaded variant on the shared memory and posts 'ready' (or 'error'), then never returns to its event
-// loop: it serves runs through the shared control block (thread-team.ts) until it is told to quit.
+// Protocol: main posts {type:'init', module, memory, control, joined, index, count, steps} and does not wait
+// for an answer. The worker instantiates the threaded variant on the shared memory (or posts 'error'), joins
+// by setting joined[index] from 0 to 1 (then posts 'joined', which only wakes callers awaiting the workers'
+// start), and from then on never returns to its event loop: it serves runs through the shared control block
+// (thread-team.ts), starting with the run in flight if there is one, until told to quit. If main set
+// joined[index] to -1 first (it gave up on this worker after a failure report), the worker stays out.
 
 import { hostMathImports } from './host-math.js';
 import type { WorkerHost } from './features.js';
@@ -23,10 +26,12 @@ function workerMain(port: Port, buildMath: () => WebAssembly.ModuleImports, team
       const runRange = instance.exports.run_range as RunRange;
       serve = team(new Int32Array(m.control), { index: m.index, count: m.count, steps: m.steps, runRange, canWait: true }).serve;
     } catch (e) {
-      port.post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+      port.post({ type: 'error', message: `its instance of the model failed: ${e instanceof Error ? e.message : String(e)}` });
       return;
     }
-    port.post({ type: 'ready' });
+    // Join: from here on this thread may claim units, even of a run already under way.
+    if (Atomics.compareExchange(new Int32Array(m.joined), m.index, 0, 1) !== 0) return;
+    port.post({ type: 'joined' });
     serve();
     port.post({ type: 'quit' });
   });

@@ -4,6 +4,8 @@
 // of step 0 and step 2 reads step 1, so a unit started before its predecessors finished shows in y.
 // Input "knobs" (int32[4]): [spin, slowThread, slowSpin, trapThread]: every unit busy-loops `spin` times,
 // plus `slowSpin` on thread slowThread; a unit of step 0 whose x is NaN traps when run on thread trapThread.
+// With `failStart: k`, the threaded module's start function traps on its k-th instantiation on this memory
+// (0: the caller's own, 1: the first worker's), to stand for a worker that cannot start.
 
 import type { ArtifactManifest } from '../src/index.js';
 import { buildWasm } from './tiny-artifact.js';
@@ -11,16 +13,20 @@ import { buildWasm } from './tiny-artifact.js';
 const align = (n: number) => Math.ceil(n / 16) * 16;
 
 function layout(n: number) {
-  const X = 16, KNOBS = align(X + 4 * n), T = align(KNOBS + 16), S = align(T + 4 * n), Y = align(S + 4), WHO = align(Y + 4 * n), END = WHO + 4 * n;
-  return { X, KNOBS, T, S, Y, WHO, pages: Math.max(1, Math.ceil(END / 65536)) };
+  const X = 16, KNOBS = align(X + 4 * n), T = align(KNOBS + 16), S = align(T + 4 * n), Y = align(S + 4), WHO = align(Y + 4 * n);
+  const STARTS = align(WHO + 4 * n), END = STARTS + 4;
+  return { X, KNOBS, T, S, Y, WHO, STARTS, pages: Math.max(1, Math.ceil(END / 65536)) };
 }
 
-function wat(n: number, shared: boolean): string {
+function wat(n: number, shared: boolean, failStart?: number): string {
   const L = layout(n);
   const at = (base: number, i: string) => `(i32.add (i32.const ${base}) (i32.shl ${i} (i32.const 2)))`;
   const knob = (k: number) => `(i32.load (i32.const ${L.KNOBS + 4 * k}))`;
   return `(module
   (import "env" "memory" (memory ${L.pages} ${L.pages}${shared ? ' shared' : ''}))
+  ${failStart === undefined ? '' : `(func $countStart
+    (if (i32.eq (i32.atomic.rmw.add (i32.const ${L.STARTS}) (i32.const 1)) (i32.const ${failStart})) (then unreachable)))
+  (start $countStart)`}
   (func $spin (param $w i32) (local $c i32)
     (local.set $c (i32.add ${knob(0)} (select ${knob(2)} (i32.const 0) (i32.eq (local.get $w) ${knob(1)}))))
     (block $out (loop $l (br_if $out (i32.le_s (local.get $c) (i32.const 0)))
@@ -55,7 +61,7 @@ function wat(n: number, shared: boolean): string {
     (call $range (i32.const 2) (i32.const 0) (i32.const ${n}) (i32.const 0))))`;
 }
 
-export function teamArtifact(n: number, maxThreads = 8): { manifest: ArtifactManifest; wasmVariants: Record<string, Uint8Array> } {
+export function teamArtifact(n: number, maxThreads = 8, o: { failStart?: number } = {}): { manifest: ArtifactManifest; wasmVariants: Record<string, Uint8Array> } {
   const L = layout(n);
   const manifest: ArtifactManifest = {
     format: 'tensorc-wasm',
@@ -75,7 +81,7 @@ export function teamArtifact(n: number, maxThreads = 8): { manifest: ArtifactMan
     kernels: [{ name: 'fill' }, { name: 'sum' }, { name: 'mirror' }],
     parallel: { steps: [{ iterations: n, kernel: 'fill' }, { iterations: 1, kernel: 'sum' }, { iterations: n, kernel: 'mirror' }], maxThreads },
   };
-  return { manifest, wasmVariants: { 'model.mt.wasm': buildWasm(wat(n, true)), 'model.wasm': buildWasm(wat(n, false)) } };
+  return { manifest, wasmVariants: { 'model.mt.wasm': buildWasm(wat(n, true, o.failStart)), 'model.wasm': buildWasm(wat(n, false)) } };
 }
 
 /** What "y" should be for x. */

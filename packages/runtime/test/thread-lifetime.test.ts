@@ -50,10 +50,38 @@ test('an idle thread pool does not keep the process alive; a run in flight does'
   expect(busy.stdout).toBe('y[0] = 130\n'); // 2 + (64 * 2)
 }, 120_000);
 
+test('release right after create (workers still starting), or no release at all, lets the process exit', async () => {
+  const dir = await artifactDir(64);
+  const released = node(dir, `for (let i = 0; i < 5; i++) {
+      const s = await R.InferenceSession.create(dir, { numThreads: 4 });
+      await s.release();
+    }
+    const s = await R.InferenceSession.create(dir, { numThreads: 2 });
+    const y = (await s.run(feeds([0, -1, 0, -1]))).y.data[0];
+    await s.release();
+    console.log('released', s.numThreads, y);`);
+  expect(released.signal).toBeNull();
+  expect(released.stderr).toBe('');
+  expect(released.stdout).toBe('released 2 130\n');
+  expect(released.status).toBe(0);
+  const abandoned = node(dir, `const s = await R.InferenceSession.create(dir, { numThreads: 3 }); console.log('created', s.numThreads);`);
+  expect(abandoned.signal).toBeNull();
+  expect(abandoned.stderr).toBe('');
+  expect(abandoned.stdout).toBe('created 3\n');
+  expect(abandoned.status).toBe(0);
+  // Awaiting the workers' start holds the process open until they are up (else top-level await would be cut short).
+  const awaited = node(dir, `const s = await R.InferenceSession.create(dir, { numThreads: 3 }); console.log('ready', await s.threadsReady());`);
+  expect(awaited.signal).toBeNull();
+  expect(awaited.stderr).toBe('');
+  expect(awaited.stdout).toBe('ready 3\n');
+  expect(awaited.status).toBe(0);
+}, 120_000);
+
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-test('100 threaded create/run/release cycles do not keep workers or memories', async () => {
+// Without a run, release always meets workers still starting; with one, usually too (create does not wait).
+test.each([['run', true], ['no run', false]] as const)('100 threaded create/%s/release cycles do not keep workers or memories', async (_, withRun) => {
   const N = 1 << 18; // 4 MiB of shared memory per session, all of it touched by a run
   const artifact = teamArtifact(N);
   const x = Float32Array.from({ length: N }, (_, i) => (i % 13) - 6);
@@ -63,8 +91,10 @@ test('100 threaded create/run/release cycles do not keep workers or memories', a
   const cycle = async () => {
     const s = await InferenceSession.create(artifact, { numThreads: 2 });
     expect(s.numThreads).toBe(2);
-    const y = (await s.run(feeds)).y!.data as Float32Array;
-    if (y.some((v, i) => v !== want[i])) throw new Error('wrong output'); // (toEqual on 256K floats is slow)
+    if (withRun) {
+      const y = (await s.run(feeds)).y!.data as Float32Array;
+      if (y.some((v, i) => v !== want[i])) throw new Error('wrong output'); // (toEqual on 256K floats is slow)
+    }
     await s.release();
     released.push(s); // a caller holding on to a released session must not hold its memory or workers
   };

@@ -100,6 +100,36 @@ describe('thread team protocol', () => {
     expect(calls.filter(([k]) => k === 1)).toEqual([[1, 0, 1, 0]]);
   });
 
+  test('a member created mid-run (a worker that just started) claims the rest of the run under way', () => {
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+    const log: string[] = [];
+    let late: ThreadTeam | undefined;
+    const runRange: RunRange = (step, begin, _end, w) => {
+      log.push(`${w}:${step}.${begin}`);
+      if (w === 0 && step === 0 && begin === 1) {
+        // The worker comes up while the main thread runs unit 1 of step 0.
+        late = threadTeam(control, { index: 1, count: 2, steps: [3, 1, 2], runRange, canWait: false });
+        expect(late.work(0)).toBe(false); // took unit 2, ran it, then claimed step 1's unit, which waits for unit 1
+      }
+    };
+    const main = threadTeam(control, { index: 0, count: 2, steps: [3, 1, 2], runRange, canWait: false });
+    main.beginRun();
+    expect(main.work(0)).toBe(false); // claimed step 2's first unit, which waits for step 1 (held by the worker)
+    expect(late!.work(0)).toBe(true);
+    expect(main.work(0)).toBe(true);
+    expect(main.waitDone(0)).toBe(true);
+    expect(log).toEqual(['0:0.0', '0:0.1', '1:0.2', '1:1.0', '1:2.1', '0:2.0']);
+    // Created between runs, a member claims nothing until the next run begins.
+    const between = threadTeam(control, { index: 1, count: 2, steps: [3, 1, 2], runRange, canWait: false });
+    log.length = 0;
+    expect(between.work(0)).toBe(true);
+    expect(log).toEqual([]);
+    main.beginRun();
+    expect(between.work(0)).toBe(true);
+    expect(main.waitDone(0)).toBe(true);
+    expect(log).toEqual(['1:0.0', '1:0.1', '1:0.2', '1:1.0', '1:2.0', '1:2.1']);
+  });
+
   test('after quit, the units of a run in flight are skipped', () => {
     const { main, worker, calls } = pair([4]);
     main.beginRun();

@@ -22,6 +22,7 @@ async function session(numThreads: number): Promise<InferenceSession> {
   const s = await InferenceSession.create(artifact, { numThreads, onWarning: (m) => { throw new Error(m); } });
   expect(s.variant).toBe('model.mt.wasm');
   expect(s.numThreads).toBe(numThreads);
+  expect(await s.threadsReady()).toBe(numThreads); // these tests are about a whole team (thread-startup.test.ts: runs before)
   return s;
 }
 
@@ -97,8 +98,8 @@ describe('thread team', () => {
     // Thread 1 takes seconds per unit, so the run is in flight when we kill it (as a crash would end it).
     const running = s.run(feeds(xs(1), SLOW_THREAD_1));
     await sleep(100);
-    const workers = (s as unknown as { live: { pool: { workers: { terminate(): Promise<void> }[] } } }).live.pool.workers;
-    await workers[0]!.terminate();
+    const workers = (s as unknown as { live: { pool: { workers: Map<number, { terminate(): Promise<void> }> } } }).live.pool.workers;
+    await workers.get(1)!.terminate(); // thread 1, which holds a unit
     const err = await running.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TensorcRuntimeError);
     expect((err as Error).message).toMatch(/^the thread pool is broken \(a worker died: worker exited with code 1\)/);
