@@ -148,6 +148,34 @@ describe('NHWC convolution on the gather-free implicit GEMM', () => {
     }
   }, 120_000);
 
+  it('through the pipeline (propagate-layout): a Keras-style NHWC model with a residual, a concat and pools runs on NHWC kernels with no transpose', async () => {
+    const b = new GraphBuilder();
+    const nchw = (v: ValueId) => b.tensorTypeOf(v).shape as number[];
+    const conv = (x: ValueId, m: number, k: number, seed: number) => {
+      const c = nchw(x)[1]!;
+      const w = b.constant({ dtype: 'float32', shape: [m, c, k, k], data: wave(m * c * k * k, 0.7, seed) });
+      const y = b.conv({ x, w, strides: [1, 1], dilations: [1, 1], pads: [k >> 1, k >> 1, k >> 1, k >> 1], group: 1 });
+      return b.map(bin('max', bin('add', arg(0), arg(1)), lit(0, 'float32')), [y, b.constant({ dtype: 'float32', shape: [m, 1, 1], data: wave(m, 0.9, seed) })]);
+    };
+    const pool = (y: ValueId) => {
+      const [n, c, h, w] = nchw(y) as [number, number, number, number];
+      const map: AffineExpr[] = [idx(0), idx(1), { terms: [{ idx: 2, coeff: 2 }, { idx: 4, coeff: 1 }], offset: 0 }, { terms: [{ idx: 3, coeff: 2 }, { idx: 5, coeff: 1 }], offset: 0 }];
+      return b.add1({ kind: 'contract', reductionExtents: [2, 2], maps: [map], padValues: [-Infinity], combiner: arg(0), reducer: 'max', accDtype: 'float32', epilogue: null }, [y], [tensorType('float32', [n, c, h / 2, w / 2])]);
+    };
+    const x = b.add1({ kind: 'transpose', perm: [0, 3, 1, 2] }, [b.input('x', tensorType('float32', [2, 12, 16, 3]))]);
+    const a = pool(conv(x, 8, 3, 1));
+    const r = b.map(bin('add', arg(0), arg(1)), [conv(a, 8, 3, 2), a]);
+    const cat = b.add1({ kind: 'concat', axis: 1 }, [r, conv(a, 5, 1, 3)], [tensorType('float32', [2, 13, 6, 8])]);
+    b.output('y', b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [pool(conv(cat, 16, 3, 4))]));
+    // four stacked layers of smooth (sine) data cancel heavily: float32 sums in (kh, kw, c) order land within
+    // 3e-5 of the float64 reference here (the NCHW kernels' (c, kh, kw) order within 1e-5; with random data
+    // both stay under 1e-6)
+    const kernels = await expectAllFlavoursAgree(b.build(), { x: { dtype: 'float32', shape: [2, 12, 16, 3], data: wave(2 * 12 * 16 * 3, 0.31) } }, 1e-4);
+    const names = kernels.map((k) => k.replace(/^k\d+_/, ''));
+    expect(names.filter((k) => k.startsWith('conv_nhwc')).sort(), names.join(',')).toEqual(['conv_nhwc_gemm', 'conv_nhwc_gemm', 'conv_nhwc_pool_gemm', 'conv_nhwc_pool_gemm']);
+    expect(names.some((k) => k === 'transpose' || k === 'conv_gemm' || k === 'conv_pool_gemm'), names.join(',')).toBe(false);
+  }, 60_000);
+
   it('run-time weights stay on the generic nest and agree', async () => {
     const c: NhwcCase = { n: 1, c: 3, m: 5, oh: 4, ow: 6, kh: 3, kw: 2, sh: 1, sw: 2, dh: 1, dw: 1, pads: [1, 0, 1, 1], slack: 0, layout: 'hwio', reduction: ['kh', 'kw', 'c'], epi: 'none', pool: false };
     const built = buildNhwc(c, true)!;

@@ -1,8 +1,8 @@
 // propagate-layout: golden before/after IR text (a Keras-style NHWC model whose boundary transposes cancel
 // under 'auto'; an NCHW chain forced to NHWC, with a transpose in and a reshape out), the policy rule's
 // decisions, and the differential property: random convolution chains (NCHW or NHWC-transposed inputs,
-// convolutions of random geometry, bias/ReLU/scalar/broadcast/residual maps, max pools, global pools, side
-// outputs, NHWC or flattened ends) give bit-identical interpreter results with the pass under every policy,
+// convolutions of random geometry, bias/ReLU/scalar/broadcast/residual maps, max pools, channel concats,
+// global pools, side outputs, NHWC or flattened ends) give bit-identical interpreter results with the pass under every policy,
 // alone and inside the optimization pipeline.
 
 import fc from 'fast-check';
@@ -80,13 +80,16 @@ describe('propagate-layout golden', () => {
   });
 });
 
-/** Steps over a 4-D NCHW value: 0 conv, 1 bias+ReLU, 2 scalar map, 3 max pool, 4 residual add, 5 broadcast add of a run-time [1,C,1,1] input, 6 side output. */
+/**
+ * Steps over a 4-D NCHW value: 0 conv, 1 bias+ReLU, 2 scalar map, 3 max pool, 4 residual add, 5 broadcast add of a
+ * run-time [1,C,1,1] input, 6 side output, 7 channel concat with an earlier value of the same spatial size.
+ */
 const chainCase = fc.record({
   nhwcInput: fc.boolean(),
   n: fc.integer({ min: 1, max: 2 }),
   c: fc.integer({ min: 1, max: 3 }),
   hw: fc.integer({ min: 3, max: 6 }),
-  steps: fc.array(fc.record({ kind: fc.integer({ min: 0, max: 6 }), m: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), p: fc.integer({ min: 0, max: 1 }), d: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 6 }),
+  steps: fc.array(fc.record({ kind: fc.integer({ min: 0, max: 7 }), m: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), p: fc.integer({ min: 0, max: 1 }), d: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 6 }),
   end: fc.constantFrom('nhwc', 'nchw', 'gap', 'flat-gap'),
 });
 type ChainCase = typeof chainCase extends fc.Arbitrary<infer T> ? T : never;
@@ -112,6 +115,12 @@ function buildChain(c: ChainCase): { graph: Graph; feeds: Record<string, HostTen
       cur = b.map(bin('add', arg(0), arg(1)), [cur, same ?? cur]);
     } else if (s.kind === 5) cur = b.map(bin('sub', arg(0), arg(1)), [cur, input(`s${i}`, [1, ch, 1, 1])]);
     else if (s.kind === 6) b.output(`side${i}`, cur);
+    else if (s.kind === 7) {
+      const other = seen.find((v) => v !== cur && JSON.stringify(shapeOf(b, v).filter((_, d) => d !== 1)) === JSON.stringify([c.n, h, w]));
+      const parts = [cur, other ?? cur];
+      const channels = parts.reduce((a, v) => a + shapeOf(b, v)[1]!, 0);
+      cur = b.add1({ kind: 'concat', axis: 1 }, parts, [f32(c.n, channels, h, w)]);
+    }
     seen.push(cur);
   });
   if (c.end === 'nhwc') b.output('y', b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [cur]));

@@ -1,4 +1,4 @@
-// Layout propagation: each chain of 2-D convolutions joined by elementwise maps, pools and reductions over
+// Layout propagation: each chain of 2-D convolutions joined by elementwise maps, pools, reductions and concats over
 // 4-D NCHW values is computed either in NCHW (as imported) or in NHWC, with transposes only where the chain
 // meets the rest of the graph. In NHWC a contraction's output loops are renamed (n, c, h, w -> n, h, w, c) and
 // every operand read in the chain's layout gets its map's dims reordered; maps and reductions take their
@@ -14,7 +14,8 @@
 // MACs at the GEMM's ~31 GFLOP/s. So NHWC is chosen when 25 x (elements through the transposes it adds minus
 // those it removes) < 3% of the chain's convolution MACs, i.e. net transposed elements < MACs / 800:
 // cnn_nhwc_224 (-250880 elements) and cnn_224 (+150528 against 506M MACs: 35.4 -> 32.7 ms) go NHWC, a lone
-// 3x3 64->64 convolution at 56x56 between NCHW ops (+401408 against 116M MACs) stays NCHW.
+// 3x3 64->64 convolution at 56x56 between NCHW ops (+401408 against 116M MACs) stays NCHW. A chain of fewer
+// than 1M MACs (~0.07 ms of work, a 3% gain below timing noise) changes layout only to remove transposes.
 
 import { type AffineExpr, type AffineMap, affine } from '../affine.js';
 import type { Graph, Node, Value, ValueId } from '../graph.js';
@@ -28,6 +29,8 @@ export type LayoutPolicy = 'auto' | 'nchw' | 'nhwc';
 
 /** 'auto' goes NHWC when net boundary-transposed elements x this < the chain's convolution MACs (header). */
 const MACS_PER_TRANSPOSED_ELEMENT = 800;
+/** Below this many convolution MACs 'auto' goes NHWC only when that removes more transposing than it adds. */
+const MIN_CHAIN_MACS = 1_000_000;
 
 /** NHWC dim i is NCHW dim TO_NHWC[i]; NCHW dim i is NHWC dim TO_NCHW[i]. */
 const TO_NHWC = [0, 2, 3, 1] as const;
@@ -74,7 +77,7 @@ function layoutOperand(op: ContractOp, j: number): boolean {
 }
 
 /** Whether node `n` can join a chain, by kind (a convolution only with constant weights, as the NHWC kernel needs). */
-function memberKind(n: Node, constants: ReadonlySet<ValueId>): 'conv' | 'pool' | 'map' | 'reduce' | undefined {
+function memberKind(n: Node, constants: ReadonlySet<ValueId>): 'conv' | 'pool' | 'map' | 'reduce' | 'concat' | undefined {
   const out = n.outputs[0];
   if (n.outputs.length !== 1 || !out || !staticShape(out)) return undefined;
   if (n.op.kind === 'contract') {
@@ -82,6 +85,8 @@ function memberKind(n: Node, constants: ReadonlySet<ValueId>): 'conv' | 'pool' |
     return k === 'conv' && !constants.has(n.inputs[1]!) ? undefined : k;
   }
   if (n.op.kind === 'map' && out.type.kind === 'tensor' && out.type.shape.length === 4) return 'map';
+  // channel (or spatial) concatenation of 4-D values: the axis moves with its dim
+  if (n.op.kind === 'concat' && out.type.kind === 'tensor' && out.type.shape.length === 4) return 'concat';
   if (n.op.kind === 'reduce') {
     const op = n.op;
     if (op.keepDims) return out.type.kind === 'tensor' && out.type.shape.length === 4 ? 'reduce' : undefined;
@@ -242,7 +247,8 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
     const op = n.op;
     if (op.kind === 'contract' && op.reductionExtents.length === 3) convMacs += prod(staticShape(n.outputs[0]!)!) * prod(op.reductionExtents as number[]);
   }
-  if (policy === 'auto' && !(MACS_PER_TRANSPOSED_ELEMENT * (addedNhwc - keptNchw) < convMacs)) return undefined;
+  const net = addedNhwc - keptNchw;
+  if (policy === 'auto' && !(net < 0 || (convMacs >= MIN_CHAIN_MACS && MACS_PER_TRANSPOSED_ELEMENT * net < convMacs))) return undefined;
 
   // --- rewrite
   const out: Node[] = [];
@@ -304,6 +310,8 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
     } else if (op.kind === 'reduce') {
       const axes = op.axes.map((a) => TO_NCHW[a]!).sort((a, b) => a - b);
       out.push({ ...n, op: { ...op, axes }, inputs: n.inputs.map(nhwcInput), outputs: [newOut] });
+    } else if (op.kind === 'concat') {
+      out.push({ ...n, op: { ...op, axis: TO_NCHW[op.axis]! }, inputs: n.inputs.map(nhwcInput), outputs: [newOut] });
     }
     if (backNeeded.has(o.id)) {
       const back = onlyUnitMoves(permute(s, TO_NHWC), TO_NCHW) ? { kind: 'reshape' as const } : { kind: 'transpose' as const, perm: [...TO_NCHW] };
