@@ -1,7 +1,8 @@
 // Times single convolution layers (3x3 or 1x1 conv + bias + ReLU, optionally followed by a 2x2 max pool) laid
 // out NCHW (the implicit GEMM with gathered panels, the pool fused into it) and NHWC (the gather-free GEMM that
-// reads windows in place; the pool a separate nest), each with its input already in that layout: the per-layer
-// numbers behind propagate-layout's choice. Interleaved runs in one process, median per layer.
+// reads windows in place; the pool fused too), each with its input already in that layout, and what a boundary
+// transpose costs per element: the numbers behind propagate-layout's 'auto' rule. Interleaved runs in one
+// process, median per layer.
 // Run after `npx tsc -b` at the repository root:
 //   node --experimental-wasm-relaxed-simd examples/nhwc-cnn/compare-layers.mjs [threads] [runs]
 
@@ -76,4 +77,17 @@ for (const layer of LAYERS) {
   const [a, c] = runs.map((r) => median(r.times));
   console.log(`${layer[0]} | ${a.toFixed(2)} | ${c.toFixed(2)} | ${(c / a).toFixed(2)} | ${runs[0].kernels} ; ${runs[1].kernels}`);
   for (const r of runs) await r.session.release();
+}
+
+// What a boundary transpose costs: NCHW -> NHWC copies of layer-sized tensors (ns per element).
+console.log('transpose NCHW -> NHWC | ms | ns/element');
+for (const [C, H] of [[3, 224], [32, 112], [64, 56], [128, 28]]) {
+  const b = new GraphBuilder();
+  b.output('y', b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [b.input('x', tensorType('float32', [1, C, H, H]))]));
+  const session = await InferenceSession.create(compileGraph(b.build(), {}), { numThreads: threads });
+  const x = new Tensor('float32', wave(C * H * H, 0.31), [1, C, H, H]);
+  const times = [];
+  for (let i = 0; i <= Number(runsArg); i++) { const t = performance.now(); await session.run({ x }); if (i > 0) times.push(performance.now() - t); }
+  console.log(`[1,${C},${H},${H}] | ${median(times).toFixed(3)} | ${(median(times) * 1e6 / (C * H * H)).toFixed(2)}`);
+  await session.release();
 }
