@@ -7,7 +7,7 @@
 // (one bordered_copy kernel, emit-bordered-copy.ts, over rows of W*C floats).
 // Float32, ungrouped, constant weights only; anything else stays on the generic nest.
 
-import type { AffineExpr, Graph, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
+import type { AffineExpr, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
 import type { BorderedCopyKernel, GemmKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 
@@ -117,35 +117,10 @@ export interface NhwcConvLowering {
   readonly fusedPool?: Node;
 }
 
-const isAffine = (e: AffineExpr | undefined, terms: readonly (readonly [number, number])[]) => e !== undefined && e.offset === 0 &&
-  e.terms.length === terms.length && terms.every(([idx, coeff]) => e.terms.some((t) => t.idx === idx && t.coeff === coeff));
-
-/**
- * NHWC max pools the backend may fuse into the convolution they read, by the convolution's output: 2x2
- * windows, stride 2, no padding read, float32, the convolution's output read by nothing else. Whether the
- * producer is an NHWC convolution the kernel takes is decided when it is lowered.
- */
-export function findNhwcConvPools(g: Graph, uses: ReadonlyMap<ValueId, number>): Map<ValueId, Node> {
-  const pools = new Map<ValueId, Node>();
-  const convs = new Set<ValueId>();
-  for (const n of g.nodes) {
-    const op = n.op;
-    if (op.kind !== 'contract') continue;
-    if (op.reductionExtents.length === 3 && n.inputs.length >= 2) convs.add(n.outputs[0]!.id);
-    const t = n.outputs[0]!.type;
-    if (op.reducer !== 'max' || n.inputs.length !== 1 || op.epilogue !== null || op.accDtype !== 'float32' || t.kind !== 'tensor' || t.dtype !== 'float32') continue;
-    if (!(op.combiner.k === 'arg' && op.combiner.i === 0) || op.reductionExtents.length !== 2 || op.reductionExtents[0] !== 2 || op.reductionExtents[1] !== 2) continue;
-    const mp = op.maps[0]!;
-    if (mp.length !== 4 || !isAffine(mp[0], [[0, 1]]) || !isAffine(mp[1], [[1, 2], [4, 1]]) || !isAffine(mp[2], [[2, 2], [5, 1]]) || !isAffine(mp[3], [[3, 1]])) continue;
-    const x = n.inputs[0]!;
-    if (convs.has(x) && uses.get(x) === 1) pools.set(x, n);
-  }
-  return pools;
-}
 
 /**
  * The kernels of NHWC convolution `n` (bordered copy when padded, then the GEMM), or undefined when it is not
- * one they take. `pool`: a max pool findNhwcConvPools found reading it, fused when the output grid is even.
+ * one they take. `pool`: a max pool findConvPools (conv-pools.ts) found reading it, fused when the output grid is even.
  */
 export function lowerConvNhwc(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
   consts: ReadonlyMap<ValueId, HostTensor>, fresh: () => ValueId, pool?: Node): NhwcConvLowering | undefined {

@@ -6,16 +6,12 @@
 // batch of GEMMs, one per image and group; depthwise ones (one input channel per group) a direct kernel
 // (emit-depthwise.ts). A 2x2 stride-2 max pool reading the convolution alone is fused into its GEMM (gemm-pool.ts).
 
-import type { AffineExpr, Graph, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
+import type { AffineExpr, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
 import type { BorderedCopyKernel, DepthwiseConvKernel, GemmKernel } from './kernel-plan.js';
+import { isAffine, isIdx, only, term } from './affine-match.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { scratchSlotBytes } from './emit-gemm.js';
 
-const term = (e: AffineExpr | undefined, idx: number): number => e?.terms.find((t) => t.idx === idx)?.coeff ?? 0;
-const only = (e: AffineExpr | undefined, idxs: number[]): boolean => e !== undefined && e.terms.every((t) => idxs.includes(t.idx));
-const isIdx = (e: AffineExpr | undefined, idx: number) => e !== undefined && e.offset === 0 && e.terms.length === 1 && e.terms[0]!.idx === idx && e.terms[0]!.coeff === 1;
-const isAffine = (e: AffineExpr | undefined, terms: readonly (readonly [number, number])[]) => e !== undefined && e.offset === 0 &&
-  e.terms.length === terms.length && terms.every(([idx, coeff]) => e.terms.some((t) => t.idx === idx && t.coeff === coeff));
 
 export interface ConvLowering {
   /** Kernels in order, each with a name suffix ("pad", "conv_gemm", "conv_pool_gemm", "depthwise"). */
@@ -91,31 +87,9 @@ export function convSource(cg: ConvGeometry, x: ValueId, fresh: () => ValueId): 
 }
 
 /**
- * MaxPool nodes the backend fuses into the convolution they read, by the convolution's output: 2x2 windows,
- * stride 2, no padding, float32, and the convolution's output read by nothing else.
- */
-export function findConvPools(g: Graph, uses: ReadonlyMap<ValueId, number>): Map<ValueId, Node> {
-  const pools = new Map<ValueId, Node>();
-  const convs = new Set<ValueId>();
-  for (const n of g.nodes) {
-    const op = n.op;
-    if (op.kind !== 'contract') continue;
-    if (op.reductionExtents.length === 3 && n.inputs.length >= 2) convs.add(n.outputs[0]!.id);
-    const t = n.outputs[0]!.type;
-    if (op.reducer !== 'max' || n.inputs.length !== 1 || op.epilogue !== null || op.accDtype !== 'float32' || t.kind !== 'tensor' || t.dtype !== 'float32') continue;
-    if (!(op.combiner.k === 'arg' && op.combiner.i === 0) || op.reductionExtents.length !== 2 || op.reductionExtents[0] !== 2 || op.reductionExtents[1] !== 2) continue;
-    const mp = op.maps[0]!;
-    if (mp.length !== 4 || !isIdx(mp[0], 0) || !isIdx(mp[1], 1) || !isAffine(mp[2], [[2, 2], [4, 1]]) || !isAffine(mp[3], [[3, 2], [5, 1]])) continue;
-    const x = n.inputs[0]!;
-    if (convs.has(x) && uses.get(x) === 1) pools.set(x, n);
-  }
-  return pools;
-}
-
-/**
  * The kernels of convolution `n` (the implicit GEMM, or the depthwise kernel), or undefined when it is not a
  * float32 2-D convolution they take. `slots`: per-worker scratch slots (scratch-slots.ts). `pool`: a max pool
- * findConvPools found reading it, fused when it can be.
+ * findConvPools (conv-pools.ts) found reading it, fused when it can be.
  * Weights may be constants or run-time values: they are read in place ([M, C*KH*KW]).
  */
 export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,

@@ -3,13 +3,11 @@
 // (lower-conv.ts convSource) instead of bounds-checking every read; the nest is otherwise the same, and
 // without bounds it runs as f32x4 code where its reducer allows (max, min).
 
-import type { AffineExpr, Node, TensorType, ValueId } from '@tensorc/ir';
+import type { Node, TensorType, ValueId } from '@tensorc/ir';
 import type { BorderedCopyKernel, LoopNestKernel } from './kernel-plan.js';
+import { isIdx, only, term } from './affine-match.js';
 import { convSource } from './lower-conv.js';
 
-const term = (e: AffineExpr, idx: number): number => e.terms.find((t) => t.idx === idx)?.coeff ?? 0;
-const isIdx = (e: AffineExpr | undefined, idx: number) => e !== undefined && e.offset === 0 && e.terms.length === 1 && e.terms[0]!.idx === idx && e.terms[0]!.coeff === 1;
-const only = (e: AffineExpr | undefined, idxs: number[]): boolean => e !== undefined && e.terms.every((t) => idxs.includes(t.idx));
 
 /** The bordered copy and the window nest reading it, or undefined when `n` is no padded 2-D float32 window. */
 export function lowerPaddedWindow(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, fresh: () => ValueId):

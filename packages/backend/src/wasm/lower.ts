@@ -10,8 +10,9 @@ import {
   type UnnamedNest, concatNests, constantPadNest, contractNest, expandNest, mapNest, reduceNest, sliceNest, transposeNest,
 } from './lower-affine-nests.js';
 import { argreduceKernel, gatherElementsKernel, gatherKernel, softmaxKernel, topkKernel } from './lower-axis-kernels.js';
-import { findConvPools, lowerConv } from './lower-conv.js';
-import { findNhwcConvPools, lowerConvNhwc } from './lower-conv-nhwc.js';
+import { findConvPools } from './conv-pools.js';
+import { lowerConv } from './lower-conv.js';
+import { lowerConvNhwc } from './lower-conv-nhwc.js';
 import { lowerGemm } from './lower-gemm.js';
 import { lowerPaddedWindow } from './lower-window.js';
 import { lowerAttention } from './lower-attention.js';
@@ -54,9 +55,9 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
   const tt = (id: ValueId) => types.get(id)!;
   const uses = useCounts(g);
   const layerNorms = findLayerNorms(g, uses);
-  // max pools fused into the convolution they read (lower-conv.ts), and those a convolution's kernel wrote
-  const convPools = findConvPools(g, uses);
-  const nhwcPools = findNhwcConvPools(g, uses);
+  // max pools fused into the convolution they read (conv-pools.ts), and those a convolution's kernel wrote
+  const convPools = findConvPools(g, uses, 'nchw');
+  const nhwcPools = findConvPools(g, uses, 'nhwc');
   const fusedPools = new Set<ValueId>();
   let count = 0;
   const emit = (kernel: Omit<Kernel, 'name'>, suffix: string) => { kernels.push({ ...kernel, name: `k${count++}_${suffix}` } as Kernel); };
