@@ -5,7 +5,7 @@
 
 import { expect } from 'vitest';
 import {
-  CompileError, type Graph, type HostTensor, type Node, type RuntimeValue, type ValueId, interpret, isFloat,
+  CompileError, type Graph, type HostTensor, type Node, type RuntimeValue, type ValueId, interpret, isFloat, printGraph,
 } from '../src/index.js';
 
 /** The interpreter's results, or undefined when the graph fails at run time (nothing to preserve then). */
@@ -28,6 +28,18 @@ export function expectSameResults(want: Record<string, RuntimeValue>, got: Recor
     expect(y.dtype, k).toBe(x.dtype);
     expect(y.shape, k).toEqual(x.shape);
     expect(Array.from(y.data as ArrayLike<unknown>), k).toEqual(Array.from(x.data as ArrayLike<unknown>));
+  }
+}
+
+/** Each rewritten graph gives `graph`'s interpreter results on `feeds` bit for bit; a failure prints both graphs. */
+export function expectRewritesExact(graph: Graph, rewritten: readonly Graph[], feeds: Record<string, HostTensor>): void {
+  const want = tryInterpret(graph, feeds)!;
+  for (const g of rewritten) {
+    try {
+      expectSameResults(want, tryInterpret(g, feeds)!);
+    } catch (e) {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n${printGraph(graph)}\n--- rewritten ---\n${printGraph(g)}`);
+    }
   }
 }
 
