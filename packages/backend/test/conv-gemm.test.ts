@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AffineExpr, GraphBuilder, type HostTensor, type ScalarExpr, type ValueId, arg, bin, lit, tensorType, un } from '@tensorc/ir';
 import { expectAllFlavoursAgree } from './variants-harness.js';
+import { windowFields } from './window-fields.js';
 
 const wave = (n: number, f: number, s = 0): Float64Array => Float64Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * f + s)));
 const term = (idx: number, coeff = 1): AffineExpr => ({ terms: [{ idx, coeff }], offset: 0 });
@@ -44,13 +45,7 @@ const convCase = fc.record({
   mg: fc.integer({ min: 1, max: 9 }),
   oh: fc.integer({ min: 1, max: 6 }),
   ow: fc.oneof(fc.integer({ min: 1, max: 21 }), fc.constantFrom(8, 16, 24)),
-  kh: fc.integer({ min: 1, max: 3 }),
-  kw: fc.integer({ min: 1, max: 4 }),
-  sh: fc.integer({ min: 1, max: 3 }),
-  sw: fc.integer({ min: 1, max: 3 }),
-  dh: fc.integer({ min: 1, max: 2 }),
-  dw: fc.integer({ min: 1, max: 2 }),
-  pads: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  ...windowFields(3, 4),
   slack: fc.integer({ min: 0, max: 2 }),
   epi: fc.constantFrom<Epilogue>('none', 'bias_relu', 'tanh', 'residual'),
   pool: fc.boolean(),

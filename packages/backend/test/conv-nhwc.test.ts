@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AffineExpr, GraphBuilder, type HostTensor, type ValueId, arg, bin, lit, tensorType, un } from '@tensorc/ir';
 import { expectAllFlavoursAgree } from './variants-harness.js';
+import { windowFields } from './window-fields.js';
 
 const wave = (n: number, f: number, s = 0): Float64Array => Float64Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * f + s)));
 const idx = (i: number): AffineExpr => ({ terms: [{ idx: i, coeff: 1 }], offset: 0 });
@@ -24,13 +25,7 @@ const nhwcCase = fc.record({
   m: fc.integer({ min: 1, max: 19 }),
   oh: fc.integer({ min: 1, max: 5 }),
   ow: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(8, 16)),
-  kh: fc.integer({ min: 1, max: 3 }),
-  kw: fc.integer({ min: 1, max: 3 }),
-  sh: fc.integer({ min: 1, max: 3 }),
-  sw: fc.integer({ min: 1, max: 3 }),
-  dh: fc.integer({ min: 1, max: 2 }),
-  dw: fc.integer({ min: 1, max: 2 }),
-  pads: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  ...windowFields(3, 3),
   slack: fc.integer({ min: 0, max: 2 }),
   layout: fc.constantFrom<keyof typeof LAYOUTS>('mckk', 'hwio', 'mkkc'),
   /** the reduction loops' order: a permutation of (kh, kw, c) */

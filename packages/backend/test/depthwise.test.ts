@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AffineExpr, GraphBuilder, type HostTensor, type ScalarExpr, arg, bin, lit, tensorType, un } from '@tensorc/ir';
 import { expectAllFlavoursAgree } from './variants-harness.js';
+import { windowFields } from './window-fields.js';
 
 const wave = (n: number, f: number, s = 0): Float64Array => Float64Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * f + s)));
 const idx = (i: number): AffineExpr => ({ terms: [{ idx: i, coeff: 1 }], offset: 0 });
@@ -17,13 +18,7 @@ const dwCase = fc.record({
   mult: fc.integer({ min: 1, max: 3 }),
   oh: fc.integer({ min: 1, max: 5 }),
   ow: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(16, 32)),
-  kh: fc.integer({ min: 1, max: 5 }),
-  kw: fc.integer({ min: 1, max: 5 }),
-  sh: fc.integer({ min: 1, max: 3 }),
-  sw: fc.integer({ min: 1, max: 3 }),
-  dh: fc.integer({ min: 1, max: 2 }),
-  dw: fc.integer({ min: 1, max: 2 }),
-  pads: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  ...windowFields(5, 5),
   epi: fc.constantFrom('none', 'bias_relu', 'tanh', 'residual'),
 });
 
