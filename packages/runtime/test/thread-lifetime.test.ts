@@ -41,13 +41,14 @@ test('an idle thread pool does not keep the process alive; a run in flight does'
   expect(idle.signal).toBeNull(); // not killed by the timeout
   expect(idle.stderr).toBe('');
   expect(idle.stdout).toBe('ran on 3\n');
-  // Nothing awaited: only the run in flight holds the process open (thread 1 takes about half a second per
-  // unit, so the main thread waits for it, yielding to its event loop now and then).
+  // The run is not awaited: only the run in flight holds the process open (thread 1, up before the run starts,
+  // takes about half a second per unit, so the main thread waits for it, yielding to its event loop now and then).
   const busy = node(dir, `const s = await R.InferenceSession.create(dir, { numThreads: 2 });
-    s.run(feeds([5000000, 1, 1000000000, -1])).then((o) => console.log('y[0] =', o.y.data[0]));`);
+    await s.threadsReady();
+    s.run(feeds([5000000, 1, 1000000000, -1])).then((o) => console.log('y[0] =', o.y.data[0], 'thread 1 ran units:', o.who.data.includes(1)));`);
   expect(busy.signal).toBeNull();
   expect(busy.stderr).toBe('');
-  expect(busy.stdout).toBe('y[0] = 130\n'); // 2 + (64 * 2)
+  expect(busy.stdout).toBe('y[0] = 130 thread 1 ran units: true\n'); // 2 + (64 * 2)
 }, 120_000);
 
 test('release right after create (workers still starting), or no release at all, lets the process exit', async () => {

@@ -17,6 +17,7 @@ describe('threads', () => {
       expect(warnings).toEqual([]);
       expect(s.variant).toBe('model.mt.wasm');
       expect(s.numThreads).toBe(3);
+      expect(await s.threadsReady()).toBe(3); // (runs before that are covered by thread-startup.test.ts)
       // Step 1 reads what other threads wrote in step 0 (reversed indices): wrong if it started early.
       for (let seed = 0; seed < 5; seed++) {
         const out = await s.run(feeds(xs(seed)));
