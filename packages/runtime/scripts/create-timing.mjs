@@ -5,6 +5,7 @@
 //     [--models a,b] [--first-run] [--compare <another runtime dist/ folder>]
 // --first-run also times create + the first run(), the time until a caller has its first result (inputs all zero).
 // --compare times a second build of the runtime (e.g. a copy of dist/ from before a change) in the same rounds.
+// Every timed cycle follows an untimed one of the same model and thread count (see the loop).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     'bench-models': { type: 'string', default: '/work/shared/bench-models' },
     'first-run': { type: 'boolean', default: false },
     compare: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const runtimes = { current: await import(join(root, 'packages/runtime/dist/index.js')) };
@@ -61,16 +63,31 @@ const times = {}; // `${runtime}/${model}/${threads}` -> { create: [], firstRun:
 const warnings = new Set();
 // A create, run or release that never finishes is a bug worth hearing about, not a silent hang.
 let step = 'start', since = performance.now();
-const at = (what) => { step = what; since = performance.now(); };
-setInterval(() => {
+const at = (what) => { step = what; since = performance.now(); if (values.verbose) process.stderr.write(`${what}\n`); };
+// The watchdog also keeps the event loop alive: when it empties while a compile is awaited, Node 20 may drain
+// background tasks in a way that deadlocks with a concurrent JIT job (nodejs/node#54918; seen here with both the
+// old and the new runtime).
+const watchdog = setInterval(() => {
   if (performance.now() - since > 20_000) { console.error(`stalled for 20 s in ${step}`); process.exit(2); }
-}, 1000).unref();
+}, 1000);
 // Rounds over every model, thread count and runtime, so a burst of load from elsewhere hits all cells alike.
 for (let r = -2; r < repeats; r++) { // two untimed warm-up rounds
   for (const name of names) {
     for (const t of threads) {
-      for (const [label, { InferenceSession, Tensor }] of Object.entries(runtimes)) {
-        const a = artifacts[name];
+      const a = artifacts[name];
+      // V8 reuses compiled code for bytes it compiled recently, so the first session of a cell may compile
+      // afresh and run its first run on baseline code while the next finds optimized code. An untimed cycle
+      // first puts every timed one in the same (warm) state, as the bench's repeated creates mostly are.
+      {
+        const { InferenceSession, Tensor } = runtimes.current;
+        at(`warm-up, ${name}, ${t} threads`);
+        const s = await InferenceSession.create(a, { numThreads: t, onWarning: (m) => warnings.add(m) });
+        await s.run(zeros(Tensor, a.manifest));
+        await s.release();
+      }
+      const order = Object.entries(runtimes);
+      if (r % 2 !== 0) order.reverse();
+      for (const [label, { InferenceSession, Tensor }] of order) {
         at(`${label} runtime, ${name}, ${t} threads: create`);
         const t0 = performance.now();
         const s = await InferenceSession.create(a, { numThreads: t, onWarning: (m) => warnings.add(m) });
@@ -88,6 +105,7 @@ for (let r = -2; r < repeats; r++) { // two untimed warm-up rounds
     }
   }
 }
+clearInterval(watchdog);
 for (const w of warnings) console.log(`warning: ${w}`);
 console.log(`InferenceSession.create, ms over ${repeats} create/release cycles per cell (node ${process.version}; ${process.execArgv.join(' ') || 'no flags'})`);
 const labels = Object.keys(runtimes);
