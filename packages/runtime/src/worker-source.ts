@@ -6,6 +6,8 @@
 // start), and from then on never returns to its event loop: it serves runs through the shared control block
 // (thread-team.ts), starting with the run in flight if there is one, until told to quit. If main set
 // joined[index] to -1 first (it gave up on this worker after a failure report), the worker stays out.
+// A worker may instantiate while the caller runs the model, which is safe because instantiating writes no memory:
+// tensorc's threaded variants have neither data segments nor a start function (weights come from weights.bin).
 
 import { hostMathImports } from './host-math.js';
 import type { WorkerHost } from './features.js';
