@@ -60,14 +60,17 @@ describe('scratch slots by the thread cap', () => {
     expect(peak(2)).toBeLessThan(peak(32));
   });
 
-  it('a session asking for more threads than the cap runs on the cap, with the right results', async () => {
+  it('a session asking for more threads than the cap runs on the cap, says so, and gives the right results', async () => {
     for (const { graph, feeds } of [convGraph(), attentionGraph()]) {
       const want = interpret(graph, feeds);
       const art = compileGraph(graph, { maxThreads: 2, parallelMinMacs: 0 });
       expect(art.manifest.parallel!.maxThreads).toBe(2);
-      const s = await InferenceSession.create(art, { numThreads: 4, onWarning: () => {} });
+      const warnings: string[] = [];
+      const s = await InferenceSession.create(art, { numThreads: 4, onWarning: (m) => warnings.push(m) });
+      await s.threadsReady();
       try {
         expect(s.numThreads).toBe(2);
+        expect(warnings.join('\n')).toMatch(/numThreads=4 was requested, but this artifact runs on at most 2 threads/);
         const got = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toTensor(v)])));
         for (const [k, w] of Object.entries(want)) {
           const t = w as HostTensor;

@@ -25,6 +25,7 @@ export async function expectAllFlavoursAgree(g: Graph, feeds: Record<string, Hos
   const parallel = (art.manifest.parallel?.maxThreads ?? 1) > 1;
   for (const f of FLAVOURS) {
     const s = await InferenceSession.create(art, { ...f.opts, onWarning: () => {} });
+    await s.threadsReady(); // the 2-thread variants must run on both threads, not on the caller alone while a worker starts
     try {
       // The variant actually run must be the one asked for: relaxed only where the engine has it, threads
       // only where the model has a parallel step (else the runtime rightly stays on one thread).

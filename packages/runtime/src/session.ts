@@ -76,6 +76,9 @@ export class InferenceSession {
     }
     const host = detectHostFeatures();
     const requested = requestedThreads(options.numThreads, manifest, options.numThreads === 0 ? await hardwareThreads() : 1);
+    if (options.numThreads !== undefined && options.numThreads > requested && requested > 1) {
+      warn(`numThreads=${options.numThreads} was requested, but this artifact runs on at most ${requested} threads (its compile-time thread cap, --max-threads, or the work units of its largest parallel step); running ${requested}`);
+    }
     const threadsBlocked = requested > 1 ? whyNoThreads(host, manifest) : undefined;
     const allow = { relaxedSimd: options.relaxedSimd ?? true, threads: requested > 1 && threadsBlocked === undefined };
     // Variants are listed best first: take the first this host (and the caller's choices) can run.

@@ -117,7 +117,10 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
         creates.push(performance.now() - t0);
         await probe.release();
       }
-      sessions.push({ f, s: await InferenceSession.create(art, options), art, createMs: median(creates), times: [], out: {} });
+      // timed runs measure the steady state: every worker thread has joined (create does not wait for them)
+      const s = await InferenceSession.create(art, options);
+      await s.threadsReady();
+      sessions.push({ f, s, art, createMs: median(creates), times: [], out: {} });
     }
     const first = sessions[0]!.art;
     const feeds = Object.fromEntries(first.manifest.inputs.map((i, k) => [i.name, randomTensor(i.dtype as TensorType, i.shape as number[], k + 7)]));
