@@ -55,9 +55,12 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
   // Spin this long before sleeping on a unit of an earlier step: a futex wake costs tens of microseconds, but
   // when other processes leave this one a single core, a spinning thread takes it from the one it waits for.
   const SPIN_MS = 0.03;
-  // Between runs a worker spins about twice as long as the last gap between runs (so back-to-back runs start
-  // without a wake-up), at most IDLE_SPIN_MAX_MS; after a longer gap it sleeps almost at once.
-  const IDLE_SPIN_MAX_MS = 0.5, IDLE_SPIN_MIN_MS = 0.02;
+  // Between runs a worker spins IDLE_SPIN_MS before it sleeps. It must keep spinning after a run that woke it:
+  // a woken thread is put on its waker's core, and one that sleeps again at once is woken there again on the
+  // next run, so back-to-back runs after a pause shared one core (matmul_256 on 2 threads in 50 ms-spaced
+  // blocks of runs: 1.4 ms, as slow as 1 thread, with a spin that shrank to 20 us after long gaps; about
+  // 1.0 ms from the third run with 2 ms; 0.7 ms back to back). onnxruntime-web's workers spin for about 30 ms.
+  const IDLE_SPIN_MS = 2;
   const text = new Uint16Array(control.buffer, control.byteOffset + TEXT * 4, (control.length - TEXT) * 2);
   const { index, count, steps, runRange, canWait } = o;
   // start[k]: number of the first unit of step k; start[steps.length]: units in all.
@@ -133,15 +136,12 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
     }
   };
 
-  let idleSpinMs = IDLE_SPIN_MAX_MS;
   const idle = (): void => {
     const t0 = now();
     spin: while (Atomics.load(control, RUN) === seen) {
       for (let i = 0; i < 256; i++) if (Atomics.load(control, RUN) !== seen) break spin;
-      if (now() - t0 > idleSpinMs) Atomics.wait(control, RUN, seen);
+      if (now() - t0 > IDLE_SPIN_MS) Atomics.wait(control, RUN, seen);
     }
-    const gap = now() - t0;
-    idleSpinMs = gap < IDLE_SPIN_MAX_MS ? Math.max(IDLE_SPIN_MIN_MS, Math.min(IDLE_SPIN_MAX_MS, 2 * gap)) : IDLE_SPIN_MIN_MS;
   };
 
   return {
