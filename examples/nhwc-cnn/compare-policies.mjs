@@ -1,7 +1,7 @@
 // Compiles an ONNX model with propagate-layout forced to each policy (nchw: the layouts as imported; auto;
 // nhwc: every convolution chain in NHWC) in place of the pipeline's own, prints each artifact's kernels,
 // checks the outputs agree and times interleaved runs in one process (median).
-// Run after `npx tsc -b` at the repository root (and make-model.py for this folder's models):
+// Run after `npm install` (which builds the packages) at the repository root:
 //   node --experimental-wasm-relaxed-simd examples/nhwc-cnn/compare-policies.mjs <model.onnx> [threads] [runs]
 
 import fs from 'node:fs';

@@ -3,7 +3,7 @@
 # head in NHWC (global average pool as ReduceMean over H, W; dense layer as MatMul + Add). Seeded random
 # weights; fp32, static shapes, opset 17. Run with Debian's python3-onnx:
 #   /usr/bin/python3 examples/nhwc-cnn/make-model.py
-# Writes next to this script (not committed; regenerate them):
+# Writes next to this script (committed; rerunning gives the same files):
 #   cnn_nhwc_224.onnx  the bench suite's cnn_224 (3 x [Conv3x3 pad1 + ReLU + MaxPool2] 3->32->64->128) on NHWC
 #   cnn_nhwc_56.onnx   a deeper, narrower stack on 1x56x56x16: 4 x [Conv3x3 pad1 + ReLU], stride-2 conv, 1x1 conv
 import os
