@@ -36,10 +36,10 @@ describe('fold-movement-into-contract golden', () => {
   });
 });
 
-/** A random movement chain (transposes and dim splits) from a [p, q, r] input to a matmul operand; r stays last. */
+/** A random movement chain (transposes, dim splits, a broadcast leading dim) from a [p, q, r] input to a matmul operand; r stays last. */
 const chainCase = fc.record({
   dims: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })),
-  steps: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
+  steps: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }),
   side: fc.boolean(),
   outPerm: fc.boolean(),
   seed: fc.integer({ min: 0, max: 1000 }),
@@ -55,6 +55,11 @@ function buildChain(c: fc.RecordValue<typeof chainCase> extends infer T ? T : ne
     if (s === 0 && shape.length === 3 && shape[1] === h * d) { cur = b.add1({ kind: 'reshape' }, [cur], [f32(shape[0]!, h, d, shape[2]!)]); shape = [shape[0]!, h, d, shape[2]!]; }
     else if (s === 1) { const perm = shape.map((_, i) => i); [perm[0], perm[1]] = [perm[1]!, perm[0]!]; cur = b.add1({ kind: 'transpose', perm }, [cur]); shape = perm.map((i) => shape[i]!); }
     else if (s === 2) { const perm = shape.map((_, i) => i).reverse(); cur = b.add1({ kind: 'transpose', perm }, [cur]); shape = perm.map((i) => shape[i]!); }
+    else if (s === 4 && shape.length < 4) {
+      // a leading unit dim broadcast to 2 (a batch the matmul reads with stride 0)
+      cur = b.add1({ kind: 'expand' }, [b.add1({ kind: 'reshape' }, [cur], [f32(1, ...shape)])], [f32(2, ...shape)]);
+      shape = [2, ...shape];
+    }
     else if (s === 3 && shape.length >= 2) { const perm = shape.map((_, i) => i); const l = perm.length; [perm[l - 2], perm[l - 1]] = [perm[l - 1]!, perm[l - 2]!]; cur = b.add1({ kind: 'transpose', perm }, [cur]); shape = perm.map((i) => shape[i]!); }
   }
   // A matmul with a second input sized to the chain's result (as A: [.., M, K] @ [K, 3]; as B: [2, M] @ [.., M, K]).
@@ -75,6 +80,7 @@ function buildChain(c: fc.RecordValue<typeof chainCase> extends infer T ? T : ne
 describe('fold-movement-into-contract differential', () => {
   it('random transpose / split chains into matmuls: same bits with and without the pass', () => {
     let folded = 0;
+    let broadcasts = 0;
     let runs = 0;
     fc.assert(fc.property(chainCase, (c) => {
       const { graph, feeds } = buildChain(c);
@@ -83,8 +89,12 @@ describe('fold-movement-into-contract differential', () => {
       const withPass = runPipeline(graph, OPTIMIZE_PIPELINE, { verifyEach: true }).graph;
       const alone = runPipeline(graph, [pass], { verifyEach: true }).graph;
       if (printGraph(alone) !== printGraph(graph)) folded++;
+      // contract operands produced by an expand
+      const readsExpand = (g: Graph) => g.nodes.some((n) => n.op.kind === 'contract' && n.inputs.some((id) => g.nodes.some((p) => p.op.kind === 'expand' && p.outputs[0]!.id === id)));
+      if (readsExpand(graph) && !readsExpand(alone)) broadcasts++;
       expectRewritesExact(graph, [without, withPass, alone], feeds);
     }), { numRuns: 150, seed: 211 });
     expect(folded).toBeGreaterThan(runs / 4); // the property must exercise the pass
+    expect(broadcasts).toBeGreaterThan(10); // and its broadcast case
   });
 });

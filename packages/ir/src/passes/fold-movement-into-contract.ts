@@ -1,6 +1,7 @@
-// Prologue fusion of data movement into contractions: a contract operand produced by a transpose, or by a
-// reshape that only splits dims (attention's head split [S, H*D] -> [S, H, D]), is read straight from the
-// movement's input through a composed affine map, so the copy kernel disappears. Exact (same elements read).
+// Prologue fusion of data movement into contractions: a contract operand produced by a transpose, by a
+// reshape that only splits dims (attention's head split [S, H*D] -> [S, H, D]), or by a broadcast (expand) is
+// read straight from the movement's input through a composed affine map (a broadcast dim reads index 0), so
+// the copy kernel disappears. Exact (same elements read).
 // Folds only when the operand's contiguous (last) dim is still walked by the loop that walked the
 // movement's last dim with unit step, so unit-stride access (what GEMM and SIMD nests need) is kept;
 // otherwise (attention's Kᵀ, whose transpose changes the contiguous axis) the movement stays.
@@ -49,6 +50,19 @@ export function throughSplit(m: AffineMap, xs: readonly number[], ys: readonly n
     out.push(affine(terms, offset));
   }
   return ys.slice(yi).every((d) => d === 1) ? out : undefined;
+}
+
+/** y = expand(x) (numpy broadcast): x's dims align with y's last ones; a dim of size 1 broadcast reads index 0. */
+export function throughBroadcast(m: AffineMap, xs: readonly number[], ys: readonly number[]): AffineMap | undefined {
+  const lead = ys.length - xs.length;
+  if (lead < 0) return undefined;
+  const out: AffineExpr[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    if (xs[i] === ys[lead + i]) out.push(m[lead + i]!);
+    else if (xs[i] === 1) out.push(affine([], 0));
+    else return undefined;
+  }
+  return out;
 }
 
 /** The loop that walks the last dim with unit step (and nothing else in that dim), if any. */
@@ -111,18 +125,19 @@ export const foldMovementIntoContractPass: Pass = {
         if ((op.padValues[j] ?? null) !== null) return; // a padded read checks bounds in the operand's own dims
         for (;;) {
           const p = prod.get(inputs[j]!);
-          if (!p || p.inputs.length !== 1 || (p.op.kind !== 'transpose' && p.op.kind !== 'reshape')) return;
+          if (!p || p.inputs.length !== 1 || (p.op.kind !== 'transpose' && p.op.kind !== 'reshape' && p.op.kind !== 'expand')) return;
           const x = p.inputs[0]!;
           const xs = staticShape(x, shapes);
           const ys = staticShape(inputs[j]!, shapes);
           const loop = innerLoop(maps[j]!);
           if (!xs || !ys || loop === undefined) return;
-          const m = p.op.kind === 'transpose' ? throughTranspose(maps[j]!, p.op.perm) : throughSplit(maps[j]!, xs, ys);
+          const m = p.op.kind === 'transpose' ? throughTranspose(maps[j]!, p.op.perm)
+            : p.op.kind === 'expand' ? throughBroadcast(maps[j]!, xs, ys) : throughSplit(maps[j]!, xs, ys);
           if (!m || !keepsInner(m, loop)) return;
           // The composed map must again have a unit-step inner loop for the next fold; a split leaves `64*h + d`.
           inputs[j] = x;
           maps[j] = m;
-          bump(stats, p.op.kind === 'transpose' ? 'transposesFolded' : 'reshapesFolded');
+          bump(stats, p.op.kind === 'transpose' ? 'transposesFolded' : p.op.kind === 'expand' ? 'broadcastsFolded' : 'reshapesFolded');
           changed = true;
           if (innerLoop(m) === undefined) return;
         }
