@@ -7,20 +7,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { compileGraph } from '@tensorc/backend';
 import { importOnnx } from '@tensorc/frontend';
 import { OPTIMIZE_PIPELINE, runPipeline } from '@tensorc/ir';
-import { InferenceSession, Tensor } from '@tensorc/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile.js';
-import { readNpy } from '../src/npy.js';
+import { fixtures, manifest, root, worstError } from './pytorch-fixtures.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = path.join(root, 'packages/frontend/test/fixtures/pytorch');
-const manifest = JSON.parse(fs.readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as {
-  rtol: number; atol: number; models: { file: string; inputs: string[]; outputs: string[]; cases: { dir: string; inputs: number[][] }[] }[];
-};
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tensorc-bn-prologue-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -43,21 +36,8 @@ describe('BatchNorm before Linear / Conv from PyTorch', () => {
       const without = compileGraph(runPipeline(imported, OPTIMIZE_PIPELINE.filter((p) => p.name !== 'fold-affine-prologue')).graph, { simplify: false });
       expect(fused.manifest.kernels.length).toBe(without.manifest.kernels.length - counters['maps-removed']);
       console.log(`[bn-prologue] ${name}: ${without.manifest.kernels.length} kernels without fold-affine-prologue -> ${fused.manifest.kernels.length} with`);
-      const npy = (f: string) => readNpy(new Uint8Array(fs.readFileSync(path.join(fixtures, c.dir, f))));
-      const feeds = Object.fromEntries(m.inputs.map((n, i) => { const t = npy(`input_${i}.npy`); return [n, new Tensor(t.type as never, t.data as never, [...t.dims])]; }));
-      const s = await InferenceSession.create({ manifest: fused.manifest, wasm: fused.wasm, weights: fused.weights });
-      try {
-        const out = await s.run(feeds);
-        m.outputs.forEach((o, i) => {
-          const want = npy(`output_${i}.npy`).data as Float32Array;
-          const got = out[o]!.data as Float32Array;
-          expect(got.length).toBe(want.length);
-          // The backend's float32 GEMM rounds differently from PyTorch's: a few of PyTorch's tolerances.
-          for (let k = 0; k < want.length; k++) expect(Math.abs(got[k]! - want[k]!), `${o}[${k}]`).toBeLessThan(5 * (manifest.atol + manifest.rtol * Math.abs(want[k]!)));
-        });
-      } finally {
-        await s.release();
-      }
+      // The backend's float32 GEMM rounds differently from PyTorch's: a few of PyTorch's tolerances.
+      expect(await worstError(fused, m)).toBeLessThan(5);
     }, 120_000);
   }
 

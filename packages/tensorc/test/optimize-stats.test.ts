@@ -6,41 +6,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CompileError, type PassReport } from '@tensorc/ir';
-import { InferenceSession, Tensor } from '@tensorc/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../src/compile.js';
-import { readNpy } from '../src/npy.js';
+import { fixtures, manifest, root, worstError } from './pytorch-fixtures.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = path.join(root, 'packages/frontend/test/fixtures/pytorch');
-const manifest = JSON.parse(fs.readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as {
-  rtol: number; atol: number; models: { file: string; inputs: string[]; outputs: string[]; cases: { dir: string; inputs: number[][] }[] }[];
-};
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tensorc-stats-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** Runs an artifact on a fixture case; returns the largest error in units of PyTorch's tolerance. */
-async function worstError(a: Awaited<ReturnType<typeof compile>>, m: (typeof manifest.models)[number]): Promise<number> {
-  const c = m.cases[0]!;
-  const npy = (f: string) => readNpy(new Uint8Array(fs.readFileSync(path.join(fixtures, c.dir, f))));
-  const feeds = Object.fromEntries(m.inputs.map((n, i) => { const t = npy(`input_${i}.npy`); return [n, new Tensor(t.type as never, t.data as never, [...t.dims])]; }));
-  const s = await InferenceSession.create({ manifest: a.manifest, wasm: a.wasm, weights: a.weights });
-  try {
-    const out = await s.run(feeds);
-    let worst = 0;
-    m.outputs.forEach((name, i) => {
-      const want = npy(`output_${i}.npy`).data as Float32Array;
-      const got = out[name]!.data as Float32Array;
-      expect(got.length).toBe(want.length);
-      for (let k = 0; k < want.length; k++) worst = Math.max(worst, Math.abs(got[k]! - want[k]!) / (manifest.atol + manifest.rtol * Math.abs(want[k]!)));
-    });
-    return worst;
-  } finally {
-    await s.release();
-  }
-}
 
 const MODELS = ['mlp_static', 'cnn_bn_static', 'dwsep_upsample_static', 'transformer_encoder_static', 'attention_block_static', 'tiny_gpt_static', 'lstm2_static', 'moe_dense_mask_static', 'moe_dense_gather_static'];
 
