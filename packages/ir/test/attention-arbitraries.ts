@@ -2,7 +2,7 @@
 // batch and heads, and the layouts exporters produce: PyTorch's multi-head form (reshape [B,S,H*D] ->
 // [B,S,H,D] -> transpose, Kᵀ by transpose, head merge by transpose + reshape), plain [B,H,S,D] inputs, einsum
 // layouts with merged-head outputs, scores computed as K·Qᵀ with the softmax over the other axis, and q, k, v
-// sliced out of one fused projection. Masks: additive float inputs (per query and key, or a key padding mask
+// sliced out of one fused projection, and grouped-query heads with K and V repeated as PyTorch's repeat_kv does. Masks: additive float inputs (per query and key, or a key padding mask
 // broadcast over queries, with -inf entries, so whole rows can be masked), a causal boolean constant applied with
 // where (masked_fill), or a causal mask computed from iota (constant-folded); with the additive mask, optionally
 // ONNX Attention's guard that zeroes output rows whose mask row is all -inf. Every graph verifies.
@@ -29,7 +29,7 @@ export const attentionParams: fc.Arbitrary<AttentionParams> = fc.record({
   sq: fc.integer({ min: 1, max: 5 }),
   sk: fc.integer({ min: 1, max: 5 }),
   d: fc.integer({ min: 1, max: 4 }),
-  layout: fc.integer({ min: 0, max: 4 }),
+  layout: fc.integer({ min: 0, max: 5 }),
   scale: fc.integer({ min: 0, max: 2 }),
   mask: fc.integer({ min: 0, max: 4 }),
   guard: fc.boolean(),
@@ -38,7 +38,7 @@ export const attentionParams: fc.Arbitrary<AttentionParams> = fc.record({
 
 export interface AttentionParams {
   readonly batch: number; readonly heads: number; readonly sq: number; readonly sk: number; readonly d: number;
-  /** 0 PyTorch multi-head, 1 [B,H,S,D] inputs, 2 einsum merged heads, 3 scores as K·Qᵀ, 4 slices of a fused projection */
+  /** 0 PyTorch multi-head, 1 [B,H,S,D] inputs, 2 einsum merged heads, 3 scores as K·Qᵀ, 4 slices of a fused projection, 5 grouped-query heads (repeat_kv: K, V heads repeated twice) */
   readonly layout: number;
   /** 0 none, 1 Mul, 2 Div */
   readonly scale: number;
@@ -82,6 +82,14 @@ export function buildAttention(p: AttentionParams): AttentionCase {
     }
     scores = b.matmul(q, k);
     pv = (probs) => b.add1({ kind: 'reshape' }, [b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [b.matmul(probs, v)])], [f32(B, sq, H * D)]);
+  } else if (p.layout === 5) {
+    // PyTorch's repeat_kv: [B, H, S, D] -> [B, H, 1, S, D] -> expand [B, H, 2, S, D] -> [B, 2H, S, D]
+    const q = input('q', [B, 2 * H, sq, D], 1);
+    const repeat = (x: ValueId, s: number) => b.add1({ kind: 'reshape' }, [b.add1({ kind: 'expand' }, [b.add1({ kind: 'reshape' }, [x], [f32(B, H, 1, s, D)])], [f32(B, H, 2, s, D)])], [f32(B, 2 * H, s, D)]);
+    const k = repeat(input('k', [B, H, sk, D], 2), sk);
+    v = repeat(input('v', [B, H, sk, D], 3), sk);
+    scores = b.matmul(q, b.add1({ kind: 'transpose', perm: [0, 1, 3, 2] }, [k]));
+    pv = (probs) => b.matmul(probs, v);
   } else if (p.layout === 1) {
     const q = input('q', [B, H, sq, D], 1);
     const k = input('k', [B, H, sk, D], 2);
@@ -117,7 +125,7 @@ export function buildAttention(p: AttentionParams): AttentionCase {
       const rowMax = b.add1({ kind: 'reduce', reducer: 'max', axes: [keyAxis === 3 ? 1 : 0], keepDims: true }, [mask]);
       guard = (y) => {
         const r = b.tensorTypeOf(y).shape.length;
-        const qpos = p.layout === 1 || p.layout === 3 ? 2 : 1;
+        const qpos = p.layout === 1 || p.layout === 3 || p.layout === 5 ? 2 : 1;
         const m = b.add1({ kind: 'reshape' }, [rowMax], [f32(sq, ...Array(r - qpos - 1).fill(1))]);
         return b.map(select(un('isneginf', arg(1)), lit(0, 'float32'), arg(0)), [y, m]);
       };

@@ -80,6 +80,14 @@ describe('recognize-attention goldens', () => {
     await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-row-guard.ir');
   });
 
+  it('grouped-query heads repeated as PyTorch\'s repeat_kv: the head loop splits into (kv head, group), K and V read in place', async () => {
+    const { text, after } = golden(buildAttention(params({ layout: 5, heads: 2, mask: 1 })).graph);
+    expect(after.match(/= attention/g)?.length).toBe(1);
+    expect(after).not.toMatch(/= (expand|softmax|transpose|contract)/);
+    expect(after).toMatch(/f32\[1,2,2,3,2\] = attention/); // [B, kv heads, group, S, D], reshaped to [B, 4, S, D]
+    await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-gqa.ir');
+  });
+
   it('leaves attention alone when the probabilities are also an output, for log-softmax, and for float16', () => {
     const cases: Graph[] = [];
     for (const variant of ['probs-out', 'log', 'f16'] as const) {

@@ -15,7 +15,8 @@ import type { AttentionOp, ContractOp } from '../ops.js';
 import type { ScalarExpr } from '../scalar.js';
 import type { DType } from '../dtype.js';
 import type { Dim } from '../types.js';
-import { throughSplit, throughTranspose } from './fold-movement-into-contract.js';
+import { mergedDim, splitOutputLoop, throughMerge } from './attention-head-groups.js';
+import { throughBroadcast, throughSplit, throughTranspose } from './fold-movement-into-contract.js';
 import { broadcastMap } from './fuse-epilogue.js';
 import { nextFreeId, producers, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
@@ -151,11 +152,18 @@ function throughSlice(m: AffineMap, starts: readonly Dim[], steps: readonly numb
   return m.map((e, d) => affine(e.terms.map((t) => ({ idx: t.idx, coeff: t.coeff * steps[d]! })), e.offset * steps[d]! + (starts[d] as number)));
 }
 
-/** Each input read through the movement ops (transpose, dim-splitting reshape, slice) that produce it. */
-function foldMovement(n: Node, prod: ReadonlyMap<ValueId, Node>, shapeOf: (id: ValueId) => readonly Dim[] | undefined, folded: () => void): Node {
-  const op = n.op as AttentionOp;
+/**
+ * Each input read through the movement ops (transpose, dim-splitting reshape, slice, broadcast) that produce it;
+ * a reshape merging a repeated KV head dim splits the op's head loop (attention-head-groups.ts). Returns the
+ * node and its output shape (changed by such a split).
+ */
+function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<ValueId, Node>, shapeOf: (id: ValueId) => readonly Dim[] | undefined,
+  folded: () => void): { node: Node; outShape: readonly Dim[] } {
+  let op = n.op as AttentionOp;
+  let outShape = outShape0;
   const inputs = [...n.inputs];
-  const maps = [...op.maps];
+  let maps = [...op.maps];
+  const isStatic = (d: readonly Dim[] | undefined): d is number[] => d !== undefined && d.every((x) => typeof x === 'number');
   inputs.forEach((_, j) => {
     for (;;) {
       const p = prod.get(inputs[j]!);
@@ -165,14 +173,33 @@ function foldMovement(n: Node, prod: ReadonlyMap<ValueId, Node>, shapeOf: (id: V
       let m: AffineMap | undefined;
       if (p.op.kind === 'transpose') m = throughTranspose(maps[j]!, p.op.perm);
       else if (p.op.kind === 'slice') m = throughSlice(maps[j]!, p.op.starts, p.op.steps);
-      else if (p.op.kind === 'reshape' && xs && ys && [...xs, ...ys].every((d) => typeof d === 'number')) m = throughSplit(maps[j]!, xs as number[], ys as number[]);
+      else if (p.op.kind === 'expand' && isStatic(xs) && isStatic(ys)) m = throughBroadcast(maps[j]!, xs, ys);
+      else if (p.op.kind === 'reshape' && isStatic(xs) && isStatic(ys)) {
+        m = throughSplit(maps[j]!, xs, ys);
+        const d = m ? undefined : mergedDim(xs, ys);
+        if (d !== undefined) {
+          const extents = () => [...outShape, op.keyExtent, op.qkExtent];
+          m = throughMerge(maps[j]!, d, xs, extents());
+          const l = pureLoop(maps[j]![d]!);
+          if (!m && l !== undefined && l < outShape.length && l !== op.valueAxis && outShape[l] === ys[d]) {
+            const split = splitOutputLoop({ ...op, maps }, outShape, l, xs[d + 1]!);
+            const merged = throughMerge(split.op.maps[j]!, d, xs, [...split.outShape, op.keyExtent, op.qkExtent]);
+            if (merged) {
+              op = split.op;
+              maps = [...split.op.maps];
+              outShape = split.outShape;
+              m = merged;
+            }
+          }
+        }
+      }
       if (!m) return;
       inputs[j] = p.inputs[0]!;
       maps[j] = m;
       folded();
     }
   });
-  return { ...n, inputs, op: { ...op, maps } };
+  return { node: { ...n, inputs, op: { ...op, maps } }, outShape };
 }
 
 export const recognizeAttentionPass: Pass = {
@@ -194,13 +221,17 @@ export const recognizeAttentionPass: Pass = {
     for (const n of g.nodes) {
       const hit = n.op.kind === 'contract' ? match(n, prod, useCount, outputs, (id) => shapes.get(id)) : undefined;
       if (!hit) continue;
-      let attn = foldMovement(hit.node, prod, (id) => shapes.get(id), () => bump(stats, 'movementsFolded'));
+      const out = n.outputs[0]!;
+      const outShape = (out.type as { shape: readonly Dim[] }).shape;
+      const fold = foldMovement(hit.node, outShape, prod, (id) => shapes.get(id), () => bump(stats, 'movementsFolded'));
+      let attn = fold.node;
       const after: Node[] = [];
+      // The value the attention op's result ends in: PV's own output, or the epilogue map's input.
+      let result = out;
       if (hit.epilogue) {
         // The attention op writes a fresh float32 value; the epilogue map writes PV's own result.
-        const out = n.outputs[0]!;
         const mid = { id: fresh++, type: { ...(out.type as object), dtype: 'float32' } as typeof out.type };
-        attn = { ...attn, outputs: [mid] };
+        result = mid;
         const inputs = hit.epilogue.operands.map(({ id, moves }) => {
           let cur = id;
           const dtype = dtypes.get(id) ?? 'float32';
@@ -213,6 +244,15 @@ export const recognizeAttentionPass: Pass = {
         });
         after.push({ ...n, op: { kind: 'map', expr: hit.epilogue.expr }, inputs: [mid.id, ...inputs], outputs: [out] });
         bump(stats, 'epiloguesSplit');
+      }
+      if (fold.outShape !== outShape) {
+        // A split head loop: the op writes [.., kv heads, group, ..], read back merged by a reshape (no copy).
+        const wide = { id: fresh++, type: { ...(result.type as object), shape: fold.outShape } as typeof result.type };
+        attn = { ...attn, outputs: [wide] };
+        after.unshift({ ...n, op: { kind: 'reshape' }, inputs: [wide.id], outputs: [result] });
+        bump(stats, 'headLoopsSplit');
+      } else {
+        attn = { ...attn, outputs: [result] };
       }
       replaced.set(n, [attn, ...after]);
       for (const a of hit.absorbed) gone.add(a);
