@@ -1,5 +1,6 @@
 // The runnable examples stay runnable: each examples/<name>/run.mjs is spawned as a user would run it (against
-// the built packages) and must exit 0, which it does only when its outputs match the PyTorch references beside it.
+// the built packages) and must exit 0, which it does only when its outputs match the PyTorch references beside it;
+// the NHWC example (no PyTorch reference) must find its layout policies in agreement.
 
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -23,4 +24,13 @@ describe('examples', () => {
       expect(r.stdout).toMatch(/median [\d.]+ ms/);
     }, 300_000);
   }
+
+  it('examples/nhwc-cnn/compare-policies.mjs: the layout policies agree; auto and nhwc leave no transpose', () => {
+    const script = path.join(root, 'examples/nhwc-cnn/compare-policies.mjs');
+    const r = spawnSync(process.execPath, [script, path.join(root, 'examples/nhwc-cnn/cnn_nhwc_56.onnx'), '1', '3'], { encoding: 'utf8', timeout: 240_000 });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/outputs agree/);
+    expect(r.stdout).toMatch(/^nchw: \d+ kernels \(transpose 2/m);
+    expect(r.stdout).not.toMatch(/^(auto|nhwc): .*transpose/m);
+  }, 300_000);
 });
