@@ -2,7 +2,7 @@
 // Activation parameters come from attributes (with ONNX's defaults); integer inputs get exact integer maths.
 
 import {
-  type BinaryOp, type DType, type ScalarExpr, type UnaryOp, arg, bin, cast, isFloat, isInteger, lit, select, tensorType, un,
+  type BinaryOp, type DType, type ScalarExpr, type UnaryOp, arg, bin, cast, isFloat, isInteger, lit, select, substArgs, tensorType, un,
 } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import type { ConverterTable } from './registry-types.js';
@@ -44,18 +44,7 @@ const f = (ctx: ConvertContext, name: string, dflt: number) => ctx.attrs.float(n
  */
 const widened = (build: (dt: DType) => ScalarExpr) => (dt: DType): ScalarExpr => {
   if (dt !== 'float16' && dt !== 'bfloat16') return build(dt);
-  const wide = build('float32');
-  const sub = (e: ScalarExpr): ScalarExpr => {
-    switch (e.k) {
-      case 'arg': return cast('float32', e);
-      case 'un': return { ...e, a: sub(e.a) };
-      case 'bin': return { ...e, a: sub(e.a), b: sub(e.b) };
-      case 'select': return { ...e, c: sub(e.c), a: sub(e.a), b: sub(e.b) };
-      case 'cast': return { ...e, a: sub(e.a) };
-      default: return e;
-    }
-  };
-  return cast(dt, sub(wide));
+  return cast(dt, substArgs(build('float32'), (i) => cast('float32', arg(i))));
 };
 
 export const ELEMENTWISE: ConverterTable = {

@@ -10,6 +10,7 @@
 
 import { type AffineExpr, type AffineMap, affine } from '../affine.js';
 import type { Graph, Node, ValueId } from '../graph.js';
+import { broadcastMap } from './fuse-epilogue.js';
 import { producers, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 
@@ -54,15 +55,8 @@ export function throughSplit(m: AffineMap, xs: readonly number[], ys: readonly n
 
 /** y = expand(x) (numpy broadcast): x's dims align with y's last ones; a dim of size 1 broadcast reads index 0. */
 export function throughBroadcast(m: AffineMap, xs: readonly number[], ys: readonly number[]): AffineMap | undefined {
-  const lead = ys.length - xs.length;
-  if (lead < 0) return undefined;
-  const out: AffineExpr[] = [];
-  for (let i = 0; i < xs.length; i++) {
-    if (xs[i] === ys[lead + i]) out.push(m[lead + i]!);
-    else if (xs[i] === 1) out.push(affine([], 0));
-    else return undefined;
-  }
-  return out;
+  // broadcastMap reads x at (the y loop of each kept dim | 0): substitute the map's index for each y loop
+  return broadcastMap(xs, ys)?.map((e) => (e.terms.length === 0 ? e : m[e.terms[0]!.idx]!));
 }
 
 /** The loop that walks the last dim with unit step (and nothing else in that dim), if any. */

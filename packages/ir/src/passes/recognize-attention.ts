@@ -12,9 +12,8 @@ import { type AffineExpr, type AffineMap, affine } from '../affine.js';
 import type { Graph, Node, ValueId } from '../graph.js';
 import { dimEquals } from '../dims.js';
 import type { AttentionOp, ContractOp } from '../ops.js';
-import type { ScalarExpr } from '../scalar.js';
-import type { DType } from '../dtype.js';
-import type { Dim } from '../types.js';
+import { type ScalarExpr, arg } from '../scalar.js';
+import type { Dim, TensorType } from '../types.js';
 import { mergedDim, splitOutputLoop, throughMerge } from './attention-head-groups.js';
 import { throughBroadcast, throughSplit, throughTranspose } from './fold-movement-into-contract.js';
 import { broadcastMap } from './fuse-epilogue.js';
@@ -78,17 +77,8 @@ function epilogueAsMap(pv: Node & { op: ContractOp }, shapeOf: (id: ValueId) => 
     moves.push({ op: { kind: 'reshape' }, shape: target });
     operands.push({ id, moves });
   }
-  const subAcc = (e: ScalarExpr): ScalarExpr => {
-    switch (e.k) {
-      case 'acc': return { k: 'arg', i: 0 };
-      case 'arg': return { k: 'arg', i: e.i - 1 };
-      case 'un': case 'cast': return { ...e, a: subAcc(e.a) };
-      case 'bin': return { ...e, a: subAcc(e.a), b: subAcc(e.b) };
-      case 'select': return { ...e, c: subAcc(e.c), a: subAcc(e.a), b: subAcc(e.b) };
-      default: return e;
-    }
-  };
-  return { expr: subAcc(ep), operands };
+  // acc (PV's sum) becomes the map's arg 0; PV's epilogue operands (args 2..) follow it
+  return { expr: substArgs(ep, (i) => arg(i - 1), () => arg(0)), operands };
 }
 
 /** The attention node replacing pv (reading s's operands), or undefined when the pattern does not hold. */
@@ -209,21 +199,19 @@ export const recognizeAttentionPass: Pass = {
     const prod = producers(g);
     const useCount = useCounts(g);
     const outputs = new Set(g.outputs.map((o) => o.value));
-    const shapes = new Map<ValueId, readonly Dim[]>();
-    for (const i of g.inputs) if (i.value.type.kind === 'tensor') shapes.set(i.value.id, i.value.type.shape);
-    for (const n of g.nodes) for (const o of n.outputs) if (o.type.kind === 'tensor') shapes.set(o.id, o.type.shape);
-    const dtypes = new Map<ValueId, DType>();
-    for (const i of g.inputs) if (i.value.type.kind === 'tensor') dtypes.set(i.value.id, i.value.type.dtype);
-    for (const n of g.nodes) for (const o of n.outputs) if (o.type.kind === 'tensor') dtypes.set(o.id, o.type.dtype);
+    const types = new Map<ValueId, TensorType>();
+    for (const i of g.inputs) if (i.value.type.kind === 'tensor') types.set(i.value.id, i.value.type);
+    for (const n of g.nodes) for (const o of n.outputs) if (o.type.kind === 'tensor') types.set(o.id, o.type);
+    const shapeOf = (id: ValueId) => types.get(id)?.shape;
     const replaced = new Map<Node, Node[]>();
     const gone = new Set<Node>();
     let fresh = nextFreeId(g);
     for (const n of g.nodes) {
-      const hit = n.op.kind === 'contract' ? match(n, prod, useCount, outputs, (id) => shapes.get(id)) : undefined;
+      const hit = n.op.kind === 'contract' ? match(n, prod, useCount, outputs, shapeOf) : undefined;
       if (!hit) continue;
       const out = n.outputs[0]!;
       const outShape = (out.type as { shape: readonly Dim[] }).shape;
-      const fold = foldMovement(hit.node, outShape, prod, (id) => shapes.get(id), () => bump(stats, 'movementsFolded'));
+      const fold = foldMovement(hit.node, outShape, prod, shapeOf, () => bump(stats, 'movementsFolded'));
       let attn = fold.node;
       const after: Node[] = [];
       // The value the attention op's result ends in: PV's own output, or the epilogue map's input.
@@ -234,7 +222,7 @@ export const recognizeAttentionPass: Pass = {
         result = mid;
         const inputs = hit.epilogue.operands.map(({ id, moves }) => {
           let cur = id;
-          const dtype = dtypes.get(id) ?? 'float32';
+          const dtype = types.get(id)?.dtype ?? 'float32';
           for (const mv of moves) {
             const v = { id: fresh++, type: { kind: 'tensor' as const, dtype, shape: mv.shape } };
             after.push({ ...n, op: mv.op, inputs: [cur], outputs: [v] });
