@@ -7,6 +7,7 @@
 
 import { type AffineExpr, CompileError, type DType, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId } from '@tensorc/ir';
 import { type MaskPattern, alwaysMinusInf, maskPattern } from './attention-masks.js';
+import { rowMajor } from './lower-common.js';
 import { elementBytes } from './memory-plan.js';
 
 /** Queries per work unit (two 8-lane register tiles); keys per block of the online softmax. */
@@ -75,13 +76,6 @@ export function attentionSlotBytes(depth: number, features: number): number {
   const tiled = 4 * R * (depth + ATTENTION_KEY_BLOCK + features + 3);
   return Math.ceil(Math.max(tiled, 8 * features) / 16) * 16;
 }
-
-const rowMajor = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
-  return s;
-};
 
 /** Element offset and per-loop element strides of an operand of `shape` read through `map`. */
 function linear(map: readonly AffineExpr[], shape: readonly number[], nLoops: number): { base: number; strides: number[] } {

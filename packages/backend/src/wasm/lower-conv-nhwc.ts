@@ -9,6 +9,7 @@
 
 import type { AffineExpr, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
 import type { BorderedCopyKernel, GemmKernel } from './kernel-plan.js';
+import { windowRegion } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 
 /** An NHWC convolution's geometry; loops: n 0, oh 1, ow 2, m 3, and the reduction loops kh, kw, c in any order. */
@@ -75,15 +76,10 @@ type Piece = { kernel: Omit<BorderedCopyKernel, 'name'>; suffix: string };
  * kernel with each image a plane whose rows are W*C floats (whole pixels).
  */
 export function nhwcSource(cg: NhwcConvGeometry, x: ValueId, fresh: () => ValueId): { src: ValueId; Hp: number; Wp: number; kernels: Piece[]; type?: readonly [ValueId, TensorType] } {
-  const { N, C, OH, OW, KH, KW, H, W, sh, sw, dh, dw, offH, offW } = cg;
-  const Hp = (OH - 1) * sh + (KH - 1) * dh + 1;
-  const Wp = (OW - 1) * sw + (KW - 1) * dw + 1;
+  const { N, C, H, W, offH, offW } = cg;
+  const { Hp, Wp, r0, r1, c0, c1 } = windowRegion(cg);
   if (offH === 0 && offW === 0 && Hp <= H && Wp <= W) return { src: x, Hp: H, Wp: W, kernels: [] };
   const src = fresh();
-  // the part of the copy inside the input: rows [r0, r1), columns [c0, c1) (empty: both collapse)
-  let [r0, r1] = [Math.min(Hp, Math.max(0, -offH)), Math.max(0, Math.min(Hp, H - offH))];
-  let [c0, c1] = [Math.min(Wp, Math.max(0, -offW)), Math.max(0, Math.min(Wp, W - offW))];
-  if (r1 <= r0 || c1 <= c0) [r0, r1, c0, c1] = [0, 0, 0, 0];
   const kernel: Omit<BorderedCopyKernel, 'name'> = {
     kind: 'bordered_copy', input: x, out: src, planes: N, h: H, w: W * C, hp: Hp, wp: Wp * C,
     r0, r1, c0: c0 * C, c1: c1 * C, srcRow: offH + r0, srcCol: (offW + c0) * C, value: cg.padValue,

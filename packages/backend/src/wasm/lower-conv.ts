@@ -69,21 +69,30 @@ export function convGeometry(n: Node, out: TensorType & { shape: readonly number
 export function convSource(cg: ConvGeometry, x: ValueId, fresh: () => ValueId): {
   src: ValueId; rowLen: number; plane: number; base: number; kernels: { kernel: Omit<BorderedCopyKernel, 'name'>; suffix: string }[]; type?: readonly [ValueId, TensorType];
 } {
-  const { N, G, Cg, OH, OW, KH, KW, H, W, sh, sw, dh, dw, offH, offW } = cg;
+  const { N, G, Cg, H, W, offH, offW } = cg;
   const C = G * Cg;
-  // Rows and columns the windows read, relative to (offH, offW): [0, Hp) x [0, Wp).
-  const Hp = (OH - 1) * sh + (KH - 1) * dh + 1;
-  const Wp = (OW - 1) * sw + (KW - 1) * dw + 1;
+  const { Hp, Wp, r0, r1, c0, c1 } = windowRegion(cg);
   if (offH >= 0 && offW >= 0 && offH + Hp <= H && offW + Wp <= W) return { src: x, rowLen: W, plane: H * W, base: offH * W + offW, kernels: [] };
   const src = fresh();
-  // the part of the copy inside the input: rows [r0, r1), columns [c0, c1); none at all when either is empty
-  let [r0, r1] = [Math.min(Hp, Math.max(0, -offH)), Math.max(0, Math.min(Hp, H - offH))];
-  let [c0, c1] = [Math.min(Wp, Math.max(0, -offW)), Math.max(0, Math.min(Wp, W - offW))];
-  if (r1 <= r0 || c1 <= c0) [r0, r1, c0, c1] = [0, 0, 0, 0];
   const kernel: Omit<BorderedCopyKernel, 'name'> = {
     kind: 'bordered_copy', input: x, out: src, planes: N * C, h: H, w: W, hp: Hp, wp: Wp, r0, r1, c0, c1, srcRow: offH + r0, srcCol: offW + c0, value: cg.padValue,
   };
   return { src, rowLen: Wp, plane: Hp * Wp, base: 0, kernels: [{ kernel, suffix: 'pad' }], type: [src, { kind: 'tensor', dtype: 'float32', shape: [N, C, Hp, Wp] }] };
+}
+
+/**
+ * The rows and columns a convolution's windows read, relative to (offH, offW): [0, Hp) x [0, Wp); and the part
+ * of that region inside the input, rows [r0, r1) and columns [c0, c1) (all 0 when either is empty), which a
+ * bordered copy takes from the input while it fills the rest with the pad value.
+ */
+export function windowRegion(cg: Pick<ConvGeometry, 'OH' | 'OW' | 'KH' | 'KW' | 'H' | 'W' | 'sh' | 'sw' | 'dh' | 'dw' | 'offH' | 'offW'>):
+  { Hp: number; Wp: number; r0: number; r1: number; c0: number; c1: number } {
+  const { OH, OW, KH, KW, H, W, sh, sw, dh, dw, offH, offW } = cg;
+  const Hp = (OH - 1) * sh + (KH - 1) * dh + 1;
+  const Wp = (OW - 1) * sw + (KW - 1) * dw + 1;
+  const [r0, r1] = [Math.min(Hp, Math.max(0, -offH)), Math.max(0, Math.min(Hp, H - offH))];
+  const [c0, c1] = [Math.min(Wp, Math.max(0, -offW)), Math.max(0, Math.min(Wp, W - offW))];
+  return r1 <= r0 || c1 <= c0 ? { Hp, Wp, r0: 0, r1: 0, c0: 0, c1: 0 } : { Hp, Wp, r0, r1, c0, c1 };
 }
 
 /**
