@@ -1,6 +1,6 @@
 // fold-movement-into-contract: golden before/after IR text for attention's head split (Q and V fold, Kᵀ stays
 // because its transpose moves the contiguous axis) and head merge (PV's output order), and the differential property that random chains of
-// transposes and dim-splitting reshapes feeding a matmul give bit-identical interpreter results folded or not.
+// transposes, dim-splitting reshapes, broadcasts and slices feeding a matmul give bit-identical interpreter results folded or not.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -42,14 +42,18 @@ const chainCase = fc.record({
   steps: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }),
   side: fc.boolean(),
   outPerm: fc.boolean(),
+  /** The chain starts by slicing a wider input: its last dim (a column block, offset 1 or 2) or its first dim (every other row). */
+  slice: fc.constantFrom('none', 'last1', 'last2', 'lead'),
   seed: fc.integer({ min: 0, max: 1000 }),
 });
 
 function buildChain(c: fc.RecordValue<typeof chainCase> extends infer T ? T : never): { graph: Graph; feeds: Record<string, HostTensor> } {
   const [p, h, d, n] = c.dims;
   const b = new GraphBuilder();
-  const x = b.input('x', f32(p, h * d, n));
-  let cur = x;
+  const xShape = c.slice === 'lead' ? [2 * p, h * d, n] : c.slice === 'none' ? [p, h * d, n] : [p, h * d, n + 3];
+  const x = b.input('x', f32(...xShape));
+  let cur = c.slice === 'none' ? x
+    : b.add1({ kind: 'slice', starts: c.slice === 'lead' ? [1, 0, 0] : [0, 0, c.slice === 'last1' ? 1 : 2], steps: c.slice === 'lead' ? [2, 1, 1] : [1, 1, 1] }, [x], [f32(p, h * d, n)]);
   let shape = [p, h * d, n];
   for (const s of c.steps) {
     if (s === 0 && shape.length === 3 && shape[1] === h * d) { cur = b.add1({ kind: 'reshape' }, [cur], [f32(shape[0]!, h, d, shape[2]!)]); shape = [shape[0]!, h, d, shape[2]!]; }
@@ -74,13 +78,14 @@ function buildChain(c: fc.RecordValue<typeof chainCase> extends infer T ? T : ne
   b.output('y', c.outPerm && rank >= 3 ? b.add1({ kind: 'transpose', perm: swap }, [mm]) : mm);
   const graph = b.build();
   const fill = (shape: number[], k: number): HostTensor => ({ dtype: 'float32', shape, data: Float64Array.from({ length: shape.reduce((a, q) => a * q, 1) }, (_, i) => Math.fround(Math.sin(i * 1.7 + k + c.seed))) });
-  return { graph, feeds: { x: fill([p, h * d, n], 0), w: fill(c.side ? [last, 3] : [2, prev], 1) } };
+  return { graph, feeds: { x: fill(xShape, 0), w: fill(c.side ? [last, 3] : [2, prev], 1) } };
 }
 
 describe('fold-movement-into-contract differential', () => {
   it('random transpose / split chains into matmuls: same bits with and without the pass', () => {
     let folded = 0;
     let broadcasts = 0;
+    let slices = 0;
     let runs = 0;
     fc.assert(fc.property(chainCase, (c) => {
       const { graph, feeds } = buildChain(c);
@@ -92,9 +97,12 @@ describe('fold-movement-into-contract differential', () => {
       // contract operands produced by an expand
       const readsExpand = (g: Graph) => g.nodes.some((n) => n.op.kind === 'contract' && n.inputs.some((id) => g.nodes.some((p) => p.op.kind === 'expand' && p.outputs[0]!.id === id)));
       if (readsExpand(graph) && !readsExpand(alone)) broadcasts++;
+      const readsSlice = (g: Graph) => g.nodes.some((n) => n.op.kind === 'contract' && n.inputs.some((id) => g.nodes.some((p) => p.op.kind === 'slice' && p.outputs[0]!.id === id)));
+      if (c.slice !== 'none' && !readsSlice(alone)) slices++;
       expectRewritesExact(graph, [without, withPass, alone], feeds);
     }), { numRuns: 150, seed: 211 });
     expect(folded).toBeGreaterThan(runs / 4); // the property must exercise the pass
     expect(broadcasts).toBeGreaterThan(10); // and its broadcast case
+    expect(slices).toBeGreaterThan(runs / 4); // and slices, first or after a split
   });
 });

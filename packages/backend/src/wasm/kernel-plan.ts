@@ -78,6 +78,9 @@ export interface GemmKernel {
   /** Element strides: A row, A batch, B row (K dim), B batch, C batch; inner strides are 1. */
   readonly aRow: number;
   readonly aBatch: number;
+  /** Element offsets of A's and a run-time B's first element in their buffers (a column slice of a fused projection); default 0. */
+  readonly aBase?: number;
+  readonly bBase?: number;
   /** A's batch index is q mod this (grouped convolutions of several images: the weights repeat per image). */
   readonly aBatchPeriod?: number;
   /** With aBatchPeriod: A's batch offset also steps this many elements per period (an NHWC convolution: batch q = image * OH + output row). */

@@ -24,7 +24,7 @@ export function lowerGemm(n: Node, t: TensorType & { shape: readonly number[] },
       suffix: 'transpose_b',
       kernel: {
         kind: 'nest', out: tr.dst, outDtype: 'float32', outBase: 0, outStrides: rowMajor([tr.batch, tr.k, tr.n]),
-        extents: [tr.batch, tr.k, tr.n], numOutLoops: 3, operands: [{ buffer: tr.src, dtype: 'float32', base: 0, strides: tr.srcStrides, pad: 0 }],
+        extents: [tr.batch, tr.k, tr.n], numOutLoops: 3, operands: [{ buffer: tr.src, dtype: 'float32', base: tr.srcBase, strides: tr.srcStrides, pad: 0 }],
         combiner: arg(0), reducer: null, accDtype: 'float32', epilogue: null,
       },
     });
@@ -33,8 +33,8 @@ export function lowerGemm(n: Node, t: TensorType & { shape: readonly number[] },
   return { newTypes, kernels };
 }
 
-/** A copy of a run-time B into [batch, K, N] before the GEMM; `srcStrides` are B's element strides per (batch, k, n). */
-interface TransposeB { src: ValueId; dst: ValueId; batch: number; n: number; k: number; srcStrides: [number, number, number] }
+/** A copy of a run-time B into [batch, K, N] before the GEMM; `srcStrides` are B's element strides per (batch, k, n) from `srcBase`. */
+interface TransposeB { src: ValueId; dst: ValueId; batch: number; n: number; k: number; srcBase: number; srcStrides: [number, number, number] }
 
 /**
  * Recognizes C = A @ B (optionally batched, B possibly a constant stored [N,K]) as a GEMM kernel. A and a
@@ -63,12 +63,17 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   const extents = [...(t.shape as number[]), K];
   // Element stride of each loop (r output loops, then k) in an operand read through `m`; loops of extent 1
   // count as 0. Maps folded from transposes and head splits (fold-movement-into-contract) give any strides.
+  // Constant offsets (a column slice of a fused projection, folded by fold-movement-into-contract) give the
+  // operand's base element.
+  const baseOf = (m: readonly AffineExpr[], shape: readonly (number | string)[]): number => {
+    const st = rowMajor(shape as number[]);
+    return m.reduce((a, e, d) => a + e.offset * st[d]!, 0);
+  };
   const loopStrides = (m: readonly AffineExpr[], shape: readonly (number | string)[]): number[] | undefined => {
     if (!shape.every((d) => typeof d === 'number')) return undefined;
     const st = rowMajor(shape as number[]);
     const s = new Array<number>(r + 1).fill(0);
     for (let d = 0; d < m.length; d++) {
-      if (m[d]!.offset !== 0) return undefined;
       for (const term of m[d]!.terms) s[term.idx]! += term.coeff * st[d]!;
     }
     return s.map((v, l) => (extents[l] === 1 ? 0 : v));
@@ -119,6 +124,7 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   let transposeB: TransposeB | undefined;
   let bBatch: number;
   let bRow = N;
+  let bBase = 0;
   if (cb) {
     // Batch dims of a constant B: all of them (identity) or none / all broadcast.
     const lead = mb.slice(0, tb.shape.length - 2);
@@ -145,12 +151,13 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
     if (N === 1 || sb[r - 1] === 1) {
       bRow = K > 1 ? sb[r]! : N;
       bBatch = unit;
+      bBase = baseOf(mb, tb.shape);
     } else if (K === 1 || sb[r] === 1) {
       // A run-time B stored [.., N, K] (attention's K in QKᵀ): transposed into a scratch buffer by a copy kernel first.
       const bcount = unit === 0 ? 1 : batch;
       b = fresh();
       newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape: [bcount, K, N] }]);
-      transposeB = { src: ib, dst: b, batch: bcount, n: N, k: K, srcStrides: [unit, K > 1 ? sb[r]! : 0, sb[r - 1]!] };
+      transposeB = { src: ib, dst: b, batch: bcount, n: N, k: K, srcBase: baseOf(mb, tb.shape), srcStrides: [unit, K > 1 ? sb[r]! : 0, sb[r - 1]!] };
       bBatch = unit === 0 ? 0 : K * N;
     } else {
       return undefined;
@@ -162,6 +169,6 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   return {
     ...epi,
     kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
-    aRow, aBatch, bRow, bBatch, bPacked: packed, cBatch: batch > 1 ? cBatch : M * N, ...(mLoop !== r - 2 ? { cRow: cStrides[mLoop]! } : {}), newTypes, transposeB,
+    aRow, aBatch, bRow, bBatch, bPacked: packed, ...(baseOf(ma, ta.shape) !== 0 ? { aBase: baseOf(ma, ta.shape) } : {}), ...(bBase !== 0 ? { bBase } : {}), cBatch: batch > 1 ? cBatch : M * N, ...(mLoop !== r - 2 ? { cRow: cStrides[mLoop]! } : {}), newTypes, transposeB,
   };
 }

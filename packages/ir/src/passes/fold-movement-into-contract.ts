@@ -1,5 +1,6 @@
 // Prologue fusion of data movement into contractions: a contract operand produced by a transpose, by a
-// reshape that only splits dims (attention's head split [S, H*D] -> [S, H, D]), or by a broadcast (expand) is
+// reshape that only splits dims (attention's head split [S, H*D] -> [S, H, D]), by a broadcast (expand) or by
+// a static positive-step slice (one part of a fused QKV projection or a Split) is
 // read straight from the movement's input through a composed affine map (a broadcast dim reads index 0), so
 // the copy kernel disappears. Exact (same elements read).
 // Folds only when the operand's contiguous (last) dim is still walked by the loop that walked the
@@ -59,6 +60,12 @@ export function throughBroadcast(m: AffineMap, xs: readonly number[], ys: readon
   return broadcastMap(xs, ys)?.map((e) => (e.terms.length === 0 ? e : m[e.terms[0]!.idx]!));
 }
 
+/** y = slice(x, starts, steps): y[i...] = x[starts + steps * i...]; undefined for symbolic starts. */
+export function throughSlice(m: AffineMap, starts: readonly (number | string)[], steps: readonly number[]): AffineMap | undefined {
+  if (starts.some((s) => typeof s !== 'number')) return undefined;
+  return m.map((e, d) => affine(e.terms.map((t) => ({ idx: t.idx, coeff: t.coeff * steps[d]! })), e.offset * steps[d]! + (starts[d] as number)));
+}
+
 /** The loop that walks the last dim with unit step (and nothing else in that dim), if any. */
 function innerLoop(m: AffineMap): number | undefined {
   const e = m[m.length - 1];
@@ -101,9 +108,11 @@ function foldOutputTransposes(g: Graph, bumpOne: () => void): Graph {
   return { ...g, nodes };
 }
 
+const FOLD_COUNTER = { transpose: 'transposesFolded', expand: 'broadcastsFolded', reshape: 'reshapesFolded', slice: 'slicesFolded' } as const;
+
 export const foldMovementIntoContractPass: Pass = {
   name: 'fold-movement-into-contract',
-  description: 'read contract operands through transposes and dim-splitting reshapes via their index maps; write through trailing transposes',
+  description: 'read contract operands through transposes, dim-splitting reshapes, broadcasts and slices via their index maps; write through trailing transposes',
   run(g: Graph, stats) {
     const prod = producers(g);
     const shapes = new Map<ValueId, readonly (number | string)[]>();
@@ -117,23 +126,29 @@ export const foldMovementIntoContractPass: Pass = {
       const maps = [...op.maps];
       n.inputs.forEach((_, j) => {
         if ((op.padValues[j] ?? null) !== null) return; // a padded read checks bounds in the operand's own dims
+        // The loop walking the operand's contiguous dim; every composed map must keep it there with unit step.
+        const loop = innerLoop(maps[j]!);
+        if (loop === undefined) return;
         for (;;) {
           const p = prod.get(inputs[j]!);
-          if (!p || p.inputs.length !== 1 || (p.op.kind !== 'transpose' && p.op.kind !== 'reshape' && p.op.kind !== 'expand')) return;
+          if (!p || p.inputs.length !== 1) return;
           const x = p.inputs[0]!;
           const xs = staticShape(x, shapes);
           const ys = staticShape(inputs[j]!, shapes);
-          const loop = innerLoop(maps[j]!);
-          if (!xs || !ys || loop === undefined) return;
-          const m = p.op.kind === 'transpose' ? throughTranspose(maps[j]!, p.op.perm)
-            : p.op.kind === 'expand' ? throughBroadcast(maps[j]!, xs, ys) : throughSplit(maps[j]!, xs, ys);
+          if (!xs || !ys) return;
+          // A positive-step slice only shifts and scales indices (a column block of a fused QKV projection, a
+          // Split part), so it folds wherever it sits in the chain; the others need a unit-step inner loop as
+          // the map stands (a split leaves `64*h + d`, which no transpose or reshape above it may rearrange).
+          const m = p.op.kind === 'slice' ? (p.op.steps.every((st) => st > 0) ? throughSlice(maps[j]!, p.op.starts, p.op.steps) : undefined)
+            : innerLoop(maps[j]!) === undefined ? undefined
+            : p.op.kind === 'transpose' ? throughTranspose(maps[j]!, p.op.perm)
+            : p.op.kind === 'expand' ? throughBroadcast(maps[j]!, xs, ys)
+            : p.op.kind === 'reshape' ? throughSplit(maps[j]!, xs, ys) : undefined;
           if (!m || !keepsInner(m, loop)) return;
-          // The composed map must again have a unit-step inner loop for the next fold; a split leaves `64*h + d`.
           inputs[j] = x;
           maps[j] = m;
-          bump(stats, p.op.kind === 'transpose' ? 'transposesFolded' : p.op.kind === 'expand' ? 'broadcastsFolded' : 'reshapesFolded');
+          bump(stats, FOLD_COUNTER[p.op.kind as keyof typeof FOLD_COUNTER]);
           changed = true;
-          if (innerLoop(m) === undefined) return;
         }
       });
       return inputs.some((id, j) => id !== n.inputs[j]) ? { ...n, inputs, op: { ...op, maps } } : n;
