@@ -12,12 +12,13 @@ import { propagateLayoutPass } from './propagate-layout.js';
 import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
 import { fuseReductionPass } from './fuse-reduction.js';
+import { inRegions } from './in-regions.js';
 import type { Pass } from './pass.js';
 import { recognizeAttentionPass } from './recognize-attention.js';
 import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
 export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass, foldAffineProloguePass,
-  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass];
+  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass].map(inRegions);
 
 /** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
 export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-affine-prologue', 'fold-movement-into-contract', 'fold-pad-into-contract']);
@@ -26,8 +27,10 @@ export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
 }
 
+/** Every registered pass also rewrites region bodies (in-regions.ts), and so does every pipeline below. */
+
 /** The default simplification pipeline: simplify, fold, then clean up. */
-export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPass, canonicalizePass, csePass, dcePass];
+export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPass, canonicalizePass, csePass, dcePass].map(inRegions);
 
 /**
  * The default optimization pipeline: simplify; recognize spelled-out softmax; merge elementwise maps; let sums
@@ -38,7 +41,7 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
   ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, propagateLayoutPass, foldMovementIntoContractPass, recognizeAttentionPass, dcePass,
-];
+].map(inRegions);
 
 /** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */
 export const NO_FUSE_PIPELINE: readonly Pass[] = OPTIMIZE_PIPELINE.filter((p) => !FUSION_PASSES.has(p.name));
