@@ -20,6 +20,7 @@ import { broadcastMap } from './fuse-epilogue.js';
 import { nextFreeId, producers, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 import { argRefs, substArgs } from './scalar-rewrite.js';
+import { composeMaps, contractThenMap, operandMapExpr } from './attention-operand-maps.js';
 
 const isF32 = (n: Node | undefined, i = 0): boolean => n?.outputs[i]?.type.kind === 'tensor' && n.outputs[i].type.dtype === 'float32';
 
@@ -142,22 +143,47 @@ function throughSlice(m: AffineMap, starts: readonly Dim[], steps: readonly numb
   return m.map((e, d) => affine(e.terms.map((t) => ({ idx: t.idx, coeff: t.coeff * steps[d]! })), e.offset * steps[d]! + (starts[d] as number)));
 }
 
+/** What foldMovement made of the attention node: its rewritten form, its result shape, the nodes to add before it
+ * (operand maps moved to their source values) and the contractions to replace (an operand map joined the epilogue). */
+interface Folded {
+  readonly node: Node;
+  readonly outShape: readonly Dim[];
+  readonly before: Node[];
+  readonly contracts: Map<Node, Node>;
+}
+
 /**
  * Each input read through the movement ops (transpose, dim-splitting reshape, slice, broadcast) that produce it;
- * a reshape merging a repeated KV head dim splits the op's head loop (attention-head-groups.ts). Returns the
- * node and its output shape (changed by such a split).
+ * a reshape merging a repeated KV head dim splits the op's head loop (attention-head-groups.ts). A one-input map
+ * on q, k or v (a scale) is moved below the movements it sits on (attention-operand-maps.ts), never below a
+ * slice (that would map elements nobody reads).
  */
-function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<ValueId, Node>, shapeOf: (id: ValueId) => readonly Dim[] | undefined,
-  folded: () => void): { node: Node; outShape: readonly Dim[] } {
+function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<ValueId, Node>, types: ReadonlyMap<ValueId, TensorType>,
+  readOnce: (id: ValueId) => boolean, movable: (c: Node) => boolean, freshId: () => ValueId, folded: () => void): Folded {
+  const shapeOf = (id: ValueId) => types.get(id)?.shape;
   let op = n.op as AttentionOp;
   let outShape = outShape0;
   const inputs = [...n.inputs];
   let maps = [...op.maps];
   const isStatic = (d: readonly Dim[] | undefined): d is number[] => d !== undefined && d.every((x) => typeof x === 'number');
+  const before: Node[] = [];
+  const contracts = new Map<Node, Node>();
   inputs.forEach((_, j) => {
+    // the map met on the way (composed with those below it), what the input was when it was met, how many
+    // movements it was moved below; and whether every value passed so far is read only on this way
+    let pending: { expr: ScalarExpr; at: ValueId; map: AffineMap; crossed: number; first: Node } | undefined;
+    let exclusive = true;
     for (;;) {
       const p = prod.get(inputs[j]!);
-      if (!p || p.inputs.length !== 1) return;
+      if (!p || p.inputs.length !== 1) break;
+      const f = j < 3 ? operandMapExpr(p, types.get(p.inputs[0]!)?.dtype, readOnce) : undefined;
+      if (f) {
+        pending = pending ? { ...pending, expr: composeMaps(pending.expr, f) } : { expr: f, at: inputs[j]!, map: maps[j]!, crossed: 0, first: p };
+        exclusive &&= readOnce(inputs[j]!);
+        inputs[j] = p.inputs[0]!;
+        continue;
+      }
+      if (pending && p.op.kind === 'slice') break;
       const xs = shapeOf(p.inputs[0]!);
       const ys = shapeOf(inputs[j]!);
       let m: AffineMap | undefined;
@@ -183,13 +209,34 @@ function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<Valu
           }
         }
       }
-      if (!m) return;
+      if (!m) break;
+      if (pending) pending.crossed++;
+      exclusive &&= readOnce(inputs[j]!);
       inputs[j] = p.inputs[0]!;
       maps[j] = m;
       folded();
     }
+    if (!pending) return;
+    if (pending.crossed === 0) {
+      // no movement below the map: it stays where it was
+      inputs[j] = pending.at;
+      maps[j] = pending.map;
+      return;
+    }
+    const src = inputs[j]!;
+    const c = prod.get(src);
+    // src keeps its id but then holds the mapped values: only when every value on the way was read by it alone
+    // (the movements and maps in between are dead then, left to dce)
+    const mapped = c && exclusive && readOnce(src) && movable(c) ? contractThenMap(c, pending.expr) : undefined;
+    if (mapped) {
+      contracts.set(c!, mapped);
+    } else {
+      const v = { id: freshId(), type: types.get(src)! };
+      before.push({ ...pending.first, op: { kind: 'map', expr: pending.expr }, inputs: [src], outputs: [v] });
+      inputs[j] = v.id;
+    }
   });
-  return { node: { ...n, inputs, op: { ...op, maps } }, outShape };
+  return { node: { ...n, inputs, op: { ...op, maps } }, outShape, before, contracts };
 }
 
 export const recognizeAttentionPass: Pass = {
@@ -211,7 +258,13 @@ export const recognizeAttentionPass: Pass = {
       if (!hit) continue;
       const out = n.outputs[0]!;
       const outShape = (out.type as { shape: readonly Dim[] }).shape;
-      const fold = foldMovement(hit.node, outShape, prod, shapeOf, () => bump(stats, 'movementsFolded'));
+      const readOnce = (id: ValueId) => useCount.get(id) === 1 && !outputs.has(id);
+      // (a contraction this pass already rewrote keeps its form)
+      const movable = (c: Node) => !replaced.has(c) && !gone.has(c);
+      const fold = foldMovement(hit.node, outShape, prod, types, readOnce, movable, () => fresh++, () => bump(stats, 'movementsFolded'));
+      for (const [c, mapped] of fold.contracts) replaced.set(c, [mapped]);
+      if (fold.before.length) bump(stats, 'operandMapsMoved', fold.before.length);
+      if (fold.contracts.size) bump(stats, 'operandMapsIntoEpilogues', fold.contracts.size);
       let attn = fold.node;
       const after: Node[] = [];
       // The value the attention op's result ends in: PV's own output, or the epilogue map's input.
@@ -242,7 +295,7 @@ export const recognizeAttentionPass: Pass = {
       } else {
         attn = { ...attn, outputs: [result] };
       }
-      replaced.set(n, [attn, ...after]);
+      replaced.set(n, [...fold.before, attn, ...after]);
       for (const a of hit.absorbed) gone.add(a);
       bump(stats, 'fused');
     }
