@@ -47,6 +47,16 @@ export interface MapOp {
   readonly expr: ScalarExpr;
 }
 
+/**
+ * Several elementwise results in one pass over the inputs (broadcast numpy-style to one result shape): result k
+ * is exprs[k] over a0..a(n-1), the n inputs' elements, and a(n)..a(n+k-1), the elements results 0..k-1 hold at
+ * the same point (as stored, in their dtypes). Each result has its expression's dtype. At least one input.
+ */
+export interface MultiMapOp {
+  readonly kind: 'multimap';
+  readonly exprs: readonly ScalarExpr[];
+}
+
 /** Reduces `axes` (sorted, non-negative). Float sums accumulate in float64 in the reference. */
 export interface ReduceOp {
   readonly kind: 'reduce';
@@ -291,7 +301,7 @@ export interface OptionalOp {
 }
 
 export type Op =
-  | ConstantOp | ContractOp | MapOp | ReduceOp | ArgReduceOp | SoftmaxOp | AttentionOp | CumulativeOp
+  | ConstantOp | ContractOp | MapOp | MultiMapOp | ReduceOp | ArgReduceOp | SoftmaxOp | AttentionOp | CumulativeOp
   | ReshapeOp | TransposeOp | SliceOp | PadOp | ConcatOp | ExpandOp
   | GatherOp | GatherElementsOp | GatherNdOp | ScatterElementsOp | ScatterNdOp
   | IotaOp | ShapeOfOp | TopKOp | NonZeroOp | BitcastOp
@@ -302,7 +312,7 @@ export type OpKind = Op['kind'];
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
 
 export const OP_KINDS: readonly OpKind[] = [
-  'constant', 'contract', 'map', 'reduce', 'argreduce', 'softmax', 'attention', 'cumulative',
+  'constant', 'contract', 'map', 'multimap', 'reduce', 'argreduce', 'softmax', 'attention', 'cumulative',
   'reshape', 'transpose', 'slice', 'pad', 'concat', 'expand',
   'gather', 'gather_elements', 'gather_nd', 'scatter_elements', 'scatter_nd',
   'iota', 'shape_of', 'topk', 'nonzero', 'bitcast',

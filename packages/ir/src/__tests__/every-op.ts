@@ -79,6 +79,8 @@ export function everyOpGraph(): Graph {
     kind: 'attention', keyExtent: 2, qkExtent: 3, valueAxis: 1, maps: [[dimExpr(0), dimExpr(3)], [dimExpr(2), dimExpr(3)], [dimExpr(2), dimExpr(1)], [dimExpr(0), dimExpr(2)]],
     scoreEpilogue: select(arg(3), lit(-Infinity, 'float32'), bin('mul', { k: 'acc' }, lit(0.5, 'float32'))),
   }, [x, x, x, causal], [f32(2, 3)]);
+  // Two results in one pass over x: a float32 value, and a bool reading it back as a1 (the first result).
+  b.add({ kind: 'multimap', exprs: [bin('mul', arg(0), lit(2, 'float32')), bin('gt', arg(1), lit(3, 'float32'))] }, [x]);
   b.output('y "out"', m);
   b.output('conv', conv);
   b.output('n', n);

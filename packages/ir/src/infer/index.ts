@@ -13,7 +13,7 @@ import * as S from './rules-strings.js';
 type RuleWithLookup<K extends OpKind> = (op: OpOf<K>, ins: readonly ValueType[], declared: readonly ValueType[] | undefined, lookup?: TypeLookup) => readonly ValueType[];
 
 const RULES: { readonly [K in OpKind]: InferRule<K> | RuleWithLookup<K> } = {
-  constant: C.constantRule, contract: C.contractRule, map: C.mapRule, reduce: C.reduceRule, argreduce: C.argreduceRule,
+  constant: C.constantRule, contract: C.contractRule, map: C.mapRule, multimap: C.multimapRule, reduce: C.reduceRule, argreduce: C.argreduceRule,
   softmax: C.softmaxRule, attention: attentionRule, cumulative: C.cumulativeRule, quantize: C.quantizeRule, dequantize: C.dequantizeRule, topk: C.topkRule,
   reshape: M.reshapeRule, transpose: M.transposeRule, slice: M.sliceRule, pad: M.padRule, concat: M.concatRule,
   expand: M.expandRule, gather: M.gatherRule, gather_elements: M.gatherElementsRule, gather_nd: M.gatherNdRule,

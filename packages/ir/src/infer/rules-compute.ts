@@ -87,6 +87,20 @@ export const mapRule: InferRule<'map'> = (op, ins, declared) => {
   return agree([tt(dtype, broadcastShapes(tins.map((t) => t.shape)))], declared);
 };
 
+export const multimapRule: InferRule<'multimap'> = (op, ins, declared) => {
+  if (ins.length === 0) typeError('needs at least one input (its result shape is the inputs broadcast)');
+  if (op.exprs.length === 0) typeError('has no expressions');
+  const tins = ins.map((_, i) => tensorIn(ins, i));
+  const shape = broadcastShapes(tins.map((t) => t.shape));
+  // Result k reads the inputs and results 0..k-1: each expression is typed over the dtypes before it.
+  const argTypes = tins.map((t) => t.dtype);
+  op.exprs.forEach((e, k) => {
+    if (scalarArity(e) > argTypes.length) typeError(`expression ${k} reads a${scalarArity(e) - 1} but only a0..a${argTypes.length - 1} are defined there`);
+    argTypes.push(scalarType(() => scalarDType(e, argTypes), `expression ${k}`));
+  });
+  return agree(argTypes.slice(ins.length).map((d) => tt(d, shape)), declared);
+};
+
 function checkAxes(axes: readonly number[], rank: number): void {
   axes.forEach((a, i) => {
     checkAxis(a, rank);

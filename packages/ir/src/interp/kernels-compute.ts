@@ -288,7 +288,7 @@ function argsUsed(e: ScalarExpr, into = new Set<number>()): number[] {
   return [...into];
 }
 
-function numpyBroadcast(shapes: readonly (readonly number[])[]): number[] {
+export function numpyBroadcast(shapes: readonly (readonly number[])[]): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {

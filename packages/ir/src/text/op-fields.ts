@@ -25,6 +25,7 @@ export type FieldKind =
   | 'text' // any string, as a JSON string literal: `"a\\.b"`
   | 'scalar' // `mul(a0, a1)`
   | 'scalar?' // a scalar expression or `_`
+  | 'scalars' // `[add(a0, a1), exp(a2)]`
   | 'maps' // `[(d0, d2), (d2, d1)]`
   | 'padValues' // `[_, 0]`
   | 'region' // `^(%4: f32[2]) { ... yield %5 }`
@@ -49,6 +50,7 @@ type KindFor<T> =
   : [T] extends [readonly Dim[]] ? 'dims'
   : [T] extends [readonly (number | null)[]] ? 'padValues'
   : [T] extends [readonly AffineMap[]] ? 'maps'
+  : [T] extends [readonly ScalarExpr[]] ? 'scalars'
   : never;
 
 type FieldsOf<K extends OpKind> = { readonly [F in Exclude<keyof OpOf<K>, 'kind'>]-?: KindFor<OpOf<K>[F]> };
@@ -63,6 +65,7 @@ export const OP_FIELDS: OpFieldTable = {
     reductionExtents: 'dims', maps: 'maps', padValues: 'padValues', combiner: 'scalar', reducer, accDtype: 'dtype', epilogue: 'scalar?',
   },
   map: { expr: 'scalar' },
+  multimap: { exprs: 'scalars' },
   reduce: { reducer, axes: 'ints', keepDims: 'bool' },
   argreduce: { mode: { oneOf: { max: true, min: true } }, axis: 'int', keepDims: 'bool', selectLast: 'bool' },
   softmax: { axis: 'int', log: 'bool' },

@@ -52,6 +52,7 @@ function readField(s: TokenStream, kind: FieldKind): unknown {
     case 'text': return s.string('expected a string');
     case 'scalar': return readScalar(s);
     case 'scalar?': return s.isIdent('_') ? (s.next(), null) : readScalar(s);
+    case 'scalars': return s.list('[', ']', () => readScalar(s));
     case 'maps': return s.list('[', ']', () => readMap(s));
     case 'padValues': return s.list('[', ']', () => readNullable(s, () => s.number()));
     case 'region': return readRegion(s);

@@ -34,6 +34,7 @@ function printField(kind: FieldKind, v: unknown, indent: string): string {
     case 'dtype': case 'text': return quote(v as string);
     case 'scalar': return printScalar(v as ScalarExpr);
     case 'scalar?': return v === null ? '_' : printScalar(v as ScalarExpr);
+    case 'scalars': return printList(v as readonly ScalarExpr[], printScalar);
     case 'maps': return printList(v as readonly AffineMap[], printMap);
     case 'padValues': return printList(v as readonly (number | null)[], printNullable);
     case 'region': return printRegion(v as Region, indent);

@@ -50,6 +50,7 @@ export function oddGraph(): Graph {
     reducer: 'max', accDtype: 'bfloat16', epilogue: bin('add', acc, lit(-9223372036854775808n, 'int64')),
   }, [1, 2, 3], [f('N', 'N*4')], { opType: 'Conv', node: 'conv/1 "x"' });
   add({ kind: 'map', expr: bin('shl', arg(12), lit(18446744073709551615n, 'uint64')) }, [1, 1], [f('(N+1)//2')]);
+  add({ kind: 'multimap', exprs: [arg(0), un('neg', arg(2)), select(arg(3), arg(1), arg(0))] }, [1, 1], [f(2), f(2), T('bool', 2)]);
   add({ kind: 'reduce', reducer: 'mul', axes: [], keepDims: false }, [1], [f()]);
   add({ kind: 'argreduce', mode: 'min', axis: -1, keepDims: true, selectLast: true }, [1], [T('int64', 2, 1)]);
   add({ kind: 'softmax', axis: 0, log: true }, [1], [f(2)]);
