@@ -8,6 +8,7 @@ import { foldAffinePass } from './fold-affine.js';
 import { foldAffineProloguePass } from './fold-affine-prologue.js';
 import { foldMovementIntoContractPass } from './fold-movement-into-contract.js';
 import { foldPadIntoContractPass } from './fold-pad-into-contract.js';
+import { mergeSiblingContractionsPass } from './merge-sibling-contractions.js';
 import { propagateLayoutPass } from './propagate-layout.js';
 import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
@@ -18,10 +19,10 @@ import { recognizeAttentionPass } from './recognize-attention.js';
 import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
 export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass, foldAffineProloguePass,
-  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass].map(inRegions);
+  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass, mergeSiblingContractionsPass].map(inRegions);
 
 /** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
-export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-affine-prologue', 'fold-movement-into-contract', 'fold-pad-into-contract']);
+export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-affine-prologue', 'fold-movement-into-contract', 'fold-pad-into-contract', 'merge-sibling-contractions']);
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
@@ -37,10 +38,10 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
  * absorb the maps they reduce; fuse elementwise consumers into contractions as epilogues; fold per-channel
  * affine epilogues and prologues (BatchNorm after or before a contraction) into constant weights; read windowed operands through their explicit Pads; compute convolution chains in
  * NHWC where that removes boundary transposes; read contract operands through transposes and head splits;
- * fuse QKᵀ -> softmax -> PV into one attention op.
+ * fuse QKᵀ -> softmax -> PV into one attention op; merge projections of one activation (Q, K, V) into one.
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
-  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, propagateLayoutPass, foldMovementIntoContractPass, recognizeAttentionPass, dcePass,
+  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, propagateLayoutPass, foldMovementIntoContractPass, recognizeAttentionPass, mergeSiblingContractionsPass, dcePass,
 ].map(inRegions);
 
 /** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */
