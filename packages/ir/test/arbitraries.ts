@@ -27,7 +27,7 @@ function data(shape: number[], seed: number, dtype: DType = 'float32'): HostTens
 
 /** Builds a graph from a step list; each step is [choice, a, b, c] of small integers. */
 /** `choices` limits the step kinds to the first n (the wasm backend's differential test uses the first 16). */
-export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true, choices = 33): RandomCase {
+export function buildRandom(steps: readonly number[][], batch: number, symbolicBatch = true, choices = 34): RandomCase {
   const b = new GraphBuilder();
   const feeds: Record<string, HostTensor> = {};
   const x = b.input('x', tensorType('float32', [symbolicBatch ? 'N' : batch, 4]));
@@ -176,6 +176,11 @@ export function buildRandom(steps: readonly number[][], batch: number, symbolicB
         const hit = b.add1({ kind: 'regex_match', pattern: ['[a-z ]+\\d+,', '.*,', '\\w+'][c % 3]! }, [joined]);
         b.add({ kind: 'string_split', delimiter: [',', ''][c % 2]!, maxSplit: (c % 3) - 1 }, [joined], [tensorType('string', [2, `tok${seed++}`]), tensorType('int64', [2])]);
         out = b.map(select(arg(0), lit(1, 'float32'), lit(0, 'float32')), [hit]);
+        break;
+      }
+      case 33: { // two results in one pass, the second reading the first back (a1)
+        const v = pick(a, isF32);
+        if (v !== undefined) out = b.add({ kind: 'multimap', exprs: [un('tanh', arg(0)), bin('mul', arg(1), arg(0))] }, [v])[c % 2];
         break;
       }
     }

@@ -12,6 +12,7 @@ import { mergeSiblingContractionsPass } from './merge-sibling-contractions.js';
 import { propagateLayoutPass } from './propagate-layout.js';
 import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
+import { fuseMultiOutputPass } from './fuse-multi-output.js';
 import { fuseReductionPass } from './fuse-reduction.js';
 import { inRegions } from './in-regions.js';
 import type { Pass } from './pass.js';
@@ -19,10 +20,10 @@ import { recognizeAttentionPass } from './recognize-attention.js';
 import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
 export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass, foldAffineProloguePass,
-  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass, mergeSiblingContractionsPass].map(inRegions);
+  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass, fuseMultiOutputPass, mergeSiblingContractionsPass].map(inRegions);
 
 /** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
-export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-affine-prologue', 'fold-movement-into-contract', 'fold-pad-into-contract', 'merge-sibling-contractions']);
+export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-multi-output', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-affine-prologue', 'fold-movement-into-contract', 'fold-pad-into-contract', 'merge-sibling-contractions']);
 
 export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
