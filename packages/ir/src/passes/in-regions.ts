@@ -75,8 +75,8 @@ function inScope(nodes: readonly Node[], consts: ReadonlyMap<ValueId, Node>, cx:
   });
 }
 
-const unchanged = (a: Graph, b: Graph) =>
-  a.nodes.length === b.nodes.length && a.nodes.every((n, i) => n === b.nodes[i]) && a.outputs.every((o, i) => o.value === b.outputs[i]?.value);
+const unchanged = (a: Graph, b: Graph) => a.inputs === b.inputs && a.nodes.length === b.nodes.length && a.nodes.every((n, i) => n === b.nodes[i])
+  && a.outputs.length === b.outputs.length && a.outputs.every((o, i) => o.value === b.outputs[i]!.value);
 
 function rewriteRegion(r: Region, consts: ReadonlyMap<ValueId, Node>, cx: Cx): Region {
   const view = viewOf(r, consts, (id) => cx.types.get(id));

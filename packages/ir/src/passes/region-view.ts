@@ -107,7 +107,8 @@ export function bodyOf(view: RegionView, params: readonly Value[], after: Graph,
   for (const n of after.nodes) {
     const copy = n.outputs.map((o) => view.copied.get(o.id)).find((c) => c !== undefined);
     if (copy === undefined) nodes.push(n);
-    else if (copy !== n) return 'an outer constant was rewritten';
+    // Passes rebuild nodes they leave alone (substitute copies every node), so the op is what must be kept.
+    else if (n.op !== copy.op || n.outputs.length !== 1 || !typesEqual(n.outputs[0]!.type, copy.outputs[0]!.type)) return 'an outer constant was rewritten';
   }
   try {
     verify(after);
