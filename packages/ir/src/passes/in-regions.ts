@@ -17,19 +17,24 @@ import { bodyOf, viewOf, withRegions } from './region-view.js';
 const OWN_REGIONS: ReadonlySet<string> = new Set(['dce', 'cse']);
 
 const wrappers = new WeakMap<Pass, Pass>();
-const isWrapper = new WeakSet<Pass>();
+const originals = new WeakMap<Pass, Pass>();
 
 /** `pass` made to rewrite region bodies too; the same object for the same pass, so pipelines can filter by identity. */
 export function inRegions(pass: Pass): Pass {
-  if (OWN_REGIONS.has(pass.name) || isWrapper.has(pass)) return pass;
+  if (OWN_REGIONS.has(pass.name) || originals.has(pass)) return pass;
   let w = wrappers.get(pass);
   if (!w) {
     const inner = pass;
     w = { ...inner, run: (g, stats) => rewriteBodies(inner.run(g, stats), inner, stats) };
     wrappers.set(pass, w);
-    isWrapper.add(w);
+    originals.set(w, pass);
   }
   return w;
+}
+
+/** The pass as it was before inRegions (top level only): for comparisons with what region rewriting adds. */
+export function topLevelOnly(pass: Pass): Pass {
+  return originals.get(pass) ?? pass;
 }
 
 interface Cx {
