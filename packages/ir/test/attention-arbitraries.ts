@@ -5,7 +5,9 @@
 // sliced out of one fused projection, and grouped-query heads with K and V repeated as PyTorch's repeat_kv does. Masks: additive float inputs (per query and key, or a key padding mask
 // broadcast over queries, with -inf entries, so whole rows can be masked), a causal boolean constant applied with
 // where (masked_fill), or a causal mask computed from iota (constant-folded); with the additive mask, optionally
-// ONNX Attention's guard that zeroes output rows whose mask row is all -inf. Every graph verifies.
+// ONNX Attention's guard that zeroes output rows whose mask row is all -inf. Scales before the product too: on
+// K alone, on Q alone, or on both (ONNX Attention's function body: q and Kᵀ each times sqrt(scale)), optionally
+// with q and k computed by projections (PyTorch's Linear layers). Every graph verifies.
 
 import fc from 'fast-check';
 import { GraphBuilder, type Graph, type HostTensor, type ValueId, arg, bin, lit, select, tensorType, un } from '../src/index.js';
@@ -33,6 +35,8 @@ export const attentionParams: fc.Arbitrary<AttentionParams> = fc.record({
   scale: fc.integer({ min: 0, max: 2 }),
   mask: fc.integer({ min: 0, max: 4 }),
   guard: fc.boolean(),
+  operandScale: fc.integer({ min: 0, max: 3 }),
+  projected: fc.boolean(),
   seed: fc.integer({ min: 0, max: 1000 }),
 });
 
@@ -46,6 +50,10 @@ export interface AttentionParams {
   readonly mask: number;
   /** With the additive input mask: zero the output rows whose mask row is all -inf (ONNX Attention's guard). */
   readonly guard?: boolean;
+  /** A scale on the operands as they enter QKᵀ: 0 none, 1 on K alone, 2 on Q alone, 3 sqrt of it on both (ONNX Attention's body) */
+  readonly operandScale?: number;
+  /** Layouts 0 and 5: q and k computed as x @ W from run-time inputs (the scale then sits on a projection's result). */
+  readonly projected?: boolean;
   readonly seed: number;
 }
 
@@ -60,6 +68,24 @@ export function buildAttention(p: AttentionParams): AttentionCase {
     feeds[name] = data(shape, seed + k, pick);
     return b.input(name, f32(...shape));
   };
+  // the operand scale, as a Mul by a scalar constant or a literal, or a Div (seed picks), applied to q or k as QKᵀ reads them
+  const os = p.operandScale ?? 0;
+  const full = Math.fround(1 / Math.sqrt(D + 1));
+  const factor = os === 3 ? Math.fround(Math.sqrt(full)) : full;
+  const scaled = (x: ValueId, on: boolean): ValueId => {
+    if (!on) return x;
+    if (seed % 3 === 0) return b.map(bin('mul', arg(0), arg(1)), [x, b.constant({ dtype: 'float32', shape: [], data: Float64Array.of(factor) })]);
+    if (seed % 3 === 1) return b.map(bin('mul', arg(0), lit(factor, 'float32')), [x]);
+    return b.map(bin('div', arg(0), lit(Math.fround(1 / factor), 'float32')), [x]);
+  };
+  const scaleQ = (x: ValueId) => scaled(x, os >= 2);
+  const scaleK = (x: ValueId) => scaled(x, os === 1 || os === 3);
+  // a run-time input, or (projected) a run-time input times a run-time weight
+  const source = (name: string, shape: number[], k: number): ValueId => {
+    if (!p.projected) return input(name, shape, k);
+    const w = input(`w${name}`, [shape.at(-1)!, shape.at(-1)!], k + 10);
+    return b.matmul(input(name, shape, k), w);
+  };
   const heads = (x: ValueId, s: number) => b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [b.add1({ kind: 'reshape' }, [x], [f32(B, s, H, D)])]);
   let scores: ValueId;
   let v: ValueId;
@@ -70,8 +96,8 @@ export function buildAttention(p: AttentionParams): AttentionCase {
     let q: ValueId;
     let k: ValueId;
     if (p.layout === 0) {
-      q = heads(input('q', [B, sq, H * D], 1), sq);
-      k = b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [b.add1({ kind: 'reshape' }, [input('k', [B, sk, H * D], 2)], [f32(B, sk, H, D)])]);
+      q = heads(source('q', [B, sq, H * D], 1), sq);
+      k = b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [b.add1({ kind: 'reshape' }, [source('k', [B, sk, H * D], 2)], [f32(B, sk, H, D)])]);
       v = heads(input('v', [B, sk, H * D], 3), sk);
     } else {
       const qkv = input('qkv', [B, sq, 3 * H * D], 1);
@@ -80,34 +106,34 @@ export function buildAttention(p: AttentionParams): AttentionCase {
       k = b.add1({ kind: 'transpose', perm: [0, 2, 3, 1] }, [b.add1({ kind: 'reshape' }, [part(1)], [f32(B, sk, H, D)])]);
       v = heads(part(2), sk);
     }
-    scores = b.matmul(q, k);
+    scores = b.matmul(scaleQ(q), scaleK(k));
     pv = (probs) => b.add1({ kind: 'reshape' }, [b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [b.matmul(probs, v)])], [f32(B, sq, H * D)]);
   } else if (p.layout === 5) {
     // PyTorch's repeat_kv: [B, H, S, D] -> [B, H, 1, S, D] -> expand [B, H, 2, S, D] -> [B, 2H, S, D]
-    const q = input('q', [B, 2 * H, sq, D], 1);
+    const q = source('q', [B, 2 * H, sq, D], 1);
     const repeat = (x: ValueId, s: number) => b.add1({ kind: 'reshape' }, [b.add1({ kind: 'expand' }, [b.add1({ kind: 'reshape' }, [x], [f32(B, H, 1, s, D)])], [f32(B, H, 2, s, D)])], [f32(B, 2 * H, s, D)]);
-    const k = repeat(input('k', [B, H, sk, D], 2), sk);
+    const k = repeat(source('k', [B, H, sk, D], 2), sk);
     v = repeat(input('v', [B, H, sk, D], 3), sk);
-    scores = b.matmul(q, b.add1({ kind: 'transpose', perm: [0, 1, 3, 2] }, [k]));
+    scores = b.matmul(scaleQ(q), scaleK(b.add1({ kind: 'transpose', perm: [0, 1, 3, 2] }, [k])));
     pv = (probs) => b.matmul(probs, v);
   } else if (p.layout === 1) {
     const q = input('q', [B, H, sq, D], 1);
     const k = input('k', [B, H, sk, D], 2);
     v = input('v', [B, H, sk, D], 3);
-    scores = b.matmul(q, b.add1({ kind: 'transpose', perm: [0, 1, 3, 2] }, [k]));
+    scores = b.matmul(scaleQ(q), scaleK(b.add1({ kind: 'transpose', perm: [0, 1, 3, 2] }, [k])));
     pv = (probs) => b.matmul(probs, v);
   } else if (p.layout === 2) {
     const q = input('q', [B, sq, H, D], 1);
     const k = input('k', [B, sk, H, D], 2);
     v = input('v', [B, sk, H, D], 3);
-    scores = b.einsum('bqhd,bkhd->bhqk', [q, k]);
+    scores = b.einsum('bqhd,bkhd->bhqk', [scaleQ(q), scaleK(k)]);
     pv = (probs) => b.einsum('bhqk,bkhd->bqhd', [probs, v]);
   } else {
     // scores as K·Qᵀ: [B,H,sk,sq], softmax over axis 2; PV as Vᵀ-first einsum
     const q = input('q', [B, H, sq, D], 1);
     const k = input('k', [B, H, sk, D], 2);
     v = input('v', [B, H, sk, D], 3);
-    scores = b.einsum('bhkd,bhqd->bhkq', [k, q]);
+    scores = b.einsum('bhkd,bhqd->bhkq', [scaleK(k), scaleQ(q)]);
     keyAxis = 2;
     pv = (probs) => b.einsum('bhkd,bhkq->bhqd', [v, probs]);
   }
@@ -150,7 +176,8 @@ export function buildAttention(p: AttentionParams): AttentionCase {
   // ONNX Attention's 3-D form merges heads after the guard: a transpose the fusion passes fold into PV's output order
   const merged = (y: ValueId) => (p.layout === 1 && seed % 3 === 0 ? b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [y]) : y);
   b.output('y', guard ? merged(guard(pv(probs))) : pv(probs));
-  const desc = `B=${B} H=${H} sq=${sq} sk=${sk} D=${D} layout=${p.layout} scale=${p.scale} mask=${p.mask}${guard ? ' guard' : ''} seed=${seed}`;
+  const operands = `${os === 0 ? '' : ` operandScale=${['', 'k', 'q', 'q,k'][os]}`}${p.projected && (p.layout === 0 || p.layout === 5) ? ' projected' : ''}`;
+  const desc = `B=${B} H=${H} sq=${sq} sk=${sk} D=${D} layout=${p.layout} scale=${p.scale} mask=${p.mask}${guard ? ' guard' : ''}${operands} seed=${seed}`;
   return { graph: b.build(), feeds, desc };
 }
 

@@ -2,15 +2,16 @@
 // Kᵀ and head merge; a causal boolean mask over q, k, v sliced from one fused projection; an additive mask),
 // cases it must leave alone, the attention op's own rules (verifier errors, interpreter = composition), and
 // the differential property: the pipeline with and without the pass gives bit-identical interpreter results
-// on random attention graphs (layouts, scales, masks that can mask whole rows).
+// on random attention graphs (layouts, scales, masks that can mask whole rows), and again with scales on K
+// alone, Q alone or both before the product (moved to the source values or into the projections' epilogues).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   GraphBuilder, type Graph, OPTIMIZE_PIPELINE, SIMPLIFY_PIPELINE, arg, bin, dimExpr, lit, passByName, printGraph, runPipeline, select, tensorType, un, verify,
 } from '../src/index.js';
-import { type AttentionParams, attentionCase, buildAttention } from './attention-arbitraries.js';
-import { expectSameResults, tryInterpret } from './differential-helpers.js';
+import { type AttentionParams, attentionCase, attentionParams, buildAttention } from './attention-arbitraries.js';
+import { expectRewritesExact, expectSameResults, tryInterpret } from './differential-helpers.js';
 
 const f32 = (...s: number[]) => tensorType('float32', s);
 const pass = passByName('recognize-attention')!;
@@ -88,6 +89,23 @@ describe('recognize-attention goldens', () => {
     await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-gqa.ir');
   });
 
+  it('ONNX Attention\'s body: sqrt(scale) on q and on Kᵀ of repeated KV heads; the K map moves below the transpose and the repeat', async () => {
+    const { text, after } = golden(buildAttention(params({ layout: 5, heads: 2, operandScale: 3, scale: 0, seed: 1 })).graph);
+    expect(after.match(/= attention/g)?.length).toBe(1);
+    expect(after).not.toMatch(/= (expand|softmax|transpose|contract)/);
+    // q's map stays on q (nothing below it); k's now maps the [B, kv heads, S, D] input once per element
+    expect(after).toMatch(/%\d+: f32\[1,2,3,2\] = map\(%1\) \{expr=mul\(a0, 0\.759835\d+:f32\)\}/);
+    await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-operand-scales.ir');
+  });
+
+  it('a scale on projected q and k joins the projections\' epilogues: no kernel left for it', async () => {
+    const { text, after } = golden(buildAttention(params({ layout: 0, operandScale: 3, projected: true, scale: 0, seed: 1 })).graph);
+    expect(after.match(/= attention/g)?.length).toBe(1);
+    expect(after).not.toMatch(/= (map|softmax|transpose)/);
+    expect(after.match(/epilogue=mul\(acc, 0\.759835\d+:f32\)/g)?.length).toBe(2);
+    await expect(text).toMatchFileSnapshot('golden/pass-recognize-attention-projected-scales.ir');
+  });
+
   it('leaves attention alone when the probabilities are also an output, for log-softmax, and for float16', () => {
     const cases: Graph[] = [];
     for (const variant of ['probs-out', 'log', 'f16'] as const) {
@@ -144,6 +162,38 @@ describe('the attention op', () => {
 });
 
 describe('recognize-attention differential', () => {
+  it('scales on K alone, Q alone or both: same bits with and without the pass, the maps end on the source values', () => {
+    const withScales = fc.tuple(attentionParams, fc.integer({ min: 1, max: 3 })).map(([p, operandScale]) => buildAttention({ ...p, operandScale }));
+    let runs = 0;
+    let fused = 0;
+    let atSource = 0;
+    let intoProjections = 0;
+    fc.assert(fc.property(withScales, (c) => {
+      runs++;
+      const fusedGraph = runPipeline(c.graph, withPass, { verifyEach: true }).graph;
+      const alone = runPipeline(runPipeline(c.graph, SIMPLIFY_PIPELINE).graph, [pass, dce], { verifyEach: true }).graph;
+      const kinds = fusedGraph.nodes.map((n) => n.op.kind);
+      if (kinds.includes('attention')) fused++;
+      // q and k reach the attention op without a copy in between: no map reads a moved value for it, no expand is left
+      // (K repeated to a head count, read as [..., 1, S] when D = 1, is a reshape the pass does not read through: not counted)
+      const producer = new Map(fusedGraph.nodes.flatMap((n) => n.outputs.map((o) => [o.id, n] as const)));
+      const attn = fusedGraph.nodes.find((n) => n.op.kind === 'attention');
+      const moved = (id: number) => ['transpose', 'expand', 'reshape'].includes(producer.get(id)?.op.kind ?? '');
+      const copies = attn ? attn.inputs.slice(0, 2).filter((i) => producer.get(i)?.op.kind === 'map' && moved(producer.get(i)!.inputs[0]!)) : [];
+      if (attn && copies.length === 0 && !kinds.includes('expand')) atSource++;
+      if (c.desc.includes('projected') && !kinds.includes('map')) intoProjections++;
+      try {
+        expectRewritesExact(c.graph, [fusedGraph, alone], c.feeds);
+      } catch (e) {
+        throw new Error(`${c.desc}: ${e instanceof Error ? e.message : String(e)}\n${printGraph(c.graph)}\n--- rewritten ---\n${printGraph(fusedGraph)}`);
+      }
+    }), { numRuns: 200, seed: 523 });
+    console.log(`[recognize-attention] operand scales: ${runs} graphs, ${fused} fused, ${atSource} with the scales on the source values, ${intoProjections} in projection epilogues`);
+    expect(fused).toBeGreaterThan(runs * 0.9);
+    expect(atSource).toBeGreaterThan(runs * 0.9);
+    expect(intoProjections).toBeGreaterThan(runs * 0.1);
+  }, 120_000);
+
   it('random attention graphs: same bits with and without the pass; the pass fires', () => {
     let runs = 0;
     let fused = 0;

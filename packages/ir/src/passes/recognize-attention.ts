@@ -5,8 +5,10 @@
 // the masks are read through the transposes, head-splitting reshapes and slices that produce them (the Kᵀ
 // transpose included: the fused kernel reads K in its natural [seq, d] layout). An epilogue fuse-epilogue put
 // on PV (ONNX Attention's zeroing of fully masked rows) becomes a map after the attention op again, when its
-// operands are plain broadcasts. Float32 only (the dtype the wasm backend has a fused kernel for). Exact: the
-// op's semantics are the composition, same roundings (a contract's epilogue sees the rounded sum too).
+// operands are plain broadcasts. A one-input map on q, k or v (a scale) moves below the movements it sits on, or
+// into the contraction computing them (attention-operand-maps.ts). Float32 only (the dtype the wasm backend has
+// a fused kernel for). Exact: the op's semantics are the composition, same roundings (a contract's epilogue sees
+// the rounded sum too).
 
 import { type AffineExpr, type AffineMap, affine } from '../affine.js';
 import type { Graph, Node, ValueId } from '../graph.js';
@@ -168,6 +170,28 @@ function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<Valu
   const isStatic = (d: readonly Dim[] | undefined): d is number[] => d !== undefined && d.every((x) => typeof x === 'number');
   const before: Node[] = [];
   const contracts = new Map<Node, Node>();
+  /**
+   * Input j's map through a reshape xs -> ys (seen through `view`, the result mapped back by `unview`): a split,
+   * or a merge of two dims, splitting an output loop into two when the merged dim is read by one (repeated KV heads).
+   */
+  const readReshape = (j: number, xs: readonly number[], ys: readonly number[], view: (m: AffineMap) => AffineMap, unview: (m: AffineMap) => AffineMap): AffineMap | undefined => {
+    const mj = view(maps[j]!);
+    const split = throughSplit(mj, xs, ys);
+    if (split) return unview(split);
+    const d = mergedDim(xs, ys);
+    if (d === undefined) return undefined;
+    const merged = throughMerge(mj, d, xs, [...outShape, op.keyExtent, op.qkExtent]);
+    if (merged) return unview(merged);
+    const l = pureLoop(mj[d]!);
+    if (l === undefined || l >= outShape.length || l === op.valueAxis || outShape[l] !== ys[d]) return undefined;
+    const wider = splitOutputLoop({ ...op, maps }, outShape, l, xs[d + 1]!);
+    const m = throughMerge(view(wider.op.maps[j]!), d, xs, [...wider.outShape, op.keyExtent, op.qkExtent]);
+    if (!m) return undefined;
+    op = wider.op;
+    maps = [...wider.op.maps];
+    outShape = wider.outShape;
+    return unview(m);
+  };
   inputs.forEach((_, j) => {
     // the map met on the way (composed with those below it), what the input was when it was met, how many
     // movements it was moved below; and whether every value passed so far is read only on this way
@@ -191,22 +215,14 @@ function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<Valu
       else if (p.op.kind === 'slice') m = throughSlice(maps[j]!, p.op.starts, p.op.steps);
       else if (p.op.kind === 'expand' && isStatic(xs) && isStatic(ys)) m = throughBroadcast(maps[j]!, xs, ys);
       else if (p.op.kind === 'reshape' && isStatic(xs) && isStatic(ys)) {
-        m = throughSplit(maps[j]!, xs, ys);
-        const d = m ? undefined : mergedDim(xs, ys);
-        if (d !== undefined) {
-          const extents = () => [...outShape, op.keyExtent, op.qkExtent];
-          m = throughMerge(maps[j]!, d, xs, extents());
-          const l = pureLoop(maps[j]![d]!);
-          if (!m && l !== undefined && l < outShape.length && l !== op.valueAxis && outShape[l] === ys[d]) {
-            const split = splitOutputLoop({ ...op, maps }, outShape, l, xs[d + 1]!);
-            const merged = throughMerge(split.op.maps[j]!, d, xs, [...split.outShape, op.keyExtent, op.qkExtent]);
-            if (merged) {
-              op = split.op;
-              maps = [...split.op.maps];
-              outShape = split.outShape;
-              m = merged;
-            }
-          }
+        // a split or a merge; failing that, the same with the dims of size 1 left out (read in bounds, they are at 0)
+        const same = (x: AffineMap) => x;
+        const ones = (x: readonly number[]) => x.filter((e) => e !== 1);
+        m = readReshape(j, xs, ys, same, same);
+        if (!m && (xs.includes(1) || ys.includes(1))) {
+          const dropY = (x: AffineMap) => x.filter((_, d) => ys[d] !== 1);
+          const zerosX = (x: AffineMap) => { let k = 0; return xs.map((e) => (e === 1 ? affine([], 0) : x[k++]!)); };
+          m = readReshape(j, ones(xs), ones(ys), dropY, zerosX);
         }
       }
       if (!m) break;
