@@ -7,6 +7,9 @@
 // with `pool` set each unit is two output rows, max-pooled on the way out (gemm-pool.ts).
 // No blocking over K: walking K in blocks of 256 or 512 (partial sums kept in C) measured 0-10% slower on
 // matmul_1024, mlp_b64 and moe_top2 (2 vCPU EPYC, 512 KB L2): whole 32 KB panels stream from L2 fine.
+// Nor row blocks for B larger than L2 (units of 32 rows walking every panel over the block, so B streams
+// m/32 times instead of m/4): matmul_512 and matmul_1024 ran the same, interleaved (B streams from memory at
+// the rate the 4x8 tiles consume it).
 
 import binaryen from 'binaryen';
 import type { MathImports } from './emit-scalar.js';
