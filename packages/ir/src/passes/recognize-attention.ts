@@ -14,7 +14,7 @@ import { type AffineExpr, type AffineMap, affine } from '../affine.js';
 import type { Graph, Node, ValueId } from '../graph.js';
 import { dimEquals } from '../dims.js';
 import type { AttentionOp, ContractOp } from '../ops.js';
-import { type ScalarExpr, arg } from '../scalar.js';
+import { type ScalarExpr, arg, bin, lit } from '../scalar.js';
 import type { Dim, TensorType } from '../types.js';
 import { mergedDim, splitOutputLoop, throughMerge } from './attention-head-groups.js';
 import { throughBroadcast, throughSplit, throughTranspose } from './fold-movement-into-contract.js';
@@ -23,6 +23,7 @@ import { nextFreeId, producers, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 import { argRefs, substArgs } from './scalar-rewrite.js';
 import { composeMaps, contractThenMap, operandMapExpr } from './attention-operand-maps.js';
+import { type RowGuard, guardAfterAttention, rowGuardOf } from './attention-row-guard.js';
 
 const isF32 = (n: Node | undefined, i = 0): boolean => n?.outputs[i]?.type.kind === 'tensor' && n.outputs[i].type.dtype === 'float32';
 
@@ -50,50 +51,79 @@ const sameExpr = (a: AffineExpr, b: AffineExpr) => a.offset === b.offset && a.te
 interface Movement { readonly op: { kind: 'transpose'; perm: number[] } | { kind: 'reshape' }; readonly shape: number[] }
 
 /**
+ * The transpose and reshape that bring an operand read at `m` (over the output loops) into a numpy broadcast
+ * against the output, or undefined: each dim a distinct output loop with unit step, or a constant 0 on a dim of size 1.
+ */
+function movesToOutput(shape: readonly Dim[] | undefined, m: AffineMap, outShape: readonly Dim[]): Movement[] | undefined {
+  const r = outShape.length;
+  if (!shape || !shape.every((d) => typeof d === 'number') || m.length !== shape.length) return undefined;
+  const want = broadcastMap(shape, outShape);
+  if (want && want.length === m.length && want.every((e, d) => sameExpr(e, m[d]!))) return [];
+  const loops = m.map((e) => (e.offset === 0 && e.terms.length === 1 && e.terms[0]!.coeff === 1 && e.terms[0]!.idx < r ? e.terms[0]!.idx : e.terms.length === 0 && e.offset === 0 ? -1 : undefined));
+  if (loops.some((l, d) => l === undefined || (l === -1 && shape[d] !== 1)) || new Set(loops.filter((l) => l! >= 0)).size !== loops.filter((l) => l! >= 0).length) return undefined;
+  const kept = [...loops.keys()].filter((d) => loops[d]! >= 0).sort((a, b) => loops[a]! - loops[b]!);
+  const perm = [...kept, ...[...loops.keys()].filter((d) => loops[d] === -1)];
+  const target = outShape.map((_, o) => { const d = loops.indexOf(o); return d < 0 ? 1 : (shape[d] as number); });
+  const moves: Movement[] = [];
+  if (perm.some((d, i) => d !== i)) moves.push({ op: { kind: 'transpose', perm }, shape: perm.map((d) => shape[d] as number) });
+  moves.push({ op: { kind: 'reshape' }, shape: target });
+  return moves;
+}
+
+/**
  * PV's epilogue as a map over (the attention result, its epilogue operands); `null` when PV has none. A map
  * reads its operands as numpy broadcasts, so an operand the epilogue reads through another order of the output
  * loops (fold-movement-into-contract may have reordered PV's output) is first transposed and reshaped, which
  * costs little: these operands are per-row values such as ONNX Attention's fully-masked-row test.
  */
 function epilogueAsMap(pv: Node & { op: ContractOp }, shapeOf: (id: ValueId) => readonly Dim[] | undefined):
-  { expr: ScalarExpr; operands: { id: ValueId; moves: Movement[] }[] } | null | undefined {
+  { expr: ScalarExpr; operands: MovedOperand[] } | null | undefined {
   const ep = pv.op.epilogue;
   if (ep === null) return pv.inputs.length === 2 ? null : undefined;
   if (argRefs(ep, 0) > 0 || argRefs(ep, 1) > 0) return undefined;
   const outShape = (pv.outputs[0]!.type as { shape: readonly Dim[] }).shape;
-  const r = outShape.length;
   const operands: { id: ValueId; moves: Movement[] }[] = [];
   for (const [j, id] of pv.inputs.slice(2).entries()) {
-    const shape = shapeOf(id);
-    const m = pv.op.maps[j + 2]!;
-    if (!shape || !shape.every((d) => typeof d === 'number') || m.length !== shape.length) return undefined;
-    const want = broadcastMap(shape, outShape);
-    if (want && want.length === m.length && want.every((e, d) => sameExpr(e, m[d]!))) { operands.push({ id, moves: [] }); continue; }
-    // Each dim: a distinct output loop with unit step, or a constant 0 on a dim of size 1.
-    const loops = m.map((e) => (e.offset === 0 && e.terms.length === 1 && e.terms[0]!.coeff === 1 && e.terms[0]!.idx < r ? e.terms[0]!.idx : e.terms.length === 0 && e.offset === 0 ? -1 : undefined));
-    if (loops.some((l, d) => l === undefined || (l === -1 && shape[d] !== 1)) || new Set(loops.filter((l) => l! >= 0)).size !== loops.filter((l) => l! >= 0).length) return undefined;
-    const kept = [...loops.keys()].filter((d) => loops[d]! >= 0).sort((a, b) => loops[a]! - loops[b]!);
-    const perm = [...kept, ...[...loops.keys()].filter((d) => loops[d] === -1)];
-    const target = outShape.map((_, o) => { const d = loops.indexOf(o); return d < 0 ? 1 : (shape[d] as number); });
-    const moves: Movement[] = [];
-    if (perm.some((d, i) => d !== i)) moves.push({ op: { kind: 'transpose', perm }, shape: perm.map((d) => shape[d] as number) });
-    moves.push({ op: { kind: 'reshape' }, shape: target });
+    const moves = movesToOutput(shapeOf(id), pv.op.maps[j + 2]!, outShape);
+    if (!moves) return undefined;
     operands.push({ id, moves });
   }
   // acc (PV's sum) becomes the map's arg 0; PV's epilogue operands (args 2..) follow it
   return { expr: substArgs(ep, (i) => arg(i - 1), () => arg(0)), operands };
 }
 
+const sameShape = (a: readonly Dim[] | undefined, b: readonly Dim[]) => a !== undefined && a.length === b.length && a.every((d, i) => dimEquals(d, b[i]!));
+
+/** An operand of a map after the attention op, and the movements that bring it into the output's layout. */
+interface MovedOperand { readonly id: ValueId; readonly moves: Movement[] }
+
+interface Match {
+  /** The attention node (PV's place, reading s's operands), the nodes it absorbs, PV's epilogue as a map. */
+  readonly node: Node;
+  readonly absorbed: Node[];
+  readonly epilogue: ReturnType<typeof epilogueAsMap>;
+  /** A row guard on P: the map after the op over (result, z, its operands), z's literal (attention-row-guard.ts). */
+  readonly guard?: { readonly expr: ScalarExpr; readonly fill: number; readonly operands: MovedOperand[] };
+}
+
 /** The attention node replacing pv (reading s's operands), or undefined when the pattern does not hold. */
 function match(pv: Node, prod: ReadonlyMap<ValueId, Node>, useCount: ReadonlyMap<ValueId, number>, outputs: ReadonlySet<ValueId>,
-  shapeOf: (id: ValueId) => readonly Dim[] | undefined): { node: Node; absorbed: Node[]; epilogue: ReturnType<typeof epilogueAsMap> } | undefined {
+  shapeOf: (id: ValueId) => readonly Dim[] | undefined): Match | undefined {
   if (!plainProduct(pv) || pv.inputs.length < 2 || pv.inputs[0] === pv.inputs[1]) return undefined;
   const epilogue = epilogueAsMap(pv, shapeOf);
   if (epilogue === undefined) return undefined;
   const single = (id: ValueId) => useCount.get(id) === 1 && !outputs.has(id);
-  const pIdx = pv.inputs.findIndex((id) => prod.get(id)?.op.kind === 'softmax' && single(id));
-  if (pIdx < 0) return undefined;
-  const sm = prod.get(pv.inputs[pIdx]!)!;
+  const isSoftmax = (id: ValueId) => prod.get(id)?.op.kind === 'softmax' && single(id);
+  // P: the softmax, or a row guard over it (attention-row-guard.ts)
+  let pIdx = -1;
+  let guard: RowGuard | undefined;
+  for (let j = 0; j < 2 && pIdx < 0; j++) {
+    if (!single(pv.inputs[j]!)) continue;
+    if (isSoftmax(pv.inputs[j]!)) pIdx = j;
+    else if ((guard = rowGuardOf(prod.get(pv.inputs[j]!), isSoftmax))) pIdx = j;
+  }
+  if (pIdx < 0 || (guard && epilogue !== null)) return undefined;
+  const sm = prod.get(guard ? guard.node.inputs[guard.probArg]! : pv.inputs[pIdx]!)!;
   const s = prod.get(sm.inputs[0]!);
   if (sm.op.kind !== 'softmax' || sm.op.log || !isF32(sm) || !single(sm.inputs[0]!) || !plainProduct(s) || s.inputs.length < 2) return undefined;
   const r = (pv.outputs[0]!.type as { shape: readonly Dim[] }).shape.length;
@@ -136,7 +166,24 @@ function match(pv: Node, prod: ReadonlyMap<ValueId, Node>, useCount: ReadonlyMap
     scoreEpilogue: ep === null ? null : substArgs(ep, (i): ScalarExpr => ({ k: 'arg', i: i + 1 })),
   };
   const node: Node = { ...pv, op, inputs: [qId, kId, pv.inputs[vIdx]!, ...extras] };
-  return { node, absorbed: [s, sm], epilogue };
+  if (!guard) return { node, absorbed: [s, sm], epilogue };
+  // The guard's other operands, numpy-broadcast against P, read at the output loops P's dims map to (never the key axis).
+  const outShape = (pv.outputs[0]!.type as { shape: readonly Dim[] }).shape;
+  const others = guard.node.inputs.map((_, i) => i).filter((i) => i !== guard!.probArg);
+  if (!sameShape(shapeOf(guard.node.outputs[0]!.id), sShape)) return undefined;
+  const operands: { id: ValueId; moves: Movement[] }[] = [];
+  for (const i of others) {
+    const id = guard.node.inputs[i]!;
+    const shape = shapeOf(id);
+    if (!shape || shape.length > sr) return undefined;
+    const lead = sr - shape.length;
+    if (shape.some((e, d) => e !== 1 && (d + lead === axis || !dimEquals(e, sShape[d + lead]!)))) return undefined;
+    const m = shape.map((e, d) => (e === 1 ? affine([], 0) : pMap[d + lead]!));
+    const moves = movesToOutput(shape, m, outShape);
+    if (!moves) return undefined;
+    operands.push({ id, moves });
+  }
+  return { node, absorbed: [s, sm, guard.node], epilogue, guard: { expr: guardAfterAttention(guard, others), fill: guard.fill, operands } };
 }
 
 /** A slice read through: y[i] = x[start + i * step] per dim. */
@@ -277,7 +324,11 @@ export const recognizeAttentionPass: Pass = {
       const readOnce = (id: ValueId) => useCount.get(id) === 1 && !outputs.has(id);
       // (a contraction this pass already rewrote keeps its form)
       const movable = (c: Node) => !replaced.has(c) && !gone.has(c);
-      const fold = foldMovement(hit.node, outShape, prod, types, readOnce, movable, () => fresh++, () => bump(stats, 'movementsFolded'));
+      let moved = 0;
+      const fold = foldMovement(hit.node, outShape, prod, types, readOnce, movable, () => fresh++, () => moved++);
+      // a row guard with split heads would need z (per KV head) repeated to the query heads: left unfused
+      if (hit.guard && fold.outShape !== outShape) { bump(stats, 'refused-guard-split-heads'); continue; }
+      bump(stats, 'movementsFolded', moved);
       for (const [c, mapped] of fold.contracts) replaced.set(c, [mapped]);
       if (fold.before.length) bump(stats, 'operandMapsMoved', fold.before.length);
       if (fold.contracts.size) bump(stats, 'operandMapsIntoEpilogues', fold.contracts.size);
@@ -285,20 +336,37 @@ export const recognizeAttentionPass: Pass = {
       const after: Node[] = [];
       // The value the attention op's result ends in: PV's own output, or the epilogue map's input.
       let result = out;
+      /** The operands' values in the output's layout, their movements added to `after`. */
+      const movedIn = (operands: readonly MovedOperand[]) => operands.map(({ id, moves }) => {
+        let cur = id;
+        const dtype = types.get(id)?.dtype ?? 'float32';
+        for (const mv of moves) {
+          const v = { id: fresh++, type: { kind: 'tensor' as const, dtype, shape: mv.shape } };
+          after.push({ ...n, op: mv.op, inputs: [cur], outputs: [v] });
+          cur = v.id;
+        }
+        return cur;
+      });
+      if (hit.guard) {
+        // z = sum over the keys of fill * v, read as the op reads v (its output loops V does not use have extent 1)
+        const mid = { id: fresh++, type: { ...(out.type as object), dtype: 'float32' } as typeof out.type };
+        result = mid;
+        const op = attn.op as AttentionOp;
+        const vMap = op.maps[2]!;
+        const z = { id: fresh++, type: { kind: 'tensor' as const, dtype: 'float32' as const, shape: outShape.map((d, l) => (uses(vMap, l) ? d : 1)) } };
+        after.push({
+          ...n, inputs: [attn.inputs[2]!], outputs: [z],
+          op: { kind: 'contract', reductionExtents: [op.keyExtent], maps: [vMap], padValues: [null], combiner: bin('mul', lit(hit.guard.fill, 'float32'), arg(0)), reducer: 'add', accDtype: 'float32', epilogue: null },
+        });
+        const inputs = movedIn(hit.guard.operands);
+        after.push({ ...n, op: { kind: 'map', expr: hit.guard.expr }, inputs: [mid.id, z.id, ...inputs], outputs: [out] });
+        bump(stats, 'rowGuardsSplit');
+      }
       if (hit.epilogue) {
         // The attention op writes a fresh float32 value; the epilogue map writes PV's own result.
         const mid = { id: fresh++, type: { ...(out.type as object), dtype: 'float32' } as typeof out.type };
         result = mid;
-        const inputs = hit.epilogue.operands.map(({ id, moves }) => {
-          let cur = id;
-          const dtype = types.get(id)?.dtype ?? 'float32';
-          for (const mv of moves) {
-            const v = { id: fresh++, type: { kind: 'tensor' as const, dtype, shape: mv.shape } };
-            after.push({ ...n, op: mv.op, inputs: [cur], outputs: [v] });
-            cur = v.id;
-          }
-          return cur;
-        });
+        const inputs = movedIn(hit.epilogue.operands);
         after.push({ ...n, op: { kind: 'map', expr: hit.epilogue.expr }, inputs: [mid.id, ...inputs], outputs: [out] });
         bump(stats, 'epiloguesSplit');
       }
