@@ -125,6 +125,20 @@ describe('fused attention kernel vs the interpreter', () => {
     expect(runs).toBe(24);
   }, 240_000);
 
+  it('ONNX Attention\'s row guard before PV: attention, z = sum of 0 * v (NaN where v has an infinity) and the select agree with the interpreter', async () => {
+    const fuse = [...OPTIMIZE_PIPELINE.filter((p) => p.name !== 'recognize-attention'), passByName('recognize-attention')!, passByName('dce')!];
+    for (const layout of [0, 1, 3]) {
+      // seed 4: query row 1 has every key masked; v[0] = inf makes z NaN in the columns it feeds
+      const c = buildAttention({ batch: 2, heads: 2, sq: 6, sk: 9, d: 8, layout, scale: 1, mask: 1, guard: true, guardOnProbs: true, seed: 4 });
+      const v = c.feeds['v']!;
+      const feeds = { ...c.feeds, v: { ...v, data: Float64Array.from(v.data as Float64Array, (x, i) => (i === 0 ? Infinity : x)) } };
+      const fused = runPipeline(c.graph, fuse).graph;
+      const kernels = await expectAllFlavoursAgree(fused, feeds, 1e-5);
+      expect(kernels.filter((k) => k.endsWith('_attention')), c.desc).toHaveLength(1);
+      expect(kernels.filter((k) => /softmax/.test(k)), c.desc).toEqual([]);
+    }
+  }, 120_000);
+
   it('constant causal masks: lanes from indices, blocks above the diagonal skipped only when they are -inf for any q·k', () => {
     const kernelOf = (s: Spec) => lowerGraph(runPipeline(attentionGraph(s).graph, OPTIMIZE_PIPELINE).graph).kernels.find((x) => x.kind === 'attention') as AttentionKernel;
     const base = { batch: 1, heads: 2, sq: 100, sk: 100, depth: 8, features: 8 };

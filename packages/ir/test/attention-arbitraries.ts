@@ -5,9 +5,10 @@
 // sliced out of one fused projection, and grouped-query heads with K and V repeated as PyTorch's repeat_kv does. Masks: additive float inputs (per query and key, or a key padding mask
 // broadcast over queries, with -inf entries, so whole rows can be masked), a causal boolean constant applied with
 // where (masked_fill), or a causal mask computed from iota (constant-folded); with the additive mask, optionally
-// ONNX Attention's guard that zeroes output rows whose mask row is all -inf. Scales before the product too: on
-// K alone, on Q alone, or on both (ONNX Attention's function body: q and Kᵀ each times sqrt(scale)), optionally
-// with q and k computed by projections (PyTorch's Linear layers). Every graph verifies.
+// ONNX Attention's guard that zeroes output rows whose mask row is all -inf (after PV, or on the probabilities
+// before PV as its function body does). Scales before the product too: on K alone, on Q alone, or on both (ONNX
+// Attention's function body: q and Kᵀ each times sqrt(scale)), optionally with q and k computed by projections
+// (PyTorch's Linear layers). Every graph verifies.
 
 import fc from 'fast-check';
 import { GraphBuilder, type Graph, type HostTensor, type ValueId, arg, bin, lit, select, tensorType, un } from '../src/index.js';
@@ -35,6 +36,7 @@ export const attentionParams: fc.Arbitrary<AttentionParams> = fc.record({
   scale: fc.integer({ min: 0, max: 2 }),
   mask: fc.integer({ min: 0, max: 4 }),
   guard: fc.boolean(),
+  guardOnProbs: fc.boolean(),
   operandScale: fc.integer({ min: 0, max: 3 }),
   projected: fc.boolean(),
   seed: fc.integer({ min: 0, max: 1000 }),
@@ -50,6 +52,8 @@ export interface AttentionParams {
   readonly mask: number;
   /** With the additive input mask: zero the output rows whose mask row is all -inf (ONNX Attention's guard). */
   readonly guard?: boolean;
+  /** The guard on the probabilities before PV instead (ONNX Attention's function body, the `_expanded` tests). */
+  readonly guardOnProbs?: boolean;
   /** A scale on the operands as they enter QKᵀ: 0 none, 1 on K alone, 2 on Q alone, 3 sqrt of it on both (ONNX Attention's body) */
   readonly operandScale?: number;
   /** Layouts 0 and 5: q and k computed as x @ W from run-time inputs (the scale then sits on a projection's result). */
@@ -142,11 +146,19 @@ export function buildAttention(p: AttentionParams): AttentionCase {
   if (p.scale === 2) scores = b.map(bin('div', arg(0), lit(Math.fround(Math.sqrt(D)), 'float32')), [scores]);
   const qkShape = keyAxis === 3 ? [sq, sk] : [sk, sq];
   let guard: ((y: ValueId) => ValueId) | undefined;
+  let guardProbs: ((probs: ValueId) => ValueId) | undefined;
   if (p.mask === 1) {
     // every key of query row 1 masked now and then, so the guard has rows to zero
     const mask = input('mask', qkShape, 4, (i) => (i % 5 === 3 || (seed % 2 === 0 && (keyAxis === 3 ? Math.floor(i / sk) : i % sq) === 1) ? -Infinity : undefined));
     scores = b.map(bin('add', arg(0), arg(1)), [scores, mask]);
-    if (p.guard) {
+    if (p.guard && p.guardOnProbs) {
+      // p' = where(rowMax == -inf, 0, p): rowMax [sq, 1] (or [1, sq] for K·Qᵀ) broadcasts against the probabilities
+      const rowMax = b.add1({ kind: 'reduce', reducer: 'max', axes: [keyAxis === 3 ? 1 : 0], keepDims: true }, [mask]);
+      const masked = b.map(bin('eq', arg(0), lit(-Infinity, 'float32')), [rowMax]);
+      guardProbs = (probs) => (seed % 2 === 0
+        ? b.map(select(arg(0), lit(0, 'float32'), arg(1)), [masked, probs])
+        : b.map(select(un('not', arg(1)), arg(0), lit(0, 'float32')), [probs, masked]));
+    } else if (p.guard) {
       // rowMax [sq, 1, ...] broadcast against the output, whose query dim is 1 (merged or [B,sq,H,D]) or 2
       const rowMax = b.add1({ kind: 'reduce', reducer: 'max', axes: [keyAxis === 3 ? 1 : 0], keepDims: true }, [mask]);
       guard = (y) => {
@@ -172,12 +184,13 @@ export function buildAttention(p: AttentionParams): AttentionCase {
     const shape = keyAxis === 3 ? [B, 1, 1, sk] : [B, 1, sk, 1];
     scores = b.map(bin('add', arg(0), arg(1)), [scores, input('pad', shape, 5, (i) => ((i + seed) % 3 === 0 ? -Infinity : 0))]);
   }
-  const probs = b.add1({ kind: 'softmax', axis: keyAxis, log: false }, [scores]);
+  const softmax = b.add1({ kind: 'softmax', axis: keyAxis, log: false }, [scores]);
+  const probs = guardProbs ? guardProbs(softmax) : softmax;
   // ONNX Attention's 3-D form merges heads after the guard: a transpose the fusion passes fold into PV's output order
   const merged = (y: ValueId) => (p.layout === 1 && seed % 3 === 0 ? b.add1({ kind: 'transpose', perm: [0, 2, 1, 3] }, [y]) : y);
   b.output('y', guard ? merged(guard(pv(probs))) : pv(probs));
   const operands = `${os === 0 ? '' : ` operandScale=${['', 'k', 'q', 'q,k'][os]}`}${p.projected && (p.layout === 0 || p.layout === 5) ? ' projected' : ''}`;
-  const desc = `B=${B} H=${H} sq=${sq} sk=${sk} D=${D} layout=${p.layout} scale=${p.scale} mask=${p.mask}${guard ? ' guard' : ''}${operands} seed=${seed}`;
+  const desc = `B=${B} H=${H} sq=${sq} sk=${sk} D=${D} layout=${p.layout} scale=${p.scale} mask=${p.mask}${guard ? ' guard' : guardProbs ? ' guard-on-probs' : ''}${operands} seed=${seed}`;
   return { graph: b.build(), feeds, desc };
 }
 
