@@ -84,7 +84,7 @@ const unchanged = (a: Graph, b: Graph) => a.inputs === b.inputs && a.nodes.lengt
   && a.outputs.length === b.outputs.length && a.outputs.every((o, i) => o.value === b.outputs[i]!.value);
 
 function rewriteRegion(r: Region, consts: ReadonlyMap<ValueId, Node>, cx: Cx): Region {
-  const view = viewOf(r, consts, (id) => cx.types.get(id));
+  const view = viewOf(r, consts, (id) => cx.types.get(id), cx.pass.name);
   const local: PassStats = { counters: {} };
   const after = cx.pass.run(view.graph, local);
   let body = r;

@@ -57,15 +57,18 @@ export function freeValues(r: Region): ValueId[] {
   return [...free];
 }
 
-/** The view of `r`; `consts` holds the constant nodes visible around it, `typeOf` the types of outer values. */
-export function viewOf(r: Region, consts: ReadonlyMap<ValueId, Node>, typeOf: (id: ValueId) => ValueType | undefined): RegionView {
+/**
+ * The view of `r`; `consts` holds the constant nodes visible around it, `typeOf` the types of outer values,
+ * `after` names the pass that just rewrote the enclosing scope (for the error when it lost a value `r` reads).
+ */
+export function viewOf(r: Region, consts: ReadonlyMap<ValueId, Node>, typeOf: (id: ValueId) => ValueType | undefined, after: string): RegionView {
   const copied = new Map<ValueId, Node>();
   const outer: Value[] = [];
   for (const id of freeValues(r)) {
     const c = consts.get(id);
     if (c) { copied.set(id, c); continue; }
     const type = typeOf(id);
-    if (!type) throw new CompileError('INTERNAL', `region reads %${id}, which is not defined around it`);
+    if (!type) throw new CompileError('INTERNAL', `after pass ${after}: a region reads %${id}, which is not defined around it`);
     outer.push({ id, type });
   }
   const graph: Graph = {
