@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Graph, GraphBuilder, type HostTensor, type Node, OPTIMIZE_PIPELINE, NO_FUSE_PIPELINE, type Pass, PASSES, type PassReport, SIMPLIFY_PIPELINE,
-  arg, bin, interpret, lit, nextFreeId, passByName, printGraph, regionsOf, runPipeline, tensorType, un, verify,
+  arg, bin, cast, interpret, lit, nextFreeId, passByName, printGraph, regionsOf, runPipeline, tensorType, un, verify,
 } from '../src/index.js';
 import { inRegions } from '../src/passes/in-regions.js';
 import { expectClose, expectSameResults, tryInterpret } from './differential-helpers.js';
@@ -80,6 +80,53 @@ describe('inRegions', () => {
     expect(r.results.slice(2)).toEqual([r.params[3]!.id, x, k]);
     const feeds = { x: vec([2, 3], 8) };
     expectSameResults(interpret(g, feeds), interpret(graph, feeds));
+  });
+
+  it('folds constants in a body (constfold did not reach regions): outer-constant arithmetic and shape_of of a static param', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', f32(2, 3));
+    const [k1, k2] = [b.constant(vec([3], 1)), b.constant(vec([3], 2))];
+    const body = b.region([I64, BOOL, f32(2, 3)], ([, c, h]) => {
+      const k = b.map(bin('mul', arg(0), arg(1)), [k1, k2]); // constant, recomputed every iteration unless folded
+      const n = b.map(cast('float32', arg(0)), [b.add1({ kind: 'shape_of', start: 1, end: 2 }, [h!])]);
+      return [c!, b.map(bin('add', bin('mul', arg(0), arg(1)), arg(2)), [h!, k, n])];
+    });
+    const trip = b.constant({ dtype: 'int64', shape: [], data: BigInt64Array.of(2n) });
+    const [o] = b.add({ kind: 'loop', hasMaxTrip: true, hasCond: false, body }, [trip, x], [f32(2, 3)]);
+    b.output('y', o!);
+    const g = b.build();
+    const { graph, reports } = runPipeline(g, SIMPLIFY_PIPELINE, { verifyEach: true });
+    expect(refused(reports)).toEqual([]);
+    expect(reports.filter((r) => r.pass === 'constfold').reduce((s, r) => s + (r.counters['folded'] ?? 0), 0)).toBe(3);
+    const r = regionsOf(graph.nodes.find((n) => n.op.kind === 'loop')!.op)[0]!;
+    expect(r.nodes.filter((n) => n.op.kind !== 'constant').map((n) => n.op.kind)).toEqual(['map']);
+    const feeds = { x: vec([2, 3], 4) };
+    expectSameResults(interpret(g, feeds), interpret(graph, feeds));
+  });
+
+  it('keeps symbolic dims of carried values and scan slices (a batch N bound at run time)', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', tensorType('float32', ['N', 4]));
+    const xs = b.input('xs', tensorType('float32', ['T', 'N', 4]));
+    const w = b.constant(vec([4, 4], 3));
+    const bias = b.constant(vec([4], 4));
+    const step = (h: number, add: number) => b.map(bin('max', arg(0), lit(0, 'float32')), [b.map(bin('add', arg(0), arg(1)), [b.map(bin('add', arg(0), arg(1)), [b.matmul(h, w), bias]), add])]);
+    const body = b.region([tensorType('float32', ['N', 4]), tensorType('float32', ['N', 4])], ([h, row]) => {
+      const next = step(h!, row!);
+      return [next, b.map(un('tanh', arg(0)), [b.map(bin('mul', arg(0), lit(0.5, 'float32')), [next])])];
+    });
+    const [fin, ys] = b.add({ kind: 'scan', numScanInputs: 1, scanInputAxes: [0], scanInputReverse: [false], scanOutputAxes: [0], scanOutputReverse: [false], body },
+      [x, xs], [tensorType('float32', ['N', 4]), tensorType('float32', ['T', 'N', 4])]);
+    b.output('fin', fin!);
+    b.output('ys', ys!);
+    const g = b.build();
+    const { graph, reports } = runPipeline(g, OPTIMIZE_PIPELINE.filter((p) => !p.inexact), { verifyEach: true });
+    expect(refused(reports)).toEqual([]);
+    expect(regionNodeCount(graph)).toBe(2); // relu(h @ W + b + row) as one contraction, tanh(0.5 * next) as one map
+    for (const [n, t] of [[1, 2], [3, 4]] as const) {
+      const feeds = { x: vec([n, 4], n), xs: vec([t, n, 4], t) };
+      expectSameResults(interpret(g, feeds), interpret(graph, feeds));
+    }
   });
 
   it('renumbers ids a pass makes in a body (they would collide with values after the region)', () => {
