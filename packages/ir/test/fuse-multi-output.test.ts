@@ -104,7 +104,7 @@ describe('multimap semantics', () => {
 function differential(c: { graph: Graph; feeds: Record<string, HostTensor> }): number | undefined {
   const want = tryInterpret(c.graph, c.feeds);
   if (!want) return undefined;
-  const base = OPTIMIZE_PIPELINE.filter((p) => !p.inexact && p !== pass);
+  const base = OPTIMIZE_PIPELINE.filter((p) => !p.inexact && p.name !== pass.name);
   const without = runPipeline(c.graph, base, { verifyEach: true }).graph;
   const run = runPipeline(without, [pass, passByName('dce')!], { verifyEach: true });
   const a = tryInterpret(without, c.feeds);

@@ -21,8 +21,11 @@ export function canVectorizeNest(k: LoopNestKernel): boolean {
   if (k.reducer !== null && k.reducer !== 'max' && k.reducer !== 'min') return false;
   // contiguous (1), broadcast (0) or a positive stride (lane loads: pooling windows, transposes)
   if (k.operands.some((o) => o.dtype !== 'float32' || o.bounds !== undefined || o.strides[v]! < 0)) return false;
-  const argOk = (i: number) => i < k.operands.length;
-  if (!vectorizableScalar(k.combiner, argOk, true)) return false;
+  const extras = k.extraOuts ?? [];
+  if (extras.length > 0 && (k.reducer !== null || extras.some((x) => x.dtype !== 'float32' || x.strides[v] !== 1))) return false;
+  // a multi-output nest's expressions may read the results stored before them (contiguous, like the output)
+  const argOk = (i: number) => i < k.operands.length + (extras.length > 0 ? 1 + extras.length : 0);
+  if (!vectorizableScalar(k.combiner, argOk, true) || !extras.every((x) => vectorizableScalar(x.expr, argOk, true))) return false;
   return k.epilogue === null || vectorizableScalar(k.epilogue, argOk, true);
 }
 
@@ -37,10 +40,17 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   const idx = k.extents.map(() => local(binaryen.i32));
   const ptr = k.operands.map(() => local(binaryen.i32));
   const outPtr = local(binaryen.i32);
+  const extras = k.extraOuts ?? [];
+  const extraPtr = extras.map(() => local(binaryen.i32));
+  // every output pointer: the result, then the extra results
+  const outPtrs = [outPtr, ...extraPtr];
+  const outStrides = [k.outStrides, ...extras.map((x) => x.strides)];
   const acc = local(binaryen.v128);
-  const saves = k.extents.map(() => [...k.operands.map(() => local(binaryen.i32)), local(binaryen.i32)]);
+  const nOps = k.operands.length;
+  const saves = k.extents.map(() => [...k.operands.map(() => local(binaryen.i32)), ...outPtrs.map(() => local(binaryen.i32))]);
   const g = (i: number) => m.local.get(i, binaryen.i32);
   const load = (j: number): E => {
+    if (j >= nOps) return m.v128.load(0, 4, g(outPtrs[j - nOps]!));
     const st = k.operands[j]!.strides[v]!;
     if (st === 0) return m.v128.load32_splat(0, 4, g(ptr[j]!));
     if (st === 1) return m.v128.load(0, 4, g(ptr[j]!));
@@ -60,24 +70,28 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
       const s = o.strides[l]! * 4 * (vec ? 4 : 1);
       if (s !== 0) bump.push(m.local.set(ptr[j]!, m.i32.add(g(ptr[j]!), m.i32.const(s))));
     });
-    const os = advanceOut ? k.outStrides[l]! * 4 * (vec ? 4 : 1) : 0;
-    if (os !== 0) bump.push(m.local.set(outPtr, m.i32.add(g(outPtr), m.i32.const(os))));
+    outPtrs.forEach((p, e) => {
+      const os = advanceOut ? outStrides[e]![l]! * 4 * (vec ? 4 : 1) : 0;
+      if (os !== 0) bump.push(m.local.set(p, m.i32.add(g(p), m.i32.const(os))));
+    });
     const sv = saves[l]!;
     return m.block(null, [
-      ...k.operands.map((_, j) => m.local.set(sv[j]!, g(ptr[j]!))), m.local.set(sv[k.operands.length]!, g(outPtr)),
+      ...k.operands.map((_, j) => m.local.set(sv[j]!, g(ptr[j]!))), ...outPtrs.map((p, e) => m.local.set(sv[nOps + e]!, g(p))),
       m.local.set(idx[l]!, m.i32.const(0)),
       m.loop(`V${l}`, m.block(null, [
         body, ...bump,
         m.local.set(idx[l]!, m.i32.add(g(idx[l]!), m.i32.const(1))),
         m.br_if(`V${l}`, m.i32.lt_u(g(idx[l]!), m.i32.const(ext))),
       ])),
-      ...k.operands.map((_, j) => m.local.set(ptr[j]!, g(sv[j]!))), m.local.set(outPtr, g(sv[k.operands.length]!)),
+      ...k.operands.map((_, j) => m.local.set(ptr[j]!, g(sv[j]!))), ...outPtrs.map((p, e) => m.local.set(p, g(sv[nOps + e]!))),
     ]);
   };
 
   let point: E;
   if (k.reducer === null) {
     point = m.v128.store(0, 4, g(outPtr), value(k.combiner));
+    // extra results in order, each after the ones it may read back
+    if (extras.length > 0) point = m.block(null, [point, ...extras.map((x, e) => m.v128.store(0, 4, g(extraPtr[e]!), value(x.expr)))]);
   } else {
     const A = () => m.local.get(acc, binaryen.v128);
     let red: E = m.local.set(acc, k.reducer === 'max' ? m.f32x4.max(A(), value(k.combiner)) : m.f32x4.min(A(), value(k.combiner)));
@@ -90,6 +104,7 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   const setup = [
     ...k.operands.map((o, j) => m.local.set(ptr[j]!, m.i32.const(address(o.buffer) + o.base * 4))),
     m.local.set(outPtr, m.i32.const(address(k.out) + k.outBase * 4)),
+    ...extras.map((x, e) => m.local.set(extraPtr[e]!, m.i32.const(address(x.buffer) + x.base * 4))),
   ];
   const parts: E[] = [...setup, body];
   if (E4 < k.extents[v]!) {
@@ -99,6 +114,7 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
       extents: k.extents.map((e, l) => (l === v ? e - E4 : e)),
       outBase: k.outBase + E4 * k.outStrides[v]!,
       operands: k.operands.map((o) => ({ ...o, base: o.base + E4 * o.strides[v]! })),
+      ...(k.extraOuts ? { extraOuts: k.extraOuts.map((x) => ({ ...x, base: x.base + E4 * x.strides[v]! })) } : {}),
     };
     emitNest(m, math, tail, address);
     parts.push(m.call(tail.name, [], binaryen.none));

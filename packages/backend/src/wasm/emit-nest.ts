@@ -59,20 +59,27 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   const idx = k.extents.map(() => local(binaryen.i32));
   const ptr = k.operands.map(() => local(binaryen.i32));
   const outPtr = local(binaryen.i32);
+  const extras = k.extraOuts ?? [];
+  const extraPtr = extras.map(() => local(binaryen.i32));
   const floatAcc = isFloat(k.accDtype);
   const accWasm: WasmType = floatAcc ? 'f64' : wasmTypeOf(k.accDtype);
   const acc = local(binType(accWasm));
   const saves: number[][] = k.extents.map(() => k.operands.map(() => local(binaryen.i32)));
   const outSave = k.extents.map(() => local(binaryen.i32));
+  const extraSave = k.extents.map(() => extras.map(() => local(binaryen.i32)));
   const g = (i: number) => m.local.get(i, binaryen.i32);
-  const argTypes = k.operands.map((o) => o.dtype);
+  // a multi-output nest's expressions read the results stored before them after the operands
+  const argTypes = [...k.operands.map((o) => o.dtype), ...(extras.length > 0 ? [k.outDtype, ...extras.map((x) => x.dtype)] : [])];
+  const nOps = k.operands.length;
 
+  if (extras.length > 0 && k.reducer !== null) throw new Error(`emitNest ${k.name}: extra results need an elementwise nest`);
   if (k.extents.slice(0, r).some((e) => e === 0)) {
     m.addFunction(k.name, binaryen.none, binaryen.none, [], m.nop());
     return;
   }
 
   const readArg = (j: number): binaryen.ExpressionRef => {
+    if (j >= nOps) return emitLoad(m, argTypes[j]!, g(j === nOps ? outPtr : extraPtr[j - nOps - 1]!));
     const o = k.operands[j]!;
     const load = emitLoad(m, o.dtype, g(ptr[j]!));
     if (!o.bounds) return load;
@@ -133,8 +140,14 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
     });
     const os = advanceOut ? k.outStrides[l]! * elementBytes(k.outDtype) : 0;
     if (os !== 0) bump.push(m.local.set(outPtr, m.i32.add(g(outPtr), m.i32.const(os))));
-    const save = [...k.operands.map((_, j) => m.local.set(saves[l]![j]!, g(ptr[j]!))), m.local.set(outSave[l]!, g(outPtr))];
-    const restore = [...k.operands.map((_, j) => m.local.set(ptr[j]!, g(saves[l]![j]!))), m.local.set(outPtr, g(outSave[l]!)), m.local.set(idx[l]!, m.i32.const(0))];
+    extras.forEach((x, e) => {
+      const xs = advanceOut ? x.strides[l]! * elementBytes(x.dtype) : 0;
+      if (xs !== 0) bump.push(m.local.set(extraPtr[e]!, m.i32.add(g(extraPtr[e]!), m.i32.const(xs))));
+    });
+    const save = [...k.operands.map((_, j) => m.local.set(saves[l]![j]!, g(ptr[j]!))), m.local.set(outSave[l]!, g(outPtr)),
+      ...extras.map((_, e) => m.local.set(extraSave[l]![e]!, g(extraPtr[e]!)))];
+    const restore = [...k.operands.map((_, j) => m.local.set(ptr[j]!, g(saves[l]![j]!))), m.local.set(outPtr, g(outSave[l]!)),
+      ...extras.map((_, e) => m.local.set(extraPtr[e]!, g(extraSave[l]![e]!))), m.local.set(idx[l]!, m.i32.const(0))];
     if (ext === 0) return m.nop();
     return m.block(null, [
       ...save,
@@ -152,6 +165,11 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   let point: binaryen.ExpressionRef;
   if (k.reducer === null) {
     point = emitStore(m, k.outDtype, g(outPtr), emitCast(m, emitScalar(m, math, k.combiner, env), combinerDtype, k.outDtype));
+    // extra results in order, each after the ones it may read back
+    if (extras.length > 0) {
+      point = m.block(null, [point, ...extras.map((x, e) =>
+        emitStore(m, x.dtype, g(extraPtr[e]!), emitCast(m, emitScalar(m, math, x.expr, env), scalarDType(x.expr, argTypes), x.dtype)))]);
+    }
   } else {
     let red: binaryen.ExpressionRef = reduceStep();
     for (let l = L - 1; l >= r; l--) red = loop(l, red, false);
@@ -170,6 +188,7 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   const setup = [
     ...k.operands.map((o, j) => m.local.set(ptr[j]!, m.i32.const(address(o.buffer) + o.base * elementBytes(o.dtype)))),
     m.local.set(outPtr, m.i32.const(address(k.out) + k.outBase * elementBytes(k.outDtype))),
+    ...extras.map((x, e) => m.local.set(extraPtr[e]!, m.i32.const(address(x.buffer) + x.base * elementBytes(x.dtype)))),
   ];
   m.addFunction(k.name, binaryen.none, binaryen.none, vars, m.block(null, [...setup, body]));
 }

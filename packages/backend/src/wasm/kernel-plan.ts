@@ -35,6 +35,21 @@ export interface LoopNestKernel {
   readonly reducer: Reducer | null;
   readonly accDtype: DType;
   readonly epilogue: ScalarExpr | null;
+  /**
+   * More results of an elementwise nest (a multimap; reducer null), written at the same points as `out`, in
+   * order after it. Their expressions read the operands as a0..a(n-1), then the results already written at
+   * this point: a(n) = out, a(n+1+j) = extraOuts[j] (loaded back, exactly what a separate kernel would read).
+   */
+  readonly extraOuts?: readonly NestResult[];
+}
+
+/** One extra result of a multi-output nest: where it goes and the expression it stores. */
+export interface NestResult {
+  readonly buffer: ValueId;
+  readonly dtype: DType;
+  readonly base: number;
+  readonly strides: readonly number[];
+  readonly expr: ScalarExpr;
 }
 
 /** Row-wise softmax over `axis`: rows = outer * inner, each of length n with stride inner. */

@@ -35,12 +35,18 @@ export function contractNest(n: Node, t: StaticType, tt: Types): UnnamedNest {
   };
 }
 
-/** An elementwise map; inputs broadcast numpy-style (size-1 dims and missing leading dims read index 0). */
+/**
+ * An elementwise map, or a multimap (its results, all of shape t, as extra outputs of one nest); inputs
+ * broadcast numpy-style (size-1 dims and missing leading dims read index 0).
+ */
 export function mapNest(n: Node, t: StaticType, tt: Types): UnnamedNest {
   const op = n.op;
-  if (op.kind !== 'map') throw new Error('mapNest: not a map');
+  if (op.kind !== 'map' && op.kind !== 'multimap') throw new Error('mapNest: not a map');
   const r = t.shape.length;
+  const exprs = op.kind === 'map' ? [op.expr] : op.exprs;
+  const extraOuts = n.outputs.slice(1).map((o, j) => ({ buffer: o.id, dtype: tt(o.id).dtype, base: 0, strides: rowMajor(t.shape), expr: exprs[j + 1]! }));
   return {
+    ...(extraOuts.length > 0 ? { extraOuts } : {}),
     kind: 'nest', out: n.outputs[0]!.id, outDtype: t.dtype, outBase: 0, outStrides: rowMajor(t.shape), extents: t.shape, numOutLoops: r,
     operands: n.inputs.map((id) => {
       const it = tt(id);
@@ -48,7 +54,7 @@ export function mapNest(n: Node, t: StaticType, tt: Types): UnnamedNest {
       const map: AffineExpr[] = it.shape.map((d, k) => (d === 1 && t.shape[k + r - rr] !== 1 ? { terms: [], offset: 0 } : { terms: [{ idx: k + r - rr, coeff: 1 }], offset: 0 }));
       return operandOf(id, it, map, r, null);
     }),
-    combiner: op.expr, reducer: null, accDtype: t.dtype, epilogue: null,
+    combiner: exprs[0]!, reducer: null, accDtype: t.dtype, epilogue: null,
   };
 }
 

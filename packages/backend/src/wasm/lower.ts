@@ -114,6 +114,10 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
         break;
       }
       case 'map': nest(n, mapNest(n, t, tt)); break;
+      case 'multimap':
+        n.outputs.forEach((_, i) => types.set(n.outputs[i]!.id, staticType(n, i)));
+        nest(n, mapNest(n, t, tt));
+        break;
       case 'reduce': nest(n, reduceNest(n, t, tt)); break;
       case 'transpose': nest(n, transposeNest(n, t, tt)); break;
       case 'slice': nest(n, sliceNest(n, t, tt)); break;

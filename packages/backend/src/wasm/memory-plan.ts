@@ -78,6 +78,7 @@ export function kernelWrites(k: Kernel): ValueId[] {
   if (k.kind === 'attention') return [k.out.buffer, k.scratch];
   // Control ops write their regions' values too: all are placed at the op, live for the whole of it.
   if (k.kind === 'if' || k.kind === 'loop') return [...k.slots, ...k.regions.flat().flatMap(kernelWrites)];
+  if (k.kind === 'nest' && k.extraOuts) return [k.out, ...k.extraOuts.map((x) => x.buffer)];
   return [k.out];
 }
 
@@ -210,7 +211,8 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
  * strides, same element size); `liveSlot` finds the buffer's slot when it dies at this kernel.
  */
 function inPlaceDonor<T>(k: LoopNestKernel, root: (id: ValueId) => ValueId, liveSlot: (r: ValueId) => T | undefined): T | undefined {
-  if (k.reducer !== null || k.extents.length !== k.numOutLoops) return undefined;
+  // A multi-output nest writes a result before later results read the operands at that point: none in place.
+  if (k.reducer !== null || k.extents.length !== k.numOutLoops || (k.extraOuts?.length ?? 0) > 0) return undefined;
   const samePlace = (o: LoopNestKernel['operands'][number]) => o.bounds === undefined && o.base === k.outBase &&
     elementBytes(o.dtype) === elementBytes(k.outDtype) && o.strides.every((st, l) => st === k.outStrides[l] || k.extents[l] === 1);
   for (const o of k.operands) {

@@ -44,6 +44,7 @@ export function sliceNest(k: LoopNestKernel, n: number, minPoints: number): Loop
       name: `${k.name}_s${slices.length}`,
       extents: k.extents.map((e, i) => (i === l ? len : e)),
       outBase: k.outBase + start * k.outStrides[l]!,
+      ...(k.extraOuts ? { extraOuts: k.extraOuts.map((x) => ({ ...x, base: x.base + start * x.strides[l]! })) } : {}),
       operands: k.operands.map((o) => ({
         ...o,
         base: o.base + start * o.strides[l]!,

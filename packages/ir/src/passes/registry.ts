@@ -39,10 +39,11 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPa
  * absorb the maps they reduce; fuse elementwise consumers into contractions as epilogues; fold per-channel
  * affine epilogues and prologues (BatchNorm after or before a contraction) into constant weights; read windowed operands through their explicit Pads; compute convolution chains in
  * NHWC where that removes boundary transposes; read contract operands through transposes and head splits;
- * fuse QKᵀ -> softmax -> PV into one attention op; merge projections of one activation (Q, K, V) into one.
+ * fuse QKᵀ -> softmax -> PV into one attention op; merge projections of one activation (Q, K, V) into one;
+ * compute maps left apart that read one another or one input in one multi-result pass.
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
-  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, propagateLayoutPass, foldMovementIntoContractPass, recognizeAttentionPass, mergeSiblingContractionsPass, dcePass,
+  ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, propagateLayoutPass, foldMovementIntoContractPass, recognizeAttentionPass, mergeSiblingContractionsPass, fuseMultiOutputPass, dcePass,
 ].map(inRegions);
 
 /** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */
