@@ -1,7 +1,8 @@
 // Optimization inside regions (passes/in-regions.ts): every registered pass also rewrites If branches, Loop and
-// Scan bodies, nested ones too. Checked here: the wrapper's identity rules, outer constants seen by folds in
-// two sibling branches (fresh ids stay unique), results that pass a param, an outer value or an outer constant
-// through, rewrites the wrapper must refuse, a golden before/after, and the differential property on random
+// Scan (and experts) bodies, nested ones too. Checked here: the wrapper's identity rules, outer constants seen by
+// folds in two sibling branches (fresh ids stay unique), results that pass a param, an outer value or an outer
+// constant through, constant folding in a body, symbolic dims, an experts body, rewrites the wrapper must
+// refuse, a golden before/after, and the differential property on random
 // region programs (region-arbitraries.ts): the exact passes give bit-identical interpreter results, the whole
 // pipeline agrees within tolerance on continuous programs, and most cases really fuse inside the bodies.
 
@@ -127,6 +128,23 @@ describe('inRegions', () => {
       const feeds = { x: vec([n, 4], n), xs: vec([t, n, 4], t) };
       expectSameResults(interpret(g, feeds), interpret(graph, feeds));
     }
+  });
+
+  it('fuses the body of routed experts (matmul + outer bias + ReLU per expert), results unchanged', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', f32(5, 4));
+    const scores = b.matmul(x, b.constant(vec([4, 3], 1)));
+    const we = b.constant(vec([3, 4, 2], 2));
+    const bias = b.constant(vec([2], 3));
+    const body = b.region([tensorType('float32', ['t', 4]), f32(4, 2)], ([xs, w]) =>
+      [b.map(bin('max', arg(0), lit(0, 'float32')), [b.map(bin('add', arg(0), arg(1)), [b.matmul(xs!, w!), bias])])]);
+    b.output('y', b.add1({ kind: 'experts', numExperts: 3, topK: 2, gate: 'softmax_topk', body }, [x, scores, we]));
+    const g = b.build();
+    const { graph, reports } = runPipeline(g, OPTIMIZE_PIPELINE.filter((p) => !p.inexact), { verifyEach: true });
+    expect(refused(reports)).toEqual([]);
+    expect(regionNodeCount(graph)).toBe(1);
+    const feeds = { x: vec([5, 4], 4) };
+    expectSameResults(interpret(g, feeds), interpret(graph, feeds));
   });
 
   it('renumbers ids a pass makes in a body (they would collide with values after the region)', () => {
