@@ -4,7 +4,8 @@
 // holds, PV sums c * v over the keys (c the literal), a value that depends on v alone, so
 //   out = select(g, z, attention(q, k, v))   with   z = sum over the keys of c * v
 // where z is a small contraction reading v once (the same products and sum order as PV's: +0, or NaN where v has
-// an infinity or NaN, for c = 0), and g is read in the output's layout.
+// an infinity or NaN, for c = 0), and g is read in the output's layout. When the op's head loop is split into
+// (KV head, group), z is computed per KV head and repeated over the group (an expand of a [.., heads, 1, d] value).
 
 import type { Node, ValueId } from '../graph.js';
 import type { ScalarExpr } from '../scalar.js';

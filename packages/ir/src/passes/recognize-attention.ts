@@ -48,7 +48,7 @@ function rename(m: AffineMap, to: (l: number) => number | null): AffineMap {
 const sameExpr = (a: AffineExpr, b: AffineExpr) => a.offset === b.offset && a.terms.length === b.terms.length && a.terms.every((t, i) => t.idx === b.terms[i]!.idx && t.coeff === b.terms[i]!.coeff);
 
 /** A movement node (transpose or reshape) to add before the epilogue map, with the shape of its result. */
-interface Movement { readonly op: { kind: 'transpose'; perm: number[] } | { kind: 'reshape' }; readonly shape: number[] }
+interface Movement { readonly op: { kind: 'transpose'; perm: number[] } | { kind: 'reshape' } | { kind: 'expand' }; readonly shape: number[] }
 
 /**
  * The transpose and reshape that bring an operand read at `m` (over the output loops) into a numpy broadcast
@@ -302,6 +302,31 @@ function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<Valu
   return { node: { ...n, inputs, op: { ...op, maps } }, outShape, before, contracts };
 }
 
+/**
+ * The expand and reshape that bring z (over the split loops `wide`, extent 1 where v does not vary) into the merged
+ * output layout `merged` (a broadcast there): a merged dim becomes whole where v varies along any of its parts.
+ */
+function headsMerged(zShape: readonly Dim[], wide: readonly Dim[], merged: readonly Dim[]): Movement[] | undefined {
+  if (![...wide, ...merged].every((d) => typeof d === 'number')) return undefined;
+  const full: Dim[] = [...zShape];
+  const target: number[] = [];
+  let i = 0;
+  for (const m of merged) {
+    const group = [i++];
+    let size = wide[group[0]!] as number;
+    while (size !== m && i < wide.length) { size *= wide[i] as number; group.push(i++); }
+    if (size !== m) return undefined;
+    const varies = group.some((d) => zShape[d] !== 1);
+    for (const d of group) full[d] = varies ? wide[d]! : 1;
+    target.push(varies ? (m as number) : 1);
+  }
+  if (i !== wide.length) return undefined;
+  const moves: Movement[] = [];
+  if (full.some((d, k) => d !== zShape[k])) moves.push({ op: { kind: 'expand' }, shape: full as number[] });
+  moves.push({ op: { kind: 'reshape' }, shape: target });
+  return moves;
+}
+
 export const recognizeAttentionPass: Pass = {
   name: 'recognize-attention',
   description: 'QKᵀ -> softmax over the keys -> PV (float32, single-use intermediates) becomes one attention op reading q, k, v through their movement ops',
@@ -326,8 +351,11 @@ export const recognizeAttentionPass: Pass = {
       const movable = (c: Node) => !replaced.has(c) && !gone.has(c);
       let moved = 0;
       const fold = foldMovement(hit.node, outShape, prod, types, readOnce, movable, () => fresh++, () => moved++);
-      // a row guard with split heads would need z (per KV head) repeated to the query heads: left unfused
-      if (hit.guard && fold.outShape !== outShape) { bump(stats, 'refused-guard-split-heads'); continue; }
+      const vUses = (l: number) => uses((fold.node.op as AttentionOp).maps[2]!, l);
+      const zShape = fold.outShape.map((d, l) => (vUses(l) ? d : 1));
+      // with split heads, z (per KV head) is repeated over the group and merged like the op's result
+      const zMoves = fold.outShape === outShape ? [] : headsMerged(zShape, fold.outShape, outShape);
+      if (hit.guard && !zMoves) continue;
       bump(stats, 'movementsFolded', moved);
       for (const [c, mapped] of fold.contracts) replaced.set(c, [mapped]);
       if (fold.before.length) bump(stats, 'operandMapsMoved', fold.before.length);
@@ -353,13 +381,13 @@ export const recognizeAttentionPass: Pass = {
         result = mid;
         const op = attn.op as AttentionOp;
         const vMap = op.maps[2]!;
-        const z = { id: fresh++, type: { kind: 'tensor' as const, dtype: 'float32' as const, shape: outShape.map((d, l) => (uses(vMap, l) ? d : 1)) } };
+        const z = { id: fresh++, type: { kind: 'tensor' as const, dtype: 'float32' as const, shape: zShape } };
         after.push({
           ...n, inputs: [attn.inputs[2]!], outputs: [z],
           op: { kind: 'contract', reductionExtents: [op.keyExtent], maps: [vMap], padValues: [null], combiner: bin('mul', lit(hit.guard.fill, 'float32'), arg(0)), reducer: 'add', accDtype: 'float32', epilogue: null },
         });
-        const inputs = movedIn(hit.guard.operands);
-        after.push({ ...n, op: { kind: 'map', expr: hit.guard.expr }, inputs: [mid.id, z.id, ...inputs], outputs: [out] });
+        const inputs = movedIn([{ id: z.id, moves: zMoves! }, ...hit.guard.operands]);
+        after.push({ ...n, op: { kind: 'map', expr: hit.guard.expr }, inputs: [mid.id, ...inputs], outputs: [out] });
         bump(stats, 'rowGuardsSplit');
       }
       if (hit.epilogue) {
