@@ -37,6 +37,13 @@ function conv(b: GraphBuilder, x: ValueId, m: number, k: number, stride = 1, pad
   return b.conv({ x, w, strides: [stride, stride], dilations: [dil, dil], pads: [pad, pad, pad, pad], group: 1 });
 }
 
+/** A depthwise convolution (one group per channel), as imported: a grouped contraction and the reshape merging its groups. */
+function depthwise(b: GraphBuilder, x: ValueId, k: number, stride = 1, pad = 1, dil = 1, seed = 0): ValueId {
+  const c = shapeOf(b, x)[1]!;
+  const w = b.constant({ dtype: 'float32', shape: [c, 1, k, k], data: wave(c * k * k, 0.53, seed) });
+  return b.conv({ x, w, strides: [stride, stride], dilations: [dil, dil], pads: [pad, pad, pad, pad], group: c });
+}
+
 const biasRelu = (b: GraphBuilder, y: ValueId) => {
   const m = shapeOf(b, y)[1]!;
   return b.map(bin('max', bin('add', arg(0), arg(1)), lit(0, 'float32')), [y, b.constant({ dtype: 'float32', shape: [m, 1, 1], data: wave(m, 0.9, 1) })]);
@@ -80,16 +87,36 @@ describe('propagate-layout golden', () => {
   });
 });
 
+describe('propagate-layout and regions', () => {
+  it('a chain value read inside an If branch keeps its NCHW form there (a transpose back), same bits', () => {
+    const b = new GraphBuilder();
+    const y = biasRelu(b, conv(b, b.input('x', f32(1, 2, 5, 5)), 3, 3));
+    const cond = b.input('c', tensorType('bool', []));
+    const then = b.region([], () => [b.map(bin('mul', arg(0), lit(2, 'float32')), [y])]);
+    const other = b.region([], () => [b.map(bin('add', arg(0), lit(1, 'float32')), [y])]);
+    b.output('z', b.add1({ kind: 'if', thenBranch: then, elseBranch: other }, [cond]));
+    b.output('p', maxPool2(b, y));
+    const g = b.build();
+    const after = runPipeline(g, [policy('nhwc')], { verifyEach: true }).graph;
+    expect(after.nodes.filter((n) => n.op.kind === 'transpose')).toHaveLength(3); // in; back for the branches; back for p
+    for (const c of [true, false]) {
+      expectRewritesExact(g, [after], {
+        x: { dtype: 'float32', shape: [1, 2, 5, 5], data: wave(50, 0.37) }, c: { dtype: 'bool', shape: [], data: Float64Array.of(c ? 1 : 0) },
+      });
+    }
+  });
+});
+
 /**
  * Steps over a 4-D NCHW value: 0 conv, 1 bias+ReLU, 2 scalar map, 3 max pool, 4 residual add, 5 broadcast add of a
- * run-time [1,C,1,1] input, 6 side output, 7 channel concat with an earlier value of the same spatial size.
+ * run-time [1,C,1,1] input, 6 side output, 7 channel concat with an earlier value of the same spatial size, 8 depthwise conv.
  */
 const chainCase = fc.record({
   nhwcInput: fc.boolean(),
   n: fc.integer({ min: 1, max: 2 }),
   c: fc.integer({ min: 1, max: 3 }),
   hw: fc.integer({ min: 3, max: 6 }),
-  steps: fc.array(fc.record({ kind: fc.integer({ min: 0, max: 7 }), m: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), p: fc.integer({ min: 0, max: 1 }), d: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 6 }),
+  steps: fc.array(fc.record({ kind: fc.integer({ min: 0, max: 8 }), m: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), p: fc.integer({ min: 0, max: 1 }), d: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 6 }),
   end: fc.constantFrom('nhwc', 'nchw', 'gap', 'flat-gap'),
 });
 type ChainCase = typeof chainCase extends fc.Arbitrary<infer T> ? T : never;
@@ -103,9 +130,9 @@ function buildChain(c: ChainCase): { graph: Graph; feeds: Record<string, HostTen
   const seen: ValueId[] = [cur];
   c.steps.forEach((s, i) => {
     const [, ch, h, w] = shapeOf(b, cur) as [number, number, number, number];
-    if (s.kind === 0 || convs === 0) {
+    if (s.kind === 0 || s.kind === 8 || convs === 0) {
       if ((h + 2 * s.p - s.d * (s.k - 1) - 1) < 0 || (w + 2 * s.p - s.d * (s.k - 1) - 1) < 0) return;
-      cur = conv(b, cur, s.m, s.k, s.s, s.p, s.d, i);
+      cur = s.kind === 8 ? depthwise(b, cur, s.k, s.s, s.p, s.d, i) : conv(b, cur, s.m, s.k, s.s, s.p, s.d, i);
       convs++;
     } else if (s.kind === 1) cur = biasRelu(b, cur);
     else if (s.kind === 2) cur = b.map(bin('mul', arg(0), lit(0.5, 'float32')), [cur]);
@@ -136,6 +163,7 @@ function buildChain(c: ChainCase): { graph: Graph; feeds: Record<string, HostTen
 describe('propagate-layout differential', () => {
   it('random convolution chains: same bits under every policy, alone and in the pipeline', () => {
     let rewritten = 0;
+    let depthwiseNhwc = 0;
     let runs = 0;
     const base = OPTIMIZE_PIPELINE.filter((p) => p.name !== 'propagate-layout');
     const at = base.findIndex((p) => p.name === 'fold-movement-into-contract');
@@ -146,10 +174,15 @@ describe('propagate-layout differential', () => {
       for (const p of ['auto', 'nhwc'] as const) {
         const alone = runPipeline(graph, [policy(p)], { verifyEach: true }).graph;
         if (p === 'nhwc' && printGraph(alone) !== printGraph(graph)) rewritten++;
-        variants.push(alone, runPipeline(graph, [...base.slice(0, at), policy(p), ...base.slice(at)], { verifyEach: true }).graph);
+        // a depthwise convolution computed NHWC: its grouped result [N, OH, OW, G, 1]
+        const piped = runPipeline(graph, [...base.slice(0, at), policy(p), ...base.slice(at)], { verifyEach: true }).graph;
+        // a depthwise convolution computed NHWC in the pipeline (its weights folded to a constant first): result [N, OH, OW, G, 1]
+        if (p === 'nhwc' && piped.nodes.some((n) => n.op.kind === 'contract' && n.outputs[0]!.type.kind === 'tensor' && n.outputs[0]!.type.shape.length === 5 && n.op.maps[0]![3]!.terms.some((t) => t.idx === 3))) depthwiseNhwc++;
+        variants.push(alone, piped);
       }
       expectRewritesExact(graph, variants, feeds);
     }), { numRuns: 150, seed: 5 });
     expect(rewritten).toBeGreaterThan(runs / 2); // the property must exercise the rewrite
+    expect(depthwiseNhwc).toBeGreaterThan(runs / 8); // with depthwise convolutions inside chains
   });
 });

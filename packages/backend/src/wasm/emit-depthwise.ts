@@ -10,6 +10,7 @@ import type { MathImports } from './emit-scalar.js';
 import { forLoop } from './emit-kernels.js';
 import type { DepthwiseConvKernel } from './kernel-plan.js';
 import { EpilogueAt, type OutputSite } from './epilogue-at.js';
+import { emitDepthwiseNhwc } from './emit-depthwise-nhwc.js';
 import { type GemmCodeOptions, madd } from './gemm-code.js';
 
 type E = binaryen.ExpressionRef;
@@ -18,12 +19,13 @@ const ZERO = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 /** Lanes 0 and 2 of a, 1 and 3 of b: input elements 0, 2, 4, 6 from vectors at elements 0 and 3. */
 const EVEN_OF_SEVEN = [0, 1, 2, 3, 8, 9, 10, 11, 20, 21, 22, 23, 28, 29, 30, 31];
 
-/** Units: output planes, image-major. */
-export function depthwiseUnits(k: Pick<DepthwiseConvKernel, 'batch' | 'channels' | 'mult'>): number {
-  return k.batch * k.channels * k.mult;
+/** Units: output planes, image-major; in NHWC output rows (image, oh). */
+export function depthwiseUnits(k: Pick<DepthwiseConvKernel, 'batch' | 'channels' | 'mult' | 'oh' | 'layout'>): number {
+  return k.layout === 'nhwc' ? k.batch * k.oh : k.batch * k.channels * k.mult;
 }
 
 export function emitDepthwise(m: binaryen.Module, math: MathImports, k: DepthwiseConvKernel, address: (id: number) => number, opts: GemmCodeOptions): void {
+  if (k.layout === 'nhwc') { emitDepthwiseNhwc(m, math, k, address, opts); return; }
   const vars: binaryen.Type[] = [];
   const local = (t: binaryen.Type) => { vars.push(t); return 2 + vars.length; };
   const [begin, end] = [0, 1];

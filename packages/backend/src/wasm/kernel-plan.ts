@@ -168,8 +168,16 @@ export interface DepthwiseConvKernel {
   readonly plane: number;
   readonly base: number;
   readonly epilogue: ScalarExpr | null;
-  /** Element strides of each epilogue operand per (image, output channel, output position oh*ow + ow). */
+  /**
+   * Element strides of each epilogue operand per (image, output channel, output position oh*ow + ow); with
+   * layout 'nhwc' per (image, output pixel oh*ow + ow, channel).
+   */
   readonly epilogueOperands: GemmKernel['epilogueOperands'];
+  /**
+   * 'nhwc' (mult 1 only): x is [N, Hp, Wp, C] with rows `rowLen` = Wp*C elements and images `plane` elements
+   * apart, w is packed [KH][KW][C], out is [N, OH, OW, C] (emit-depthwise-nhwc.ts); otherwise NCHW as above.
+   */
+  readonly layout?: 'nhwc';
 }
 
 /** out[i] = x[i with coordinate `axis` replaced by idx[i]] (normalized, range-checked). */

@@ -8,7 +8,7 @@
 // Float32, ungrouped, constant weights only; anything else stays on the generic nest.
 
 import type { AffineExpr, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
-import type { BorderedCopyKernel, GemmKernel } from './kernel-plan.js';
+import type { BorderedCopyKernel, DepthwiseConvKernel, GemmKernel } from './kernel-plan.js';
 import { windowRegion } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 
@@ -106,7 +106,7 @@ function packWeights(cg: NhwcConvGeometry, w: HostTensor): Float64Array {
 }
 
 export interface NhwcConvLowering {
-  readonly kernels: readonly ({ kernel: Omit<BorderedCopyKernel, 'name'> | Omit<GemmKernel, 'name'>; suffix: string })[];
+  readonly kernels: readonly ({ kernel: Omit<BorderedCopyKernel, 'name'> | Omit<GemmKernel, 'name'> | Omit<DepthwiseConvKernel, 'name'>; suffix: string })[];
   readonly newTypes: readonly (readonly [ValueId, TensorType])[];
   readonly derived: readonly (readonly [ValueId, HostTensor])[];
   /** The kernel writes this pooling node's output (the node needs no kernel of its own). */

@@ -13,6 +13,7 @@ import { argreduceKernel, gatherElementsKernel, gatherKernel, softmaxKernel, top
 import { findConvPools } from './conv-pools.js';
 import { lowerConv } from './lower-conv.js';
 import { lowerConvNhwc } from './lower-conv-nhwc.js';
+import { lowerDepthwiseNhwc } from './lower-depthwise-nhwc.js';
 import { lowerGemm } from './lower-gemm.js';
 import { lowerPaddedWindow } from './lower-window.js';
 import { lowerAttention } from './lower-attention.js';
@@ -98,7 +99,7 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
           emitAll(cv);
           break;
         }
-        const nhwc = lowerConvNhwc(n, t, tt, consts, fresh, nhwcPools.get(out));
+        const nhwc = lowerConvNhwc(n, t, tt, consts, fresh, nhwcPools.get(out)) ?? lowerDepthwiseNhwc(n, t, tt, consts, fresh);
         if (nhwc) {
           if (nhwc.fusedPool) fusedPools.add(nhwc.fusedPool.outputs[0]!.id);
           for (const [id, value] of nhwc.derived) derived.set(id, value);

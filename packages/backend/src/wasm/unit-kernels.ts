@@ -21,7 +21,7 @@ export function kernelUnits(k: Kernel): number | undefined {
 /** Multiply-adds of a unit-range kernel (0 for others): what decides whether splitting it pays. */
 export function kernelMacs(k: Kernel): number {
   if (k.kind === 'gemm') return k.batch * k.m * k.n * k.k;
-  if (k.kind === 'depthwise') return depthwiseUnits(k) * k.oh * k.ow * k.kh * k.kw;
+  if (k.kind === 'depthwise') return k.batch * k.channels * k.mult * k.oh * k.ow * k.kh * k.kw;
   if (k.kind === 'attention') return attentionMacs(k);
   // a copied element costs about what a loop-nest point does: parallel-plan.ts compares this with its nest threshold
   if (k.kind === 'bordered_copy') return k.planes * k.hp * k.wp;

@@ -1,6 +1,7 @@
-// Layout propagation: each chain of 2-D convolutions joined by elementwise maps, pools, reductions and concats over
-// 4-D NCHW values is computed either in NCHW (as imported) or in NHWC, with transposes only where the chain
-// meets the rest of the graph. In NHWC a contraction's output loops are renamed (n, c, h, w -> n, h, w, c) and
+// Layout propagation: each chain of 2-D convolutions (depthwise ones included) joined by elementwise maps, pools,
+// reductions and concats over 4-D NCHW values is computed either in NCHW (as imported) or in NHWC, with
+// transposes only where the chain meets the rest of the graph (graph outputs and values read inside regions
+// included). Other grouped convolutions have no NHWC kernel and end chains. In NHWC a contraction's output loops are renamed (n, c, h, w -> n, h, w, c) and
 // every operand read in the chain's layout gets its map's dims reordered; maps and reductions take their
 // inputs in NHWC (constants re-laid out here, broadcast operands padded to rank 4). A boundary transpose that
 // meets an existing inverse one (TensorFlow/Keras exports: NHWC input -> Transpose -> Conv ...) cancels, and
@@ -22,7 +23,7 @@ import type { Graph, Node, Value, ValueId } from '../graph.js';
 import type { ConstantOp, ContractOp, TransposeOp } from '../ops.js';
 import type { HostTensor } from '../tensor.js';
 import type { TensorType } from '../types.js';
-import { nextFreeId, producers, substitute } from './graph-walk.js';
+import { nextFreeId, producers, substitute, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 
 export type LayoutPolicy = 'auto' | 'nchw' | 'nhwc';
@@ -35,6 +36,9 @@ const MIN_CHAIN_MACS = 1_000_000;
 /** NHWC dim i is NCHW dim TO_NHWC[i]; NCHW dim i is NHWC dim TO_NCHW[i]. */
 const TO_NHWC = [0, 2, 3, 1] as const;
 const TO_NCHW = [0, 3, 1, 2] as const;
+/** The same for a depthwise convolution's grouped result: [N, G, 1, OH, OW] <-> [N, OH, OW, G, 1]. */
+const GROUPED_TO_NHWC = [0, 3, 4, 1, 2] as const;
+const GROUPED_TO_NCHW = [0, 3, 4, 1, 2].map((_, i) => [0, 3, 4, 1, 2].indexOf(i));
 
 const staticShape = (v: Value): number[] | undefined =>
   v.type.kind === 'tensor' && v.type.shape.every((d) => typeof d === 'number') ? (v.type.shape as number[]) : undefined;
@@ -76,10 +80,36 @@ function layoutOperand(op: ContractOp, j: number): boolean {
   return m.length === 4 && m[0]!.terms.every((t) => t.idx === 0) && spatialDim(m[1]!, 1) && spatialDim(m[2]!, 2) && spatialDim(m[3]!, 3);
 }
 
+/**
+ * A depthwise convolution as imported: a grouped contraction [N, G, 1, OH, OW] (loops n, g, m-in-group, oh, ow,
+ * then c-in-group of extent 1, kh, kw) reading channel g of the NCHW input, with constant weights and other
+ * operands, whose one reader is the reshape merging (G, 1) into the channel dim. In NHWC it becomes
+ * [N, OH, OW, G, 1] (loops n, oh, ow, g, m) and the reshape gives [N, OH, OW, G]. Other grouped convolutions
+ * have no NHWC kernel (backend) and stay out of chains.
+ */
+function isDepthwise(n: Node, constants: ReadonlySet<ValueId>, readers: ReadonlyMap<ValueId, readonly Node[]>): boolean {
+  const op = n.op;
+  const out = n.outputs[0];
+  if (op.kind !== 'contract' || n.outputs.length !== 1 || !out || out.type.kind !== 'tensor' || out.type.shape.length !== 5 || out.type.shape[2] !== 1) return false;
+  if (op.accDtype !== 'float32' || op.reductionExtents.length !== 3 || op.reductionExtents[0] !== 1 || n.inputs.length < 2) return false;
+  if (!n.inputs.every((id, j) => j === 0 || constants.has(id))) return false;
+  const m = op.maps[0]!;
+  const ch = m[1];
+  if (m.length !== 4 || !m[0]!.terms.every((t) => t.idx === 0) || !spatialDim(m[2]!, 3) || !spatialDim(m[3]!, 4) || m[2]!.terms.some((t) => t.idx === 4) || m[3]!.terms.some((t) => t.idx === 3)) return false;
+  // channel g (+ the extent-1 c-in-group loop)
+  if (!ch || ch.offset !== 0 || !ch.terms.every((t) => (t.idx === 1 || t.idx === 5) && t.coeff === 1) || !ch.terms.some((t) => t.idx === 1)) return false;
+  const rs = readers.get(out.id) ?? [];
+  const s = out.type.shape;
+  return rs.length === 1 && rs[0]!.op.kind === 'reshape' && rs[0]!.inputs.length === 1 && rs[0]!.outputs[0]!.type.kind === 'tensor'
+    && JSON.stringify(rs[0]!.outputs[0]!.type.shape) === JSON.stringify([s[0], s[1], s[3], s[4]]);
+}
+
 /** Whether node `n` can join a chain, by kind (a convolution only with constant weights, as the NHWC kernel needs). */
-function memberKind(n: Node, constants: ReadonlySet<ValueId>): 'conv' | 'pool' | 'map' | 'reduce' | 'concat' | undefined {
+function memberKind(n: Node, constants: ReadonlySet<ValueId>, depthwise: ReadonlySet<ValueId>): 'conv' | 'depthwise' | 'merge' | 'pool' | 'map' | 'reduce' | 'concat' | undefined {
   const out = n.outputs[0];
   if (n.outputs.length !== 1 || !out || !staticShape(out)) return undefined;
+  if (depthwise.has(out.id)) return 'depthwise';
+  if (n.op.kind === 'reshape' && n.inputs.length === 1 && depthwise.has(n.inputs[0]!)) return 'merge';
   if (n.op.kind === 'contract') {
     const k = spatialContract(n);
     return k === 'conv' && !constants.has(n.inputs[1]!) ? undefined : k;
@@ -121,8 +151,12 @@ interface Chain { readonly ids: Set<ValueId>; readonly hasConv: boolean }
 /** Chains: members joined through values one produces and another reads in the chain's layout. */
 function findChains(g: Graph): Chain[] {
   const constants = new Set(g.nodes.filter((n) => n.op.kind === 'constant').map((n) => n.outputs[0]!.id));
+  const readers = new Map<ValueId, Node[]>();
+  for (const n of g.nodes) for (const id of new Set(n.inputs)) readers.set(id, [...(readers.get(id) ?? []), n]);
+  const outputs = new Set(g.outputs.map((o) => o.value));
+  const depthwise = new Set(g.nodes.filter((n) => isDepthwise(n, constants, readers) && !outputs.has(n.outputs[0]!.id)).map((n) => n.outputs[0]!.id));
   const kinds = new Map<Node, ReturnType<typeof memberKind>>();
-  for (const n of g.nodes) { const k = memberKind(n, constants); if (k) kinds.set(n, k); }
+  for (const n of g.nodes) { const k = memberKind(n, constants, depthwise); if (k) kinds.set(n, k); }
   const memberOf = new Map<ValueId, Node>();
   for (const n of kinds.keys()) memberOf.set(n.outputs[0]!.id, n);
   const parent = new Map<Node, Node>([...kinds.keys()].map((n) => [n, n]));
@@ -139,7 +173,7 @@ function findChains(g: Graph): Chain[] {
     const r = find(n);
     const c = chains.get(r) ?? { ids: new Set<ValueId>(), hasConv: false };
     c.ids.add(n.outputs[0]!.id);
-    chains.set(r, { ids: c.ids, hasConv: c.hasConv || k === 'conv' });
+    chains.set(r, { ids: c.ids, hasConv: c.hasConv || k === 'conv' || k === 'depthwise' });
   }
   return [...chains.values()].filter((c) => c.hasConv);
 }
@@ -191,6 +225,8 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
   let next = nextFreeId(g);
   // member outputs that change layout (not those of reductions without keepDims)
   const relaid = new Set([...chain.nodes].filter((n) => !(n.op.kind === 'reduce' && !n.op.keepDims)).map((n) => n.outputs[0]!.id));
+  // 5-D depthwise results (read only by their merge reshape, inside the chain): never at the boundary
+  const grouped = new Set([...chain.nodes].filter((n) => n.outputs[0]!.type.kind === 'tensor' && n.outputs[0]!.type.shape.length === 5).map((n) => n.outputs[0]!.id));
   const nhwcId = new Map<ValueId, ValueId>([...relaid].map((id) => [id, next++]));
 
   // --- cost: elements through boundary transposes under each layout
@@ -230,13 +266,17 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
   }
   const backNeeded = new Set<ValueId>();
   const cancelling = new Set<Node>();
+  const uses = useCounts(g);
   for (const id of relaid) {
+    if (grouped.has(id)) continue;
     const s = staticShape(valueOf.get(id)!)!;
     const readers = outsideReaders.get(id) ?? [];
     for (const rd of readers) {
       if (rd.op.kind === 'transpose' && !chain.nodes.has(rd) && isIdentity(permute(TO_NCHW, rd.op.perm))) { cancelling.add(rd); keptNchw += prod(s); } else backNeeded.add(id);
     }
-    if (graphOutputs.has(id)) backNeeded.add(id);
+    // graph outputs and values read inside a region (If/Loop bodies read outer values by id) keep their NCHW form
+    const topLevelReads = g.nodes.reduce((a, n) => a + n.inputs.filter((x) => x === id).length, 0);
+    if (graphOutputs.has(id) || (uses.get(id) ?? 0) > topLevelReads) backNeeded.add(id);
   }
   for (const id of backNeeded) {
     const s = staticShape(valueOf.get(id)!)!;
@@ -293,10 +333,15 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
     if (!chain.nodes.has(n)) { out.push(n); continue; }
     const o = n.outputs[0]!;
     const s = staticShape(o)!;
-    const newOut: Value = relaid.has(o.id) ? { id: nhwcId.get(o.id)!, type: { ...(o.type as TensorType), shape: permute(s, TO_NHWC) } } : o;
+    const g5 = grouped.has(o.id);
+    const newOut: Value = relaid.has(o.id) ? { id: nhwcId.get(o.id)!, type: { ...(o.type as TensorType), shape: permute(s, g5 ? GROUPED_TO_NHWC : TO_NHWC) } } : o;
     const op = n.op;
-    if (op.kind === 'contract') {
-      const rename = (e: AffineExpr): AffineExpr => affine(e.terms.map((t) => ({ idx: t.idx < 4 ? TO_NCHW[t.idx]! : t.idx, coeff: t.coeff })), e.offset);
+    if (op.kind === 'reshape') {
+      out.push({ ...n, inputs: n.inputs.map((id) => nhwcId.get(id)!), outputs: [newOut] }); // the depthwise merge
+    } else if (op.kind === 'contract') {
+      const toNchw = g5 ? GROUPED_TO_NCHW : TO_NCHW;
+      const outLoops = toNchw.length;
+      const rename = (e: AffineExpr): AffineExpr => affine(e.terms.map((t) => ({ idx: t.idx < outLoops ? toNchw[t.idx]! : t.idx, coeff: t.coeff })), e.offset);
       const inputs: ValueId[] = [];
       const maps: AffineMap[] = [];
       n.inputs.forEach((id, j) => {
