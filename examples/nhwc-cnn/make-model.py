@@ -6,6 +6,8 @@
 # Writes next to this script (committed; rerunning gives the same files):
 #   cnn_nhwc_224.onnx  the bench suite's cnn_224 (3 x [Conv3x3 pad1 + ReLU + MaxPool2] 3->32->64->128) on NHWC
 #   cnn_nhwc_56.onnx   a deeper, narrower stack on 1x56x56x16: 4 x [Conv3x3 pad1 + ReLU], stride-2 conv, 1x1 conv
+#   mobilenet_nhwc_112.onnx  MobileNet-style depthwise-separable blocks on 1x112x112x3: a stride-2 conv to 32
+#                      channels, then 4 x [depthwise 3x3 + ReLU, pointwise 1x1 + ReLU] (3 depthwise of stride 2)
 import os
 
 import numpy as np
@@ -16,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def build(name, hw, cin, layers, rng):
-    """layers: (cout, kernel, stride, pad, pool) per convolution."""
+    """layers: (cout, kernel, stride, pad, pool[, group]) per convolution."""
     inits, nodes = [], []
 
     def const(n, arr):
@@ -25,10 +27,12 @@ def build(name, hw, cin, layers, rng):
 
     nodes.append(helper.make_node("Transpose", ["x"], ["x_nchw"], perm=[0, 3, 1, 2]))
     x, c = "x_nchw", cin
-    for i, (cout, k, s, p, pool) in enumerate(layers):
-        w = const(f"w{i}", (rng.standard_normal([cout, c, k, k]) / np.sqrt(c * k * k)).astype(np.float32))
+    for i, (cout, k, s, p, pool, *grp) in enumerate(layers):
+        g = grp[0] if grp else 1
+        w = const(f"w{i}", (rng.standard_normal([cout, c // g, k, k]) / np.sqrt(c // g * k * k)).astype(np.float32))
         b = const(f"b{i}", (0.01 * rng.standard_normal([cout])).astype(np.float32))
-        nodes.append(helper.make_node("Conv", [x, w, b], [f"c{i}"], kernel_shape=[k, k], pads=[p] * 4, strides=[s, s]))
+        extra = {"group": g} if g != 1 else {}
+        nodes.append(helper.make_node("Conv", [x, w, b], [f"c{i}"], kernel_shape=[k, k], pads=[p] * 4, strides=[s, s], **extra))
         nodes.append(helper.make_node("Relu", [f"c{i}"], [f"r{i}"]))
         x = f"r{i}"
         if pool:
@@ -53,3 +57,8 @@ rng = np.random.default_rng(5)
 build("cnn_nhwc_224", 224, 3, [(32, 3, 1, 1, True), (64, 3, 1, 1, True), (128, 3, 1, 1, True)], rng)
 build("cnn_nhwc_56", 56, 16, [(32, 3, 1, 1, False), (32, 3, 1, 1, False), (32, 3, 1, 1, False), (32, 3, 1, 1, False),
                               (64, 3, 2, 1, False), (64, 1, 1, 0, False)], rng)
+build("mobilenet_nhwc_112", 112, 3, [(32, 3, 2, 1, False),
+                                     (32, 3, 1, 1, False, 32), (64, 1, 1, 0, False),
+                                     (64, 3, 2, 1, False, 64), (128, 1, 1, 0, False),
+                                     (128, 3, 2, 1, False, 128), (128, 1, 1, 0, False),
+                                     (128, 3, 2, 1, False, 128), (256, 1, 1, 0, False)], rng)
