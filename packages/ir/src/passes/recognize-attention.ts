@@ -18,7 +18,7 @@ import { type ScalarExpr, arg, bin, lit } from '../scalar.js';
 import type { Dim, TensorType } from '../types.js';
 import { mergedDim, splitOutputLoop, throughMerge } from './attention-head-groups.js';
 import { throughBroadcast, throughSplit, throughTranspose } from './fold-movement-into-contract.js';
-import { broadcastMap } from './fuse-epilogue.js';
+import { type MovedOperand, type Movement, headsMerged, movesToOutput } from './attention-output-layout.js';
 import { nextFreeId, producers, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
 import { argRefs, substArgs } from './scalar-rewrite.js';
@@ -45,30 +45,6 @@ function rename(m: AffineMap, to: (l: number) => number | null): AffineMap {
   return m.map((e) => affine(e.terms.flatMap((t) => { const l = to(t.idx); return l === null ? [] : [{ idx: l, coeff: t.coeff }]; }), e.offset));
 }
 
-const sameExpr = (a: AffineExpr, b: AffineExpr) => a.offset === b.offset && a.terms.length === b.terms.length && a.terms.every((t, i) => t.idx === b.terms[i]!.idx && t.coeff === b.terms[i]!.coeff);
-
-/** A movement node (transpose or reshape) to add before the epilogue map, with the shape of its result. */
-interface Movement { readonly op: { kind: 'transpose'; perm: number[] } | { kind: 'reshape' } | { kind: 'expand' }; readonly shape: number[] }
-
-/**
- * The transpose and reshape that bring an operand read at `m` (over the output loops) into a numpy broadcast
- * against the output, or undefined: each dim a distinct output loop with unit step, or a constant 0 on a dim of size 1.
- */
-function movesToOutput(shape: readonly Dim[] | undefined, m: AffineMap, outShape: readonly Dim[]): Movement[] | undefined {
-  const r = outShape.length;
-  if (!shape || !shape.every((d) => typeof d === 'number') || m.length !== shape.length) return undefined;
-  const want = broadcastMap(shape, outShape);
-  if (want && want.length === m.length && want.every((e, d) => sameExpr(e, m[d]!))) return [];
-  const loops = m.map((e) => (e.offset === 0 && e.terms.length === 1 && e.terms[0]!.coeff === 1 && e.terms[0]!.idx < r ? e.terms[0]!.idx : e.terms.length === 0 && e.offset === 0 ? -1 : undefined));
-  if (loops.some((l, d) => l === undefined || (l === -1 && shape[d] !== 1)) || new Set(loops.filter((l) => l! >= 0)).size !== loops.filter((l) => l! >= 0).length) return undefined;
-  const kept = [...loops.keys()].filter((d) => loops[d]! >= 0).sort((a, b) => loops[a]! - loops[b]!);
-  const perm = [...kept, ...[...loops.keys()].filter((d) => loops[d] === -1)];
-  const target = outShape.map((_, o) => { const d = loops.indexOf(o); return d < 0 ? 1 : (shape[d] as number); });
-  const moves: Movement[] = [];
-  if (perm.some((d, i) => d !== i)) moves.push({ op: { kind: 'transpose', perm }, shape: perm.map((d) => shape[d] as number) });
-  moves.push({ op: { kind: 'reshape' }, shape: target });
-  return moves;
-}
 
 /**
  * PV's epilogue as a map over (the attention result, its epilogue operands); `null` when PV has none. A map
@@ -94,8 +70,7 @@ function epilogueAsMap(pv: Node & { op: ContractOp }, shapeOf: (id: ValueId) => 
 
 const sameShape = (a: readonly Dim[] | undefined, b: readonly Dim[]) => a !== undefined && a.length === b.length && a.every((d, i) => dimEquals(d, b[i]!));
 
-/** An operand of a map after the attention op, and the movements that bring it into the output's layout. */
-interface MovedOperand { readonly id: ValueId; readonly moves: Movement[] }
+
 
 interface Match {
   /** The attention node (PV's place, reading s's operands), the nodes it absorbs, PV's epilogue as a map. */
@@ -302,34 +277,9 @@ function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<Valu
   return { node: { ...n, inputs, op: { ...op, maps } }, outShape, before, contracts };
 }
 
-/**
- * The expand and reshape that bring z (over the split loops `wide`, extent 1 where v does not vary) into the merged
- * output layout `merged` (a broadcast there): a merged dim becomes whole where v varies along any of its parts.
- */
-function headsMerged(zShape: readonly Dim[], wide: readonly Dim[], merged: readonly Dim[]): Movement[] | undefined {
-  if (![...wide, ...merged].every((d) => typeof d === 'number')) return undefined;
-  const full: Dim[] = [...zShape];
-  const target: number[] = [];
-  let i = 0;
-  for (const m of merged) {
-    const group = [i++];
-    let size = wide[group[0]!] as number;
-    while (size !== m && i < wide.length) { size *= wide[i] as number; group.push(i++); }
-    if (size !== m) return undefined;
-    const varies = group.some((d) => zShape[d] !== 1);
-    for (const d of group) full[d] = varies ? wide[d]! : 1;
-    target.push(varies ? (m as number) : 1);
-  }
-  if (i !== wide.length) return undefined;
-  const moves: Movement[] = [];
-  if (full.some((d, k) => d !== zShape[k])) moves.push({ op: { kind: 'expand' }, shape: full as number[] });
-  moves.push({ op: { kind: 'reshape' }, shape: target });
-  return moves;
-}
-
 export const recognizeAttentionPass: Pass = {
   name: 'recognize-attention',
-  description: 'QKᵀ -> softmax over the keys -> PV (float32, single-use intermediates) becomes one attention op reading q, k, v through their movement ops',
+  description: 'QKᵀ -> softmax over the keys (-> a row guard) -> PV (float32, single-use intermediates) becomes one attention op reading q, k, v through their movement ops (maps on them moved to the source values)',
   run(g: Graph, stats) {
     const prod = producers(g);
     const useCount = useCounts(g);
