@@ -107,7 +107,8 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
   const inputIds = new Set(g.inputs.map((i) => i.value.id));
   const allConsts = new Map([...consts, ...plan.derived]);
   const produced = new Set(kernels.flatMap(kernelWrites));
-  // Outputs: computed in place when a kernel produces that exact value once; otherwise copied.
+  // Outputs: computed in place when a kernel produces that value once, or its buffer under a reshape or bitcast
+  // alias (same bytes); otherwise copied.
   const outputs: MemoryLayout['outputs'] = [];
   const outBuffer = new Map<string, ValueId>();
   let fresh = 1 + Math.max(0, ...plan.types.keys());
@@ -116,7 +117,7 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
   for (const o of g.outputs) {
     const r = root(o.value);
     const t = typeOf(o.value);
-    if (r === o.value && produced.has(r) && !usedAsOutput.has(r)) {
+    if (produced.has(r) && !usedAsOutput.has(r) && byteSize(typeOf(r)) === byteSize(t)) {
       usedAsOutput.add(r);
       outBuffer.set(o.name, r);
       continue;
@@ -160,7 +161,7 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
   }
   for (const o of g.outputs) {
     const id = outBuffer.get(o.name)!;
-    const t = typeOf(id);
+    const t = typeOf(o.value);
     address.set(id, cursor);
     outputs.push({ name: o.name, value: id, offset: cursor, byteLength: byteSize(t), type: t });
     cursor = align(cursor + Math.max(byteSize(t), 1));
