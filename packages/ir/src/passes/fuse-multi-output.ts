@@ -18,7 +18,7 @@ import { type ScalarExpr, arg } from '../scalar.js';
 import type { Dim, TensorType, ValueType } from '../types.js';
 import { MAX_FUSED_SIZE } from './fuse-elementwise.js';
 import { useCounts } from './graph-walk.js';
-import { type Pass, bump } from './pass.js';
+import { type Pass, type PassStats, bump } from './pass.js';
 import { exprSize, substArgs } from './scalar-rewrite.js';
 
 /** Results per multimap: bounds the kernel's live pointers and registers. */
@@ -64,13 +64,17 @@ class Fuser {
   private readonly used: ReadonlyMap<ValueId, number>;
   private readonly reads = new WeakMap<Node, ReadonlySet<ValueId>>();
 
-  constructor(g: Graph, private readonly stats: { counters: Record<string, number> }) {
+  constructor(g: Graph, private readonly stats: PassStats) {
     this.nodes = [...g.nodes];
     this.used = useCounts(g);
     for (const i of g.inputs) this.types.set(i.value.id, i.value.type);
     for (const n of this.nodes) {
       n.outputs.forEach((o) => { this.producer.set(o.id, n); this.types.set(o.id, o.type); });
-      for (const v of new Set(n.inputs)) this.readers.set(v, [...(this.readers.get(v) ?? []), n]);
+      for (const v of new Set(n.inputs)) {
+        const rs = this.readers.get(v);
+        if (rs) rs.push(n);
+        else this.readers.set(v, [n]);
+      }
     }
     this.reindex();
   }
