@@ -66,6 +66,15 @@ describe('depthwise convolution in NHWC', () => {
     expect(onKernel).toBeGreaterThan(25);
   }, 300_000);
 
+  it('NCHW too: a depthwise convolution\'s bias and ReLU fuse into it through the merge reshape (no map kernel)', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', f32(2, 20, 9, 9));
+    b.output('y', biasRelu(b, conv(b, x, 20, 3, 20, 1, 1, 1, 5), 6));
+    const g = runPipeline(b.build(), OPTIMIZE_PIPELINE, { verifyEach: true }).graph;
+    const kernels = (await expectAllFlavoursAgree(g, { x: { dtype: 'float32', shape: [2, 20, 9, 9], data: wave(2 * 20 * 81, 0.23) } }, 2e-5)).map((k) => k.replace(/^k\d+_/, ''));
+    expect(kernels).toEqual(['pad', 'depthwise']);
+  }, 120_000);
+
   it('a MobileNet block (1x1 expand + ReLU6, depthwise 3x3 stride 2 + ReLU6, 1x1 project) runs NHWC end to end', async () => {
     const relu6 = (b: GraphBuilder, y: ValueId) => b.map(bin('min', bin('max', arg(0), lit(0, 'float32')), lit(6, 'float32')), [y]);
     const built = keras(1, 14, 14, 8, (b, x) => {
@@ -75,7 +84,7 @@ describe('depthwise convolution in NHWC', () => {
     });
     const kernels = (await expectAllFlavoursAgree(built.g, built.feeds, 2e-5)).map((k) => k.replace(/^k\d+_/, ''));
     expect(kernels.filter((k) => k === 'transpose')).toEqual([]);
-    expect(kernels).toContain('depthwise_nhwc');
+    expect(kernels).toEqual(['conv_nhwc_gemm', 'pad', 'depthwise_nhwc', 'conv_nhwc_gemm']); // every bias and ReLU6 fused
     console.log(`[depthwise-nhwc] MobileNet block kernels: ${kernels.join(', ')}`);
   }, 120_000);
 });

@@ -23,13 +23,18 @@ function loopStrides(map: AffineMap, shape: readonly number[], r: number): { str
   return { strides, base };
 }
 
-/** Collapses consecutive loops into one index (stride of the innermost) when the strides allow it. */
+/**
+ * Collapses consecutive loops into one index (stride of the innermost) when the strides allow it; loops of
+ * extent 1 take no part (a grouped convolution's multiplier loop).
+ */
 function collapse(strides: readonly number[], extents: readonly number[]): number | undefined {
-  if (strides.length === 0) return 0;
-  const inner = strides[strides.length - 1]!;
+  const live = strides.map((_, i) => i).filter((i) => extents[i] !== 1);
+  if (live.length === 0) return 0;
+  const inner = strides[live[live.length - 1]!]!;
   let scale = 1;
-  for (let i = strides.length - 1; i >= 0; i--) {
-    if (extents[i] !== 1 && strides[i] !== inner * scale) return undefined;
+  for (let k = live.length - 1; k >= 0; k--) {
+    const i = live[k]!;
+    if (strides[i] !== inner * scale) return undefined;
     scale *= extents[i]!;
   }
   return inner;
