@@ -11,6 +11,7 @@ import { compileGraph } from '../src/index.js';
 import { canVectorizeNest } from '../src/wasm/emit-nest-simd.js';
 import type { LoopNestKernel } from '../src/wasm/kernel-plan.js';
 import { lowerGraph } from '../src/wasm/lower.js';
+import { kernelWrites } from '../src/wasm/memory-plan.js';
 import { expectAllFlavoursAgree } from './variants-harness.js';
 import { multiOutputCase } from '../../ir/test/multi-output-arbitraries.js';
 
@@ -56,6 +57,24 @@ describe('multimap kernels', () => {
     const g = b.build();
     expect(vectorized(g)).toBe(false);
     await expectAllFlavoursAgree(g, { x: wave([8, 65], 0.11), w: wave([65, 65], 0.07) }, 1e-5, true);
+  });
+
+  it('results only later results read stay in locals (no buffer), on the vector and the scalar path', async () => {
+    for (const vector of [true, false]) {
+      const b = new GraphBuilder();
+      const x = b.input('x', f32(19, 23));
+      const first = vector ? bin('mul', arg(0), arg(0)) : un('tanh', arg(0));
+      const [t, u, v] = b.add({ kind: 'multimap', exprs: [first, bin('add', arg(1), F(1)), bin('mul', arg(1), arg(0))] }, [x]);
+      b.output('u', u!);
+      b.output('v', v!);
+      const g = b.build();
+      const k = lowerGraph(g).kernels.find((x2) => x2.name.endsWith('_multimap')) as LoopNestKernel;
+      expect(k.unstored).toEqual([0]);
+      expect(kernelWrites(k)).toEqual([u, v]);
+      expect(kernelWrites(k)).not.toContain(t);
+      expect(canVectorizeNest(k)).toBe(vector);
+      await expectAllFlavoursAgree(g, { x: wave([19, 23], 0.29) }, 0, true);
+    }
   });
 
   it('int32 results, bit for bit', async () => {

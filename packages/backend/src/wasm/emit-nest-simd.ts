@@ -47,10 +47,14 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   const outStrides = [k.outStrides, ...extras.map((x) => x.strides)];
   const acc = local(binaryen.v128);
   const nOps = k.operands.length;
+  // results nothing reads after the nest stay in vector locals (kernel-plan.ts `unstored`)
+  const unstored = new Set(k.unstored ?? []);
+  const held = outPtrs.map((_, r) => (unstored.has(r) ? local(binaryen.v128) : -1));
+  const put = (r: number, v: E): E => (unstored.has(r) ? m.local.set(held[r]!, v) : m.v128.store(0, 4, g(outPtrs[r]!), v));
   const saves = k.extents.map(() => [...k.operands.map(() => local(binaryen.i32)), ...outPtrs.map(() => local(binaryen.i32))]);
   const g = (i: number) => m.local.get(i, binaryen.i32);
   const load = (j: number): E => {
-    if (j >= nOps) return m.v128.load(0, 4, g(outPtrs[j - nOps]!));
+    if (j >= nOps) return unstored.has(j - nOps) ? m.local.get(held[j - nOps]!, binaryen.v128) : m.v128.load(0, 4, g(outPtrs[j - nOps]!));
     const st = k.operands[j]!.strides[v]!;
     if (st === 0) return m.v128.load32_splat(0, 4, g(ptr[j]!));
     if (st === 1) return m.v128.load(0, 4, g(ptr[j]!));
@@ -89,9 +93,9 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
 
   let point: E;
   if (k.reducer === null) {
-    point = m.v128.store(0, 4, g(outPtr), value(k.combiner));
+    point = put(0, value(k.combiner));
     // extra results in order, each after the ones it may read back
-    if (extras.length > 0) point = m.block(null, [point, ...extras.map((x, e) => m.v128.store(0, 4, g(extraPtr[e]!), value(x.expr)))]);
+    if (extras.length > 0) point = m.block(null, [point, ...extras.map((x, e) => put(e + 1, value(x.expr)))]);
   } else {
     const A = () => m.local.get(acc, binaryen.v128);
     let red: E = m.local.set(acc, k.reducer === 'max' ? m.f32x4.max(A(), value(k.combiner)) : m.f32x4.min(A(), value(k.combiner)));
@@ -103,8 +107,8 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   for (let l = r - 1; l >= 0; l--) body = loop(l, body, true);
   const setup = [
     ...k.operands.map((o, j) => m.local.set(ptr[j]!, m.i32.const(address(o.buffer) + o.base * 4))),
-    m.local.set(outPtr, m.i32.const(address(k.out) + k.outBase * 4)),
-    ...extras.map((x, e) => m.local.set(extraPtr[e]!, m.i32.const(address(x.buffer) + x.base * 4))),
+    m.local.set(outPtr, m.i32.const(unstored.has(0) ? 0 : address(k.out) + k.outBase * 4)),
+    ...extras.map((x, e) => m.local.set(extraPtr[e]!, m.i32.const(unstored.has(e + 1) ? 0 : address(x.buffer) + x.base * 4))),
   ];
   const parts: E[] = [...setup, body];
   if (E4 < k.extents[v]!) {

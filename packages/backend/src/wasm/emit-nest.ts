@@ -71,6 +71,10 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   // a multi-output nest's expressions read the results stored before them after the operands
   const argTypes = [...k.operands.map((o) => o.dtype), ...(extras.length > 0 ? [k.outDtype, ...extras.map((x) => x.dtype)] : [])];
   const nOps = k.operands.length;
+  // results nothing reads after the nest stay in locals (kernel-plan.ts `unstored`)
+  const unstored = new Set(k.unstored ?? []);
+  const held = [k.outDtype, ...extras.map((x) => x.dtype)].map((d, r) => (unstored.has(r) ? local(binType(wasmTypeOf(d))) : -1));
+  const put = (r: number, d: DType, p: number, v: binaryen.ExpressionRef) => (unstored.has(r) ? m.local.set(held[r]!, v) : emitStore(m, d, g(p), v));
 
   if (extras.length > 0 && k.reducer !== null) throw new Error(`emitNest ${k.name}: extra results need an elementwise nest`);
   if (k.extents.slice(0, r).some((e) => e === 0)) {
@@ -79,6 +83,7 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   }
 
   const readArg = (j: number): binaryen.ExpressionRef => {
+    if (j >= nOps && unstored.has(j - nOps)) return m.local.get(held[j - nOps]!, binType(wasmTypeOf(argTypes[j]!)));
     if (j >= nOps) return emitLoad(m, argTypes[j]!, g(j === nOps ? outPtr : extraPtr[j - nOps - 1]!));
     const o = k.operands[j]!;
     const load = emitLoad(m, o.dtype, g(ptr[j]!));
@@ -164,11 +169,11 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   // Innermost output-point body: reduce (if any), then epilogue / cast, then store.
   let point: binaryen.ExpressionRef;
   if (k.reducer === null) {
-    point = emitStore(m, k.outDtype, g(outPtr), emitCast(m, emitScalar(m, math, k.combiner, env), combinerDtype, k.outDtype));
+    point = put(0, k.outDtype, outPtr, emitCast(m, emitScalar(m, math, k.combiner, env), combinerDtype, k.outDtype));
     // extra results in order, each after the ones it may read back
     if (extras.length > 0) {
       point = m.block(null, [point, ...extras.map((x, e) =>
-        emitStore(m, x.dtype, g(extraPtr[e]!), emitCast(m, emitScalar(m, math, x.expr, env), scalarDType(x.expr, argTypes), x.dtype)))]);
+        put(e + 1, x.dtype, extraPtr[e]!, emitCast(m, emitScalar(m, math, x.expr, env), scalarDType(x.expr, argTypes), x.dtype)))]);
     }
   } else {
     let red: binaryen.ExpressionRef = reduceStep();
@@ -187,8 +192,8 @@ export function emitNest(m: binaryen.Module, math: MathImports, k: LoopNestKerne
   for (let l = r - 1; l >= 0; l--) body = loop(l, body, true);
   const setup = [
     ...k.operands.map((o, j) => m.local.set(ptr[j]!, m.i32.const(address(o.buffer) + o.base * elementBytes(o.dtype)))),
-    m.local.set(outPtr, m.i32.const(address(k.out) + k.outBase * elementBytes(k.outDtype))),
-    ...extras.map((x, e) => m.local.set(extraPtr[e]!, m.i32.const(address(x.buffer) + x.base * elementBytes(x.dtype)))),
+    m.local.set(outPtr, m.i32.const(unstored.has(0) ? 0 : address(k.out) + k.outBase * elementBytes(k.outDtype))),
+    ...extras.map((x, e) => m.local.set(extraPtr[e]!, m.i32.const(unstored.has(e + 1) ? 0 : address(x.buffer) + x.base * elementBytes(x.dtype)))),
   ];
   m.addFunction(k.name, binaryen.none, binaryen.none, vars, m.block(null, [...setup, body]));
 }

@@ -41,7 +41,16 @@ export interface LoopNestKernel {
    * this point: a(n) = out, a(n+1+j) = extraOuts[j] (loaded back, exactly what a separate kernel would read).
    */
   readonly extraOuts?: readonly NestResult[];
+  /**
+   * Results (0 = out, 1 + j = extraOuts[j]) nothing reads after this nest: only later results of the same
+   * point read them, from a local; never stored, they get no buffer. Only dtypes whose store and load give
+   * back the value as computed (UNSTORED_DTYPES).
+   */
+  readonly unstored?: readonly number[];
 }
+
+/** Element types a store and load give back bit for bit, so a value kept in a local reads the same. */
+export const UNSTORED_DTYPES: ReadonlySet<DType> = new Set(['float32', 'float64', 'int32', 'uint32', 'int64', 'uint64']);
 
 /** One extra result of a multi-output nest: where it goes and the expression it stores. */
 export interface NestResult {

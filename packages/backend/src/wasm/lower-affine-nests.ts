@@ -3,7 +3,7 @@
 // parts). Each builder returns the nest without its name; the dispatch (lower.ts) numbers kernels.
 
 import { type AffineExpr, CompileError, type Node, type TensorType, type ValueId, arg } from '@tensorc/ir';
-import type { LoopNestKernel } from './kernel-plan.js';
+import { type LoopNestKernel, UNSTORED_DTYPES } from './kernel-plan.js';
 import { type StaticType, rowMajor, where } from './lower-common.js';
 import { identityMap, operandOf } from './lower-operand.js';
 
@@ -39,14 +39,17 @@ export function contractNest(n: Node, t: StaticType, tt: Types): UnnamedNest {
  * An elementwise map, or a multimap (its results, all of shape t, as extra outputs of one nest); inputs
  * broadcast numpy-style (size-1 dims and missing leading dims read index 0).
  */
-export function mapNest(n: Node, t: StaticType, tt: Types): UnnamedNest {
+export function mapNest(n: Node, t: StaticType, tt: Types, unused: (id: ValueId) => boolean = () => false): UnnamedNest {
   const op = n.op;
   if (op.kind !== 'map' && op.kind !== 'multimap') throw new Error('mapNest: not a map');
   const r = t.shape.length;
   const exprs = op.kind === 'map' ? [op.expr] : op.exprs;
   const extraOuts = n.outputs.slice(1).map((o, j) => ({ buffer: o.id, dtype: tt(o.id).dtype, base: 0, strides: rowMajor(t.shape), expr: exprs[j + 1]! }));
+  // results only later results read (a multimap's internal values): kept in locals, not stored
+  const unstored = n.outputs.length > 1 ? n.outputs.map((o, r) => (unused(o.id) && UNSTORED_DTYPES.has(tt(o.id).dtype) ? r : -1)).filter((r) => r >= 0) : [];
   return {
     ...(extraOuts.length > 0 ? { extraOuts } : {}),
+    ...(unstored.length > 0 ? { unstored } : {}),
     kind: 'nest', out: n.outputs[0]!.id, outDtype: t.dtype, outBase: 0, outStrides: rowMajor(t.shape), extents: t.shape, numOutLoops: r,
     operands: n.inputs.map((id) => {
       const it = tt(id);

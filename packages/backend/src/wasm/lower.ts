@@ -117,7 +117,7 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
       case 'map': nest(n, mapNest(n, t, tt)); break;
       case 'multimap':
         n.outputs.forEach((_, i) => types.set(n.outputs[i]!.id, staticType(n, i)));
-        nest(n, mapNest(n, t, tt));
+        nest(n, mapNest(n, t, tt, (id) => (uses.get(id) ?? 0) === 0));
         break;
       case 'reduce': nest(n, reduceNest(n, t, tt)); break;
       case 'transpose': nest(n, transposeNest(n, t, tt)); break;

@@ -78,7 +78,7 @@ export function kernelWrites(k: Kernel): ValueId[] {
   if (k.kind === 'attention') return [k.out.buffer, k.scratch];
   // Control ops write their regions' values too: all are placed at the op, live for the whole of it.
   if (k.kind === 'if' || k.kind === 'loop') return [...k.slots, ...k.regions.flat().flatMap(kernelWrites)];
-  if (k.kind === 'nest' && k.extraOuts) return [k.out, ...k.extraOuts.map((x) => x.buffer)];
+  if (k.kind === 'nest' && k.extraOuts) return [k.out, ...k.extraOuts.map((x) => x.buffer)].filter((_, r) => !k.unstored?.includes(r));
   return [k.out];
 }
 
