@@ -28,12 +28,12 @@ export interface NhwcConvGeometry {
 const single = (e: AffineExpr | undefined): number | undefined =>
   e !== undefined && e.offset === 0 && e.terms.length === 1 && e.terms[0]!.coeff === 1 ? e.terms[0]!.idx : undefined;
 
-/** `e` = out*stride + red*dilation + offset with `out` the given loop and `red` one reduction loop (>= 4). */
-function window(e: AffineExpr | undefined, out: number): { red: number; stride: number; dilation: number; offset: number } | undefined {
+/** `e` = out*stride + red*dilation + offset with `out` the given loop and `red` one reduction loop (>= `firstRed`). */
+export function window(e: AffineExpr | undefined, out: number, firstRed = 4): { red: number; stride: number; dilation: number; offset: number } | undefined {
   if (!e || e.terms.length !== 2) return undefined;
   const o = e.terms.find((t) => t.idx === out);
   const r = e.terms.find((t) => t.idx !== out);
-  if (!o || !r || r.idx < 4 || o.coeff < 1 || r.coeff < 1) return undefined;
+  if (!o || !r || r.idx < firstRed || o.coeff < 1 || r.coeff < 1) return undefined;
   return { red: r.idx, stride: o.coeff, dilation: r.coeff, offset: e.offset };
 }
 

@@ -4,19 +4,10 @@
 // weights are packed [KH][KW][C] at compile time; a padded input is read from a bordered copy
 // (lower-conv-nhwc.ts's nhwcSource), then the direct kernel runs (emit-depthwise-nhwc.ts). Float32 only.
 
-import { type AffineExpr, type HostTensor, type Node, type TensorType, type ValueId, evalAffine } from '@tensorc/ir';
+import { type HostTensor, type Node, type TensorType, type ValueId, evalAffine } from '@tensorc/ir';
 import type { DepthwiseConvKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
-import { type NhwcConvLowering, nhwcSource } from './lower-conv-nhwc.js';
-
-/** `e` = out*stride + red*dilation + offset with `red` a reduction loop (>= 5), if it is. */
-function window(e: AffineExpr | undefined, out: number): { red: number; stride: number; dilation: number; offset: number } | undefined {
-  if (!e || e.terms.length !== 2) return undefined;
-  const o = e.terms.find((t) => t.idx === out);
-  const r = e.terms.find((t) => t.idx !== out);
-  if (!o || !r || r.idx < 5 || o.coeff < 1 || r.coeff < 1) return undefined;
-  return { red: r.idx, stride: o.coeff, dilation: r.coeff, offset: e.offset };
-}
+import { type NhwcConvLowering, nhwcSource, window } from './lower-conv-nhwc.js';
 
 /** The kernels of NHWC depthwise convolution `n`, or undefined when it is not one. */
 export function lowerDepthwiseNhwc(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
@@ -34,8 +25,8 @@ export function lowerDepthwiseNhwc(n: Node, out: TensorType & { shape: readonly 
   const [N, OH, OW, C] = out.shape as [number, number, number, number];
   const [, H, W, XC] = xt.shape as [number, number, number, number];
   const mx = op.maps[0]!;
-  const wh = window(mx[1], 1);
-  const ww = window(mx[2], 2);
+  const wh = window(mx[1], 1, 5);
+  const ww = window(mx[2], 2, 5);
   if (!wh || !ww || wh.red === ww.red || XC !== C) return undefined;
   const batchOk = mx[0]!.offset === 0 && (mx[0]!.terms.length === 0 ? N === 1 : mx[0]!.terms.length === 1 && mx[0]!.terms[0]!.idx === 0 && mx[0]!.terms[0]!.coeff === 1);
   // the channel: loop 3, plus at most the remaining reduction loop, of extent 1
