@@ -12,7 +12,7 @@ import type { TensorType } from '../types.js';
 import { productOperands, reduceProducts } from './contract-fast.js';
 import type { KernelTable } from './kernel-types.js';
 import { type Scalar, compileScalar } from './scalar-eval.js';
-import { broadcastStrides, makeTensor, num, runtimeError, sizeOf, strides, tensorArg, unravel } from './tensor-utils.js';
+import { broadcastStrides, makeTensor, nextBroadcastPoint, num, runtimeError, sizeOf, strides, tensorArg, unravel } from './tensor-utils.js';
 
 /** Running reduction of scalars of `dtype`: float64 for floats, exact (BigInt) for integers. */
 class Accumulator {
@@ -175,13 +175,7 @@ export const COMPUTE_KERNELS: KernelTable<'constant' | 'contract' | 'map' | 'red
     for (let o = 0; o < n; o++) {
       for (let j = 0; j < ins.length; j++) args[j] = datas[j]![offs[j]!] as Scalar;
       store(out, o, fn(args, 0));
-      for (let d = r - 1; d >= 0; d--) {
-        idx[d]!++;
-        for (let j = 0; j < ins.length; j++) offs[j]! += bst[j]![d]!;
-        if (idx[d]! < shape[d]!) break;
-        for (let j = 0; j < ins.length; j++) offs[j]! -= bst[j]![d]! * shape[d]!;
-        idx[d] = 0;
-      }
+      nextBroadcastPoint(idx, offs, bst, shape);
     }
     return one(out);
   },

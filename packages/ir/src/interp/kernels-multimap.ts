@@ -7,7 +7,7 @@ import type { TensorType } from '../types.js';
 import type { KernelTable } from './kernel-types.js';
 import { numpyBroadcast } from './kernels-compute.js';
 import { type Scalar, compileScalar } from './scalar-eval.js';
-import { broadcastStrides, makeTensor, sizeOf, tensorArg } from './tensor-utils.js';
+import { broadcastStrides, makeTensor, nextBroadcastPoint, sizeOf, tensorArg } from './tensor-utils.js';
 
 export const MULTIMAP_KERNELS: KernelTable<'multimap'> = {
   multimap: (op, insRaw, outTypes) => {
@@ -30,14 +30,7 @@ export const MULTIMAP_KERNELS: KernelTable<'multimap'> = {
         out[o] = fns[k]!(args, 0);
         args[ins.length + k] = out[o]!;
       }
-      // Next point in row-major order: each input's offset follows incrementally.
-      for (let d = r - 1; d >= 0; d--) {
-        idx[d]!++;
-        for (let j = 0; j < ins.length; j++) offs[j]! += bst[j]![d]!;
-        if (idx[d]! < shape[d]!) break;
-        for (let j = 0; j < ins.length; j++) offs[j]! -= bst[j]![d]! * shape[d]!;
-        idx[d] = 0;
-      }
+      nextBroadcastPoint(idx, offs, bst, shape);
     }
     return outs;
   },

@@ -66,6 +66,20 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return out;
 }
 
+/**
+ * Steps `idx` to the next point of `shape` in row-major order and each input's element offset in `offs` with
+ * it (`bst`: the inputs' broadcast strides), so a walk over a broadcast output reads every input incrementally.
+ */
+export function nextBroadcastPoint(idx: number[], offs: number[], bst: readonly (readonly number[])[], shape: readonly number[]): void {
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d]!++;
+    for (let j = 0; j < offs.length; j++) offs[j]! += bst[j]![d]!;
+    if (idx[d]! < shape[d]!) return;
+    for (let j = 0; j < offs.length; j++) offs[j]! -= bst[j]![d]! * shape[d]!;
+    idx[d] = 0;
+  }
+}
+
 /** Normalizes a possibly negative index against a dim, with a runtime error when out of range. */
 export function normIndex(i: number, n: number, what: string): number {
   const j = i < 0 ? i + n : i;
