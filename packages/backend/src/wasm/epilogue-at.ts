@@ -35,7 +35,8 @@ export class EpilogueAt {
   private element(o: EpilogueOperands[number], site: OutputSite, colOffset: number): E {
     const { m } = this;
     const c = (v: number) => m.i32.const(v);
-    return m.i32.add(m.i32.add(m.i32.add(c(o.base + colOffset * o.col), m.i32.mul(site.batch(), c(o.batch))), m.i32.mul(site.row(), c(o.row))), m.i32.mul(site.col(), c(o.col)));
+    const batch = o.batchPeriod ? m.i32.rem_u(site.batch(), c(o.batchPeriod)) : site.batch();
+    return m.i32.add(m.i32.add(m.i32.add(c(o.base + colOffset * o.col), m.i32.mul(batch, c(o.batch))), m.i32.mul(site.row(), c(o.row))), m.i32.mul(site.col(), c(o.col)));
   }
 
   /** The f32x4 to store for columns col+colOffset.. of the site: `acc` with the epilogue applied when it runs on vectors. */

@@ -146,7 +146,11 @@ export interface GemmKernel {
   /** Fused epilogue over acc (the product, float32) and `epilogueOperands` (args 2, 3, ...); null = store acc. */
   readonly epilogue: ScalarExpr | null;
   /** Element strides of each epilogue operand per (batch, row, column) of the output. */
-  readonly epilogueOperands: readonly { readonly buffer: ValueId; readonly dtype: DType; readonly base: number; readonly batch: number; readonly row: number; readonly col: number }[];
+  readonly epilogueOperands: readonly {
+    readonly buffer: ValueId; readonly dtype: DType; readonly base: number; readonly batch: number; readonly row: number; readonly col: number;
+    /** The batch index is taken mod this first (a per-group bias of a grouped convolution over several images). */
+    readonly batchPeriod?: number;
+  }[];
 }
 
 /**

@@ -41,6 +41,22 @@ function collapse(strides: readonly number[], extents: readonly number[]): numbe
 }
 
 /**
+ * The batch loops flattened to one stride, or, when the outer ones do not move the operand (a per-group bias
+ * read by every image), the inner ones to a stride applied to the batch index mod their extent.
+ */
+function batchStride(loops: readonly number[], strides: readonly number[], outShape: readonly number[]): { batch: number; batchPeriod?: number } | undefined {
+  const flat = collapse(loops.map((l) => strides[l]!), loops.map((l) => outShape[l]!));
+  if (flat !== undefined) return { batch: flat };
+  for (let k = 1; k < loops.length; k++) {
+    const inner = loops.slice(k);
+    if (!loops.slice(0, k).every((l) => strides[l] === 0)) break;
+    const stride = collapse(inner.map((l) => strides[l]!), inner.map((l) => outShape[l]!));
+    if (stride !== undefined) return { batch: stride, batchPeriod: inner.reduce((p, l) => p * outShape[l]!, 1) };
+  }
+  return undefined;
+}
+
+/**
  * Epilogue operands of contraction `n` for a GEMM whose output loops are grouped as batch loops, row loops and
  * column loops (each group flattened). Undefined when an operand cannot be expressed that way.
  */
@@ -55,9 +71,10 @@ export function gemmEpilogue(n: Node, outShape: readonly number[], groups: { bat
     const ls = loopStrides(op.maps[j]!, t.shape as number[], r);
     if (!ls) return undefined;
     const pick = (loops: number[]) => collapse(loops.map((l) => ls.strides[l]!), loops.map((l) => outShape[l]!));
-    const [batch, row, col] = [pick(groups.batch), pick(groups.row), pick(groups.col)];
+    const [row, col] = [pick(groups.row), pick(groups.col)];
+    const batch = batchStride(groups.batch, ls.strides, outShape);
     if (batch === undefined || row === undefined || col === undefined) return undefined;
-    operands.push({ buffer: n.inputs[j]!, dtype: t.dtype, base: ls.base, batch, row, col });
+    operands.push({ buffer: n.inputs[j]!, dtype: t.dtype, base: ls.base, row, col, ...batch });
   }
   return { epilogue: op.epilogue, epilogueOperands: operands };
 }
