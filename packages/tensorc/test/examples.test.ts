@@ -25,12 +25,17 @@ describe('examples', () => {
     }, 300_000);
   }
 
-  it('examples/nhwc-cnn/compare-policies.mjs: the layout policies agree; auto and nhwc leave no transpose', () => {
-    const script = path.join(root, 'examples/nhwc-cnn/compare-policies.mjs');
-    const r = spawnSync(process.execPath, [script, path.join(root, 'examples/nhwc-cnn/cnn_nhwc_56.onnx'), '1', '3'], { encoding: 'utf8', timeout: 240_000 });
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/outputs agree/);
-    expect(r.stdout).toMatch(/^nchw: \d+ kernels \(transpose 2/m);
-    expect(r.stdout).not.toMatch(/^(auto|nhwc): .*transpose/m);
-  }, 300_000);
+  for (const model of ['cnn_nhwc_56', 'mobilenet_nhwc_112']) {
+    it(`examples/nhwc-cnn/compare-policies.mjs ${model}: the layout policies agree; auto and nhwc leave no transpose`, () => {
+      const script = path.join(root, 'examples/nhwc-cnn/compare-policies.mjs');
+      const r = spawnSync(process.execPath, [script, path.join(root, `examples/nhwc-cnn/${model}.onnx`), '1', '3'], { encoding: 'utf8', timeout: 240_000 });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/outputs agree/);
+      expect(r.stdout).toMatch(/^nchw: \d+ kernels \(transpose 2/m);
+      expect(r.stdout).not.toMatch(/^(auto|nhwc): .*transpose/m);
+      // the depthwise layers run NHWC, their bias and ReLU fused
+      if (model.startsWith('mobilenet')) expect(r.stdout).toMatch(/^auto: \d+ kernels \(.*depthwise_nhwc 4/m);
+      if (model.startsWith('mobilenet')) expect(r.stdout).not.toMatch(/^auto: .*map/m);
+    }, 300_000);
+  }
 });
