@@ -14,7 +14,7 @@
 import type { Graph, Node, ValueId } from '../graph.js';
 import { inferTypes, typesEqual } from '../infer/index.js';
 import { type ScalarExpr, arg } from '../scalar.js';
-import type { ValueType } from '../types.js';
+import type { Dim, ValueType } from '../types.js';
 import { useCounts } from './graph-walk.js';
 import { type Pass, type PassStats, bump } from './pass.js';
 import { argRefs, exprSize, isCheap, substArgs } from './scalar-rewrite.js';
@@ -22,16 +22,15 @@ import { argRefs, exprSize, isCheap, substArgs } from './scalar-rewrite.js';
 /** Fused expressions larger than this are not grown further (bounds code size and repeated recomputation). */
 export const MAX_FUSED_SIZE = 96;
 
-/** Same dims once leading 1s are dropped: the producer is not broadcast inside the consumer. */
-function sameElements(a: ValueType, b: ValueType): boolean {
-  if (a.kind !== 'tensor' || b.kind !== 'tensor') return false;
-  const strip = (s: readonly (number | string)[]) => {
+/** Same dims once leading 1s are dropped: a value of shape `a` is read in full, not broadcast, over shape `b`. */
+export function sameElements(a: readonly Dim[], b: readonly Dim[]): boolean {
+  const strip = (s: readonly Dim[]) => {
     let i = 0;
     while (i < s.length && s[i] === 1) i++;
     return s.slice(i);
   };
-  const x = strip(a.shape);
-  const y = strip(b.shape);
+  const x = strip(a);
+  const y = strip(b);
   return x.length === y.length && x.every((d, i) => d === y[i]);
 }
 
@@ -145,7 +144,8 @@ function tryInline(ctx: Ctx, i: number, v: ValueId): boolean {
   const readers = ctx.uses.readerNodes(v);
   const only = readers.length === 1 && ctx.uses.externalUses(v) === 0;
   const refs = c.inputs.reduce((s, id, j) => (id === v ? s + argRefs((c.op as { expr: ScalarExpr }).expr, j) : s), 0);
-  if (!sameElements(p.outputs[0]!.type, c.outputs[0]!.type)) return false;
+  const [pt, ct] = [p.outputs[0]!.type, c.outputs[0]!.type];
+  if (pt.kind !== 'tensor' || ct.kind !== 'tensor' || !sameElements(pt.shape, ct.shape)) return false;
   if (only) {
     if (!cheap && refs > 1) return false;
   } else {

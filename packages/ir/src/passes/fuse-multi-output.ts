@@ -16,7 +16,7 @@ import { inferTypes, typesEqual } from '../infer/index.js';
 import { regionsOf } from '../ops.js';
 import { type ScalarExpr, arg } from '../scalar.js';
 import type { Dim, TensorType, ValueType } from '../types.js';
-import { MAX_FUSED_SIZE } from './fuse-elementwise.js';
+import { MAX_FUSED_SIZE, sameElements } from './fuse-elementwise.js';
 import { useCounts } from './graph-walk.js';
 import { type Pass, type PassStats, bump } from './pass.js';
 import { exprSize, substArgs } from './scalar-rewrite.js';
@@ -26,15 +26,6 @@ export const MAX_GROUP_RESULTS = 8;
 
 const tensorOf = (t: ValueType): TensorType | undefined => (t.kind === 'tensor' ? t : undefined);
 const sameDims = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-/** Same dims once leading 1s are dropped: read in full, not broadcast. */
-function sameElements(a: readonly Dim[], b: readonly Dim[]): boolean {
-  const strip = (s: readonly Dim[]) => {
-    let i = 0;
-    while (i < s.length && s[i] === 1) i++;
-    return s.slice(i);
-  };
-  return sameDims(strip(a), strip(b));
-}
 
 function exprsOf(n: Node): readonly ScalarExpr[] {
   return n.op.kind === 'map' ? [n.op.expr] : n.op.kind === 'multimap' ? n.op.exprs : [];
