@@ -115,6 +115,7 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   const aBatch = batchUnit(sa);
   if (aBatch === undefined) return undefined;
   const aRow = M > 1 ? sa[mLoop]! : K;
+  const aBase = baseOf(ma, ta.shape);
   let b = ib;
   const newTypes: [ValueId, TensorType][] = [];
   const bKN = is(mb[mb.length - 2], r) && is(mb[mb.length - 1], r - 1);
@@ -169,6 +170,6 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   return {
     ...epi,
     kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
-    aRow, aBatch, bRow, bBatch, bPacked: packed, ...(baseOf(ma, ta.shape) !== 0 ? { aBase: baseOf(ma, ta.shape) } : {}), ...(bBase !== 0 ? { bBase } : {}), cBatch: batch > 1 ? cBatch : M * N, ...(mLoop !== r - 2 ? { cRow: cStrides[mLoop]! } : {}), newTypes, transposeB,
+    aRow, aBatch, bRow, bBatch, bPacked: packed, ...(aBase !== 0 ? { aBase } : {}), ...(bBase !== 0 ? { bBase } : {}), cBatch: batch > 1 ? cBatch : M * N, ...(mLoop !== r - 2 ? { cRow: cStrides[mLoop]! } : {}), newTypes, transposeB,
   };
 }
