@@ -8,6 +8,20 @@ import { type AffineExpr, type AffineMap, affine } from '../affine.js';
 import type { AttentionOp } from '../ops.js';
 import type { Dim } from '../types.js';
 
+/**
+ * The shape both `xs` and `ys` split into (every dim boundary of either), when one exists: nn.MultiheadAttention's
+ * [S, B, H*D] -> [S, B*H, D] is [S, B, H*D] split into [S, B, H, D], then (B, H) merged. Undefined when a
+ * boundary of one does not divide the next of the other, or the shapes hold other than positive sizes.
+ */
+export function commonSplit(xs: readonly number[], ys: readonly number[]): number[] | undefined {
+  if (![...xs, ...ys].every((d) => Number.isInteger(d) && d > 1)) return undefined;
+  const cuts = (s: readonly number[]) => s.reduce<number[]>((acc, d) => [...acc, (acc.at(-1) ?? 1) * d], []);
+  const all = [...new Set([...cuts(xs), ...cuts(ys)])].sort((a, b) => a - b);
+  if (cuts(xs).at(-1) !== cuts(ys).at(-1)) return undefined;
+  const zs = all.map((c, i) => c / (i === 0 ? 1 : all[i - 1]!));
+  return zs.every((z) => Number.isInteger(z)) ? zs : undefined;
+}
+
 /** The y dim of a reshape x -> y that merges two consecutive x dims (all others equal), if that is all it does. */
 export function mergedDim(xs: readonly number[], ys: readonly number[]): number | undefined {
   if (xs.length !== ys.length + 1) return undefined;

@@ -11,13 +11,14 @@
 // the rounded sum too).
 
 import { type AffineExpr, type AffineMap, affine } from '../affine.js';
+import { CompileError } from '../errors.js';
 import type { Graph, Node, ValueId } from '../graph.js';
 import { dimEquals } from '../dims.js';
 import type { AttentionOp, ContractOp } from '../ops.js';
 import { type ScalarExpr, arg, bin, lit } from '../scalar.js';
 import type { Dim, TensorType } from '../types.js';
-import { mergedDim, splitOutputLoop, throughMerge } from './attention-head-groups.js';
-import { throughBroadcast, throughSplit, throughTranspose } from './fold-movement-into-contract.js';
+import { commonSplit, mergedDim, splitOutputLoop, throughMerge } from './attention-head-groups.js';
+import { throughBroadcast, throughSlice, throughSplit, throughTranspose } from './fold-movement-into-contract.js';
 import { type MovedOperand, type Movement, headsMerged, movesToOutput } from './attention-output-layout.js';
 import { nextFreeId, producers, useCounts } from './graph-walk.js';
 import { type Pass, bump } from './pass.js';
@@ -161,12 +162,6 @@ function match(pv: Node, prod: ReadonlyMap<ValueId, Node>, useCount: ReadonlyMap
   return { node, absorbed: [s, sm, guard.node], epilogue, guard: { expr: guardAfterAttention(guard, others), fill: guard.fill, operands } };
 }
 
-/** A slice read through: y[i] = x[start + i * step] per dim. */
-function throughSlice(m: AffineMap, starts: readonly Dim[], steps: readonly number[]): AffineMap | undefined {
-  if (!starts.every((s) => typeof s === 'number')) return undefined;
-  return m.map((e, d) => affine(e.terms.map((t) => ({ idx: t.idx, coeff: t.coeff * steps[d]! })), e.offset * steps[d]! + (starts[d] as number)));
-}
-
 /** What foldMovement made of the attention node: its rewritten form, its result shape, the nodes to add before it
  * (operand maps moved to their source values) and the contractions to replace (an operand map joined the epilogue). */
 interface Folded {
@@ -201,7 +196,18 @@ function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<Valu
     const split = throughSplit(mj, xs, ys);
     if (split) return unview(split);
     const d = mergedDim(xs, ys);
-    if (d === undefined) return undefined;
+    if (d === undefined) {
+      // a split, then one merge (nn.MultiheadAttention's [S, B, H*D] -> [S, B*H, D]): through the merge onto the
+      // common split, then through the split (always affine) onto x
+      const zs = commonSplit(xs, ys);
+      if (!zs || zs.length !== ys.length + 1 || zs.length === xs.length) return undefined;
+      const mz = readReshape(j, zs, ys, view, (x) => x);
+      if (!mz) return undefined;
+      const mx = throughSplit(mz, xs, zs);
+      // zs refines xs, so this holds; the op may already have split a loop, so failing here cannot be undone
+      if (!mx) throw new CompileError('INTERNAL', `recognize-attention: [${xs}] -> [${zs}] is not a split`);
+      return unview(mx);
+    }
     const merged = throughMerge(mj, d, xs, [...outShape, op.keyExtent, op.qkExtent]);
     if (merged) return unview(merged);
     const l = pureLoop(mj[d]!);
