@@ -24,6 +24,13 @@ export function affine(terms: readonly AffineTerm[], offset = 0): AffineExpr {
   return { terms: sorted.map(([idx, coeff]) => ({ idx, coeff })), offset };
 }
 
+/** The same expression (both canonical: terms sorted by index, as `affine` builds them). */
+export const affineEquals = (a: AffineExpr, b: AffineExpr): boolean => a.offset === b.offset && a.terms.length === b.terms.length
+  && a.terms.every((t, i) => t.idx === b.terms[i]!.idx && t.coeff === b.terms[i]!.coeff);
+
+/** The same map, dim by dim. */
+export const mapsEqual = (a: AffineMap, b: AffineMap): boolean => a.length === b.length && a.every((e, d) => affineEquals(e, b[d]!));
+
 /** Evaluates an expression at a loop point. */
 export function evalAffine(e: AffineExpr, point: ArrayLike<number>): number {
   let v = e.offset;

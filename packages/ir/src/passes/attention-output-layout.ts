@@ -3,12 +3,10 @@
 // is computed over the op's loops, which may split a head dim: the transposes, reshapes and expands that bring
 // them into the result's layout. These operands are per-row or per-head values, so the copies are small.
 
-import type { AffineExpr, AffineMap } from '../affine.js';
+import { type AffineMap, affineEquals } from '../affine.js';
 import type { ValueId } from '../graph.js';
 import type { Dim } from '../types.js';
 import { broadcastMap } from './fuse-epilogue.js';
-
-const sameExpr = (a: AffineExpr, b: AffineExpr) => a.offset === b.offset && a.terms.length === b.terms.length && a.terms.every((t, i) => t.idx === b.terms[i]!.idx && t.coeff === b.terms[i]!.coeff);
 
 /** A movement node (transpose, reshape or expand) to add before a map after the op, with the shape of its result. */
 export interface Movement { readonly op: { kind: 'transpose'; perm: number[] } | { kind: 'reshape' } | { kind: 'expand' }; readonly shape: number[] }
@@ -21,7 +19,7 @@ export function movesToOutput(shape: readonly Dim[] | undefined, m: AffineMap, o
   const r = outShape.length;
   if (!shape || !shape.every((d) => typeof d === 'number') || m.length !== shape.length) return undefined;
   const want = broadcastMap(shape, outShape);
-  if (want && want.length === m.length && want.every((e, d) => sameExpr(e, m[d]!))) return [];
+  if (want && want.length === m.length && want.every((e, d) => affineEquals(e, m[d]!))) return [];
   const loops = m.map((e) => (e.offset === 0 && e.terms.length === 1 && e.terms[0]!.coeff === 1 && e.terms[0]!.idx < r ? e.terms[0]!.idx : e.terms.length === 0 && e.offset === 0 ? -1 : undefined));
   if (loops.some((l, d) => l === undefined || (l === -1 && shape[d] !== 1)) || new Set(loops.filter((l) => l! >= 0)).size !== loops.filter((l) => l! >= 0).length) return undefined;
   const kept = [...loops.keys()].filter((d) => loops[d]! >= 0).sort((a, b) => loops[a]! - loops[b]!);

@@ -14,14 +14,14 @@
 //   - have only contract (unpadded at that operand) or attention consumers, and are no graph output.
 // Exact: every result element is computed from the same operand elements by the same expression.
 
-import { type AffineExpr, type AffineMap, affine } from '../affine.js';
+import { type AffineExpr, type AffineMap, affine, mapsEqual } from '../affine.js';
 import type { Graph, Node, Value, ValueId } from '../graph.js';
 import type { AttentionOp, ContractOp } from '../ops.js';
 import type { HostTensor } from '../tensor.js';
 import type { TensorType } from '../types.js';
 import { dcePass } from './dce.js';
 import { nextFreeId, useCounts } from './graph-walk.js';
-import { type Pass, type PassStats, bump } from './pass.js';
+import { type Pass, bump } from './pass.js';
 import { exprEquals } from './scalar-rewrite.js';
 
 type Contract = Node & { readonly op: ContractOp };
@@ -33,9 +33,6 @@ function plainDim(m: AffineMap, a: number): number | undefined {
   const e = m[dims[0]!]!;
   return e.terms.length === 1 && e.terms[0]!.coeff === 1 && e.offset === 0 ? dims[0] : undefined;
 }
-
-const mapsEqual = (x: AffineMap, y: AffineMap): boolean => x.length === y.length && x.every((e, d) =>
-  e.offset === y[d]!.offset && e.terms.length === y[d]!.terms.length && e.terms.every((t, k) => t.idx === y[d]!.terms[k]!.idx && t.coeff === y[d]!.terms[k]!.coeff));
 
 /** Tensors concatenated along `axis` (same dtype, same other dims). */
 function concatTensors(ts: readonly HostTensor[], axis: number): HostTensor {
@@ -63,7 +60,6 @@ interface Ctx {
   readonly consts: ReadonlyMap<ValueId, HostTensor>;
   readonly readers: ReadonlyMap<ValueId, readonly Node[]>;
   readonly graphOutputs: ReadonlySet<ValueId>;
-  readonly stats: PassStats;
 }
 
 /** Whether every reader of `v` reads it through an index map the merge can shift (contract unpadded, attention). */
@@ -155,13 +151,17 @@ export const mergeSiblingContractionsPass: Pass = {
     const readers = new Map<ValueId, Node[]>();
     for (const n of g.nodes) {
       if (n.op.kind === 'constant') consts.set(n.outputs[0]!.id, n.op.value);
-      for (const id of new Set(n.inputs)) readers.set(id, [...(readers.get(id) ?? []), n]);
+      for (const id of new Set(n.inputs)) {
+        const rs = readers.get(id);
+        if (rs) rs.push(n);
+        else readers.set(id, [n]);
+      }
     }
     const uses = useCounts(g);
-    const ctx: Ctx = { consts, readers, graphOutputs: new Set(g.outputs.map((o) => o.value)), stats };
+    const ctx: Ctx = { consts, readers, graphOutputs: new Set(g.outputs.map((o) => o.value)) };
     // Region uses are not shiftable: the reader count must account for every use.
-    const topLevelOnly = (v: ValueId) => (readers.get(v) ?? []).reduce((s, n) => s + n.inputs.filter((id) => id === v).length, 0) === (uses.get(v) ?? 0);
-    const candidate = (n: Node): n is Contract => n.op.kind === 'contract' && n.outputs.length === 1 && shiftableReaders(n.outputs[0]!.id, ctx) && topLevelOnly(n.outputs[0]!.id);
+    const allUsesHere = (v: ValueId) => (readers.get(v) ?? []).reduce((s, n) => s + n.inputs.filter((id) => id === v).length, 0) === (uses.get(v) ?? 0);
+    const candidate = (n: Node): n is Contract => n.op.kind === 'contract' && n.outputs.length === 1 && shiftableReaders(n.outputs[0]!.id, ctx) && allUsesHere(n.outputs[0]!.id);
     let next = nextFreeId(g);
     const fresh = () => next++;
     const merges = new Map<Node, Merge>(); // first member -> its merge

@@ -1,8 +1,8 @@
 // Layout propagation: each chain of 2-D convolutions (depthwise ones included) joined by elementwise maps, pools,
 // reductions and concats over 4-D NCHW values is computed either in NCHW (as imported) or in NHWC, with
 // transposes only where the chain meets the rest of the graph (graph outputs and values read inside regions
-// included). Other grouped convolutions have no NHWC kernel and end chains. In NHWC a contraction's output loops are renamed (n, c, h, w -> n, h, w, c) and
-// every operand read in the chain's layout gets its map's dims reordered; maps and reductions take their
+// included). Other grouped convolutions have no NHWC kernel and end chains. In NHWC a contraction's output
+// loops are renamed (n, c, h, w -> n, h, w, c) and every operand read in the chain's layout gets its map's dims reordered; maps and reductions take their
 // inputs in NHWC (constants re-laid out here, broadcast operands padded to rank 4). A boundary transpose that
 // meets an existing inverse one (TensorFlow/Keras exports: NHWC input -> Transpose -> Conv ...) cancels, and
 // one that only moves unit dims is a reshape. Exact: the same elements are combined in the same order.
@@ -38,7 +38,7 @@ const TO_NHWC = [0, 2, 3, 1] as const;
 const TO_NCHW = [0, 3, 1, 2] as const;
 /** The same for a depthwise convolution's grouped result: [N, G, 1, OH, OW] <-> [N, OH, OW, G, 1]. */
 const GROUPED_TO_NHWC = [0, 3, 4, 1, 2] as const;
-const GROUPED_TO_NCHW = [0, 3, 4, 1, 2].map((_, i) => [0, 3, 4, 1, 2].indexOf(i));
+const GROUPED_TO_NCHW = GROUPED_TO_NHWC.map((_, i) => (GROUPED_TO_NHWC as readonly number[]).indexOf(i));
 
 const staticShape = (v: Value): number[] | undefined =>
   v.type.kind === 'tensor' && v.type.shape.every((d) => typeof d === 'number') ? (v.type.shape as number[]) : undefined;
@@ -152,7 +152,13 @@ interface Chain { readonly ids: Set<ValueId>; readonly hasConv: boolean }
 function findChains(g: Graph): Chain[] {
   const constants = new Set(g.nodes.filter((n) => n.op.kind === 'constant').map((n) => n.outputs[0]!.id));
   const readers = new Map<ValueId, Node[]>();
-  for (const n of g.nodes) for (const id of new Set(n.inputs)) readers.set(id, [...(readers.get(id) ?? []), n]);
+  for (const n of g.nodes) {
+    for (const id of new Set(n.inputs)) {
+      const rs = readers.get(id);
+      if (rs) rs.push(n);
+      else readers.set(id, [n]);
+    }
+  }
   const outputs = new Set(g.outputs.map((o) => o.value));
   const depthwise = new Set(g.nodes.filter((n) => isDepthwise(n, constants, readers) && !outputs.has(n.outputs[0]!.id)).map((n) => n.outputs[0]!.id));
   const kinds = new Map<Node, ReturnType<typeof memberKind>>();
@@ -255,7 +261,6 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
   // chain values read outside the chain (or graph outputs): through a transpose back, unless the reader is a
   // transpose that cancels with it
   const outsideReaders = new Map<ValueId, Node[]>();
-  const graphOutputs = new Set(g.outputs.map((o) => o.value));
   for (const n of g.nodes) {
     if (chain.nodes.has(n)) {
       // a member may also read a chain value as a plain operand (a contraction's weights)
@@ -266,7 +271,9 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
   }
   const backNeeded = new Set<ValueId>();
   const cancelling = new Set<Node>();
-  const uses = useCounts(g);
+  // reads outside the top-level nodes: graph outputs and uses inside regions (If/Loop bodies read outer values by id)
+  const elsewhere = useCounts(g);
+  for (const n of g.nodes) for (const id of n.inputs) elsewhere.set(id, elsewhere.get(id)! - 1);
   for (const id of relaid) {
     if (grouped.has(id)) continue;
     const s = staticShape(valueOf.get(id)!)!;
@@ -274,9 +281,8 @@ function rewriteChain(g: Graph, ids: ReadonlySet<ValueId>, policy: LayoutPolicy)
     for (const rd of readers) {
       if (rd.op.kind === 'transpose' && !chain.nodes.has(rd) && isIdentity(permute(TO_NCHW, rd.op.perm))) { cancelling.add(rd); keptNchw += prod(s); } else backNeeded.add(id);
     }
-    // graph outputs and values read inside a region (If/Loop bodies read outer values by id) keep their NCHW form
-    const topLevelReads = g.nodes.reduce((a, n) => a + n.inputs.filter((x) => x === id).length, 0);
-    if (graphOutputs.has(id) || (uses.get(id) ?? 0) > topLevelReads) backNeeded.add(id);
+    // such reads keep the NCHW form
+    if ((elsewhere.get(id) ?? 0) > 0) backNeeded.add(id);
   }
   for (const id of backNeeded) {
     const s = staticShape(valueOf.get(id)!)!;
