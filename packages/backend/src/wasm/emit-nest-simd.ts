@@ -9,7 +9,7 @@ import binaryen from 'binaryen';
 import type { MathImports } from './emit-scalar.js';
 import { emitNest } from './emit-nest.js';
 import { emitVectorEpilogue, vectorizableScalar } from './emit-vector-epilogue.js';
-import type { LoopNestKernel } from './kernel-plan.js';
+import { type LoopNestKernel, subNest } from './kernel-plan.js';
 
 type E = binaryen.ExpressionRef;
 
@@ -113,13 +113,7 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   const parts: E[] = [...setup, body];
   if (E4 < k.extents[v]!) {
     // The remaining points: the same nest with the vector loop's extent cut to the tail and bases shifted.
-    const tail: LoopNestKernel = {
-      ...k, name: `${k.name}_tail`,
-      extents: k.extents.map((e, l) => (l === v ? e - E4 : e)),
-      outBase: k.outBase + E4 * k.outStrides[v]!,
-      operands: k.operands.map((o) => ({ ...o, base: o.base + E4 * o.strides[v]! })),
-      ...(k.extraOuts ? { extraOuts: k.extraOuts.map((x) => ({ ...x, base: x.base + E4 * x.strides[v]! })) } : {}),
-    };
+    const tail = subNest(k, v, E4, k.extents[v]! - E4, `${k.name}_tail`);
     emitNest(m, math, tail, address);
     parts.push(m.call(tail.name, [], binaryen.none));
   }

@@ -49,6 +49,27 @@ export interface LoopNestKernel {
   readonly unstored?: readonly number[];
 }
 
+/**
+ * The part of nest `k` whose loop `l` runs over [start, start + extent), as a nest of its own named `name`:
+ * every output's and operand's base moved along, and padded reads' bound offsets with them (a parallel slice,
+ * the scalar tail of a vector nest).
+ */
+export function subNest(k: LoopNestKernel, l: number, start: number, extent: number, name: string): LoopNestKernel {
+  return {
+    ...k,
+    name,
+    extents: k.extents.map((e, i) => (i === l ? extent : e)),
+    outBase: k.outBase + start * k.outStrides[l]!,
+    ...(k.extraOuts ? { extraOuts: k.extraOuts.map((x) => ({ ...x, base: x.base + start * x.strides[l]! })) } : {}),
+    operands: k.operands.map((o) => ({
+      ...o,
+      base: o.base + start * o.strides[l]!,
+      // padded reads test each operand dim at offset + sum(coeff * index): shift the offsets with the loop
+      ...(o.bounds ? { bounds: { ...o.bounds, offsets: o.bounds.offsets.map((off, d) => off + start * o.bounds!.coeffs[d]![l]!) } } : {}),
+    })),
+  };
+}
+
 /** Element types a store and load give back bit for bit, so a value kept in a local reads the same. */
 export const UNSTORED_DTYPES: ReadonlySet<DType> = new Set(['float32', 'float64', 'int32', 'uint32', 'int64', 'uint64']);
 

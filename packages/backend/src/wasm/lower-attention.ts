@@ -5,9 +5,9 @@
 // unit dims dropped) are the outer loops. Work units are (outer index, block of ATTENTION_ROW_BLOCK rows);
 // each worker has its own scratch slot (emit-attention.ts says what it holds). float32 only.
 
-import { type AffineExpr, CompileError, type DType, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId } from '@tensorc/ir';
+import { CompileError, type DType, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId } from '@tensorc/ir';
 import { type MaskPattern, alwaysMinusInf, maskPattern } from './attention-masks.js';
-import { rowMajor } from './lower-common.js';
+import { linear, rowMajor } from './lower-common.js';
 import { elementBytes } from './memory-plan.js';
 
 /** Queries per work unit (two 8-lane register tiles); keys per block of the online softmax. */
@@ -75,18 +75,6 @@ export function attentionSlotBytes(depth: number, features: number): number {
   const R = ATTENTION_ROW_BLOCK;
   const tiled = 4 * R * (depth + ATTENTION_KEY_BLOCK + features + 3);
   return Math.ceil(Math.max(tiled, 8 * features) / 16) * 16;
-}
-
-/** Element offset and per-loop element strides of an operand of `shape` read through `map`. */
-function linear(map: readonly AffineExpr[], shape: readonly number[], nLoops: number): { base: number; strides: number[] } {
-  const st = rowMajor(shape);
-  const strides = new Array<number>(nLoops).fill(0);
-  let base = 0;
-  map.forEach((e, d) => {
-    base += e.offset * st[d]!;
-    for (const t of e.terms) strides[t.idx]! += t.coeff * st[d]!;
-  });
-  return { base, strides };
 }
 
 export function lowerAttention(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, consts: ReadonlyMap<ValueId, HostTensor>,

@@ -1,7 +1,7 @@
 // Helpers every lowering shares: the element types the backend emits, row-major strides, the node's
 // origin for error messages, and the static output type check each node goes through before dispatch.
 
-import { CompileError, type HostTensor, type Node, type TensorType, type ValueId, isStaticShape } from '@tensorc/ir';
+import { type AffineExpr, CompileError, type ContractOp, type HostTensor, type Node, type TensorType, type ValueId, isStaticShape } from '@tensorc/ir';
 import type { KernelPlan } from './kernel-plan.js';
 
 export const SUPPORTED_DTYPES = new Set([
@@ -25,6 +25,29 @@ export const rowMajor = (shape: readonly number[]): number[] => {
   for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
   return s;
 };
+
+/** Element offset and per-loop element strides of an operand of `shape` read through `map` over `nLoops` loops. */
+export function linear(map: readonly AffineExpr[], shape: readonly number[], nLoops: number): { base: number; strides: number[] } {
+  const st = rowMajor(shape);
+  const strides = new Array<number>(nLoops).fill(0);
+  let base = 0;
+  map.forEach((e, d) => {
+    base += e.offset * st[d]!;
+    for (const t of e.terms) strides[t.idx]! += t.coeff * st[d]!;
+  });
+  return { base, strides };
+}
+
+/**
+ * `n` sums float32 products of its first two inputs (combiner a0 * a1) into a float32 result: the contraction
+ * a GEMM, convolution or depthwise kernel computes (further inputs are epilogue operands).
+ */
+export function isFloatProduct(n: Node, out: TensorType): n is Node & { readonly op: ContractOp } {
+  const op = n.op;
+  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || out.dtype !== 'float32') return false;
+  const c = op.combiner;
+  return c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1;
+}
 
 export function where(n: Node): { node?: string; opType?: string } {
   return n.origin ? { node: n.origin.node, opType: n.origin.opType } : {};

@@ -9,6 +9,8 @@
 
 import type { AffineExpr, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
 import type { BorderedCopyKernel, DepthwiseConvKernel, GemmKernel } from './kernel-plan.js';
+import { window } from './affine-match.js';
+import { isFloatProduct } from './lower-common.js';
 import { windowRegion } from './lower-conv.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 
@@ -28,28 +30,16 @@ export interface NhwcConvGeometry {
 const single = (e: AffineExpr | undefined): number | undefined =>
   e !== undefined && e.offset === 0 && e.terms.length === 1 && e.terms[0]!.coeff === 1 ? e.terms[0]!.idx : undefined;
 
-/** `e` = out*stride + red*dilation + offset with `out` the given loop and `red` one reduction loop (>= `firstRed`). */
-export function window(e: AffineExpr | undefined, out: number, firstRed = 4): { red: number; stride: number; dilation: number; offset: number } | undefined {
-  if (!e || e.terms.length !== 2) return undefined;
-  const o = e.terms.find((t) => t.idx === out);
-  const r = e.terms.find((t) => t.idx !== out);
-  if (!o || !r || r.idx < firstRed || o.coeff < 1 || r.coeff < 1) return undefined;
-  return { red: r.idx, stride: o.coeff, dilation: r.coeff, offset: e.offset };
-}
-
 /** The geometry of a float32 ungrouped NHWC 2-D convolution, if `n` is one. */
 export function nhwcConvGeometry(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType): NhwcConvGeometry | undefined {
+  if (!isFloatProduct(n, out) || out.shape.length !== 4 || n.op.reductionExtents.length !== 3 || n.op.padValues[1] !== null) return undefined;
   const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || out.dtype !== 'float32') return undefined;
-  const cb = op.combiner;
-  if (!(cb.k === 'bin' && cb.op === 'mul' && cb.a.k === 'arg' && cb.a.i === 0 && cb.b.k === 'arg' && cb.b.i === 1)) return undefined;
-  if (out.shape.length !== 4 || op.reductionExtents.length !== 3 || op.padValues[1] !== null) return undefined;
   const [xt, wt] = [tt(n.inputs[0]!), tt(n.inputs[1]!)];
   if (xt.dtype !== 'float32' || wt.dtype !== 'float32' || xt.shape.length !== 4 || wt.shape.length !== 4) return undefined;
   if (!xt.shape.every((d) => typeof d === 'number') || !op.reductionExtents.every((d) => typeof d === 'number')) return undefined;
   const [mx, mw] = op.maps as [AffineExpr[], AffineExpr[]];
-  const wh = window(mx[1], 1);
-  const ww = window(mx[2], 2);
+  const wh = window(mx[1], 1, 4);
+  const ww = window(mx[2], 2, 4);
   const lc = single(mx[3]);
   if (single(mx[0]) !== 0 || !wh || !ww || lc === undefined || lc < 4) return undefined;
   const [lkh, lkw] = [wh.red, ww.red];
@@ -75,7 +65,7 @@ type Piece = { kernel: Omit<BorderedCopyKernel, 'name'>; suffix: string };
  * reads element (0, 0), else an [N, Hp, Wp, C] copy bordered with the pad value, made by the bordered-copy
  * kernel with each image a plane whose rows are W*C floats (whole pixels).
  */
-export function nhwcSource(cg: NhwcConvGeometry, x: ValueId, fresh: () => ValueId): { src: ValueId; Hp: number; Wp: number; kernels: Piece[]; type?: readonly [ValueId, TensorType] } {
+export function nhwcSource(cg: Parameters<typeof windowRegion>[0] & Pick<NhwcConvGeometry, 'N' | 'C' | 'padValue'>, x: ValueId, fresh: () => ValueId): { src: ValueId; Hp: number; Wp: number; kernels: Piece[]; type?: readonly [ValueId, TensorType] } {
   const { N, C, H, W, offH, offW } = cg;
   const { Hp, Wp, r0, r1, c0, c1 } = windowRegion(cg);
   if (offH === 0 && offW === 0 && Hp <= H && Wp <= W) return { src: x, Hp: H, Wp: W, kernels: [] };
@@ -112,7 +102,6 @@ export interface NhwcConvLowering {
   /** The kernel writes this pooling node's output (the node needs no kernel of its own). */
   readonly fusedPool?: Node;
 }
-
 
 /**
  * The kernels of NHWC convolution `n` (bordered copy when padded, then the GEMM), or undefined when it is not

@@ -9,9 +9,9 @@
 import type { AffineExpr, HostTensor, Node, TensorType, ValueId } from '@tensorc/ir';
 import type { BorderedCopyKernel, DepthwiseConvKernel, GemmKernel } from './kernel-plan.js';
 import { isAffine, isIdx, only, term } from './affine-match.js';
+import { isFloatProduct } from './lower-common.js';
 import { gemmEpilogue } from './lower-epilogue.js';
 import { scratchSlotBytes } from './emit-gemm.js';
-
 
 export interface ConvLowering {
   /** Kernels in order, each with a name suffix ("pad", "conv_gemm", "conv_pool_gemm", "depthwise"). */
@@ -35,10 +35,8 @@ export interface ConvGeometry {
 
 /** The geometry of a float32 2-D convolution (grouped: output [N, G, M/G, OH, OW]), if `n` is one. */
 export function convGeometry(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType): ConvGeometry | undefined {
+  if (!isFloatProduct(n, out)) return undefined;
   const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || out.dtype !== 'float32') return undefined;
-  const c = op.combiner;
-  if (!(c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1)) return undefined;
   const grouped = out.shape.length === 5;
   if (!(out.shape.length === 4 || grouped) || op.reductionExtents.length !== 3 || op.padValues[1] !== null) return undefined;
   const [x, w] = n.inputs as [ValueId, ValueId];

@@ -6,17 +6,16 @@
 
 import { type HostTensor, type Node, type TensorType, type ValueId, evalAffine } from '@tensorc/ir';
 import type { DepthwiseConvKernel } from './kernel-plan.js';
+import { isFloatProduct } from './lower-common.js';
 import { gemmEpilogue } from './lower-epilogue.js';
-import { type NhwcConvLowering, nhwcSource, window } from './lower-conv-nhwc.js';
+import { isIdx, window } from './affine-match.js';
+import { type NhwcConvLowering, nhwcSource } from './lower-conv-nhwc.js';
 
 /** The kernels of NHWC depthwise convolution `n`, or undefined when it is not one. */
 export function lowerDepthwiseNhwc(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType,
   consts: ReadonlyMap<ValueId, HostTensor>, fresh: () => ValueId): NhwcConvLowering | undefined {
+  if (!isFloatProduct(n, out) || out.shape.length !== 5 || out.shape[4] !== 1 || n.op.reductionExtents.length !== 3 || n.op.padValues[1] !== null) return undefined;
   const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || out.dtype !== 'float32') return undefined;
-  const cb = op.combiner;
-  if (!(cb.k === 'bin' && cb.op === 'mul' && cb.a.k === 'arg' && cb.a.i === 0 && cb.b.k === 'arg' && cb.b.i === 1)) return undefined;
-  if (out.shape.length !== 5 || out.shape[4] !== 1 || op.reductionExtents.length !== 3 || op.padValues[1] !== null) return undefined;
   const xt = tt(n.inputs[0]!);
   const w = consts.get(n.inputs[1]!);
   if (!w || xt.dtype !== 'float32' || w.dtype !== 'float32' || xt.shape.length !== 4 || !xt.shape.every((d) => typeof d === 'number')) return undefined;
@@ -28,7 +27,7 @@ export function lowerDepthwiseNhwc(n: Node, out: TensorType & { shape: readonly 
   const wh = window(mx[1], 1, 5);
   const ww = window(mx[2], 2, 5);
   if (!wh || !ww || wh.red === ww.red || XC !== C) return undefined;
-  const batchOk = mx[0]!.offset === 0 && (mx[0]!.terms.length === 0 ? N === 1 : mx[0]!.terms.length === 1 && mx[0]!.terms[0]!.idx === 0 && mx[0]!.terms[0]!.coeff === 1);
+  const batchOk = isIdx(mx[0], 0) || (N === 1 && mx[0]!.terms.length === 0 && mx[0]!.offset === 0);
   // the channel: loop 3, plus at most the remaining reduction loop, of extent 1
   const lcg = [5, 6, 7].find((l) => l !== wh.red && l !== ww.red)!;
   const ch = mx[3]!;
@@ -53,8 +52,8 @@ export function lowerDepthwiseNhwc(n: Node, out: TensorType & { shape: readonly 
   const epi = gemmEpilogue(n, out.shape, { batch: [0], row: [1, 2], col: [3, 4] }, tt);
   if (!epi) return undefined;
   const geometry = {
-    N, OH, OW, M: C, C, KH, KW, H, W, sh: wh.stride, sw: ww.stride, dh: wh.dilation, dw: ww.dilation, offH: wh.offset, offW: ww.offset,
-    padValue: (op.padValues[0] as number | null) ?? 0, lkh: wh.red, lkw: ww.red, lc: lcg, weightLoops: [],
+    N, OH, OW, C, KH, KW, H, W, sh: wh.stride, sw: ww.stride, dh: wh.dilation, dw: ww.dilation, offH: wh.offset, offW: ww.offset,
+    padValue: (op.padValues[0] as number | null) ?? 0,
   };
   const source = nhwcSource(geometry, n.inputs[0]!, fresh);
   const packed = fresh();

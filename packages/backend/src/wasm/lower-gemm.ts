@@ -4,7 +4,7 @@
 import { type AffineExpr, type HostTensor, type Node, type TensorType, type ValueId, arg } from '@tensorc/ir';
 import type { GemmKernel, LoopNestKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
-import { rowMajor } from './lower-common.js';
+import { isFloatProduct, linear, rowMajor } from './lower-common.js';
 
 export interface GemmLowering {
   readonly newTypes: readonly [ValueId, TensorType][];
@@ -44,11 +44,8 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   derived: Map<ValueId, HostTensor>, fresh: () => ValueId): (Omit<GemmKernel, 'name'> & {
     newTypes: [ValueId, TensorType][]; transposeB: TransposeB | undefined;
   }) | undefined {
+  if (!isFloatProduct(n, t) || n.op.reductionExtents.length !== 1 || n.op.padValues.some((p) => p !== null)) return undefined;
   const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || t.dtype !== 'float32') return undefined;
-  if (op.reductionExtents.length !== 1 || op.padValues.some((p) => p !== null)) return undefined;
-  const c = op.combiner;
-  if (!(c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1)) return undefined;
   const r = t.shape.length;
   if (r < 2) return undefined;
   const [ia, ib] = n.inputs as [ValueId, ValueId];
@@ -65,18 +62,10 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   // count as 0. Maps folded from transposes and head splits (fold-movement-into-contract) give any strides.
   // Constant offsets (a column slice of a fused projection, folded by fold-movement-into-contract) give the
   // operand's base element.
-  const baseOf = (m: readonly AffineExpr[], shape: readonly (number | string)[]): number => {
-    const st = rowMajor(shape as number[]);
-    return m.reduce((a, e, d) => a + e.offset * st[d]!, 0);
-  };
+  const baseOf = (m: readonly AffineExpr[], shape: readonly (number | string)[]): number => linear(m, shape as number[], r + 1).base;
   const loopStrides = (m: readonly AffineExpr[], shape: readonly (number | string)[]): number[] | undefined => {
     if (!shape.every((d) => typeof d === 'number')) return undefined;
-    const st = rowMajor(shape as number[]);
-    const s = new Array<number>(r + 1).fill(0);
-    for (let d = 0; d < m.length; d++) {
-      for (const term of m[d]!.terms) s[term.idx]! += term.coeff * st[d]!;
-    }
-    return s.map((v, l) => (extents[l] === 1 ? 0 : v));
+    return linear(m, shape as number[], r + 1).strides.map((v, l) => (extents[l] === 1 ? 0 : v));
   };
   // The row loop is the last but one, unless B varies along it (a transpose folded into the output order by
   // fold-movement-into-contract): then the innermost loop B does not read; the others are batch loops.

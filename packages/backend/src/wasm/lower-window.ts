@@ -8,7 +8,6 @@ import type { BorderedCopyKernel, LoopNestKernel } from './kernel-plan.js';
 import { isIdx, only, term } from './affine-match.js';
 import { convSource } from './lower-conv.js';
 
-
 /** The bordered copy and the window nest reading it, or undefined when `n` is no padded 2-D float32 window. */
 export function lowerPaddedWindow(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, fresh: () => ValueId):
   { kernels: { kernel: Omit<LoopNestKernel, 'name'> | Omit<BorderedCopyKernel, 'name'>; suffix: string }[]; newTypes: (readonly [ValueId, TensorType])[] } | undefined {

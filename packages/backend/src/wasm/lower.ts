@@ -116,7 +116,7 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
       }
       case 'map': nest(n, mapNest(n, t, tt)); break;
       case 'multimap':
-        n.outputs.forEach((_, i) => types.set(n.outputs[i]!.id, staticType(n, i)));
+        n.outputs.forEach((o, i) => types.set(o.id, staticType(n, i)));
         nest(n, mapNest(n, t, tt, (id) => (uses.get(id) ?? 0) === 0));
         break;
       case 'reduce': nest(n, reduceNest(n, t, tt)); break;

@@ -4,7 +4,7 @@
 // non-trivial output loop (disjoint outputs, so the slices need no synchronization); consecutive other
 // kernels share one serial step, so a run of small kernels costs one barrier, not many.
 
-import type { Kernel, LoopNestKernel } from './kernel-plan.js';
+import { type Kernel, type LoopNestKernel, subNest } from './kernel-plan.js';
 import { kernelMacs, kernelUnits } from './unit-kernels.js';
 
 /** Slices of a parallel loop nest: enough for the workers to balance, few enough to keep the code small. */
@@ -39,19 +39,7 @@ export function sliceNest(k: LoopNestKernel, n: number, minPoints: number): Loop
   const slices: LoopNestKernel[] = [];
   for (let start = 0; start < ext; start += size) {
     const len = Math.min(size, ext - start);
-    slices.push({
-      ...k,
-      name: `${k.name}_s${slices.length}`,
-      extents: k.extents.map((e, i) => (i === l ? len : e)),
-      outBase: k.outBase + start * k.outStrides[l]!,
-      ...(k.extraOuts ? { extraOuts: k.extraOuts.map((x) => ({ ...x, base: x.base + start * x.strides[l]! })) } : {}),
-      operands: k.operands.map((o) => ({
-        ...o,
-        base: o.base + start * o.strides[l]!,
-        // padded reads test each operand dim at offset + sum(coeff * index): shift the offsets with the loop
-        ...(o.bounds ? { bounds: { ...o.bounds, offsets: o.bounds.offsets.map((off, d) => off + start * o.bounds!.coeffs[d]![l]!) } } : {}),
-      })),
-    });
+    slices.push(subNest(k, l, start, len, `${k.name}_s${slices.length}`));
   }
   return slices;
 }

@@ -46,7 +46,6 @@ function rename(m: AffineMap, to: (l: number) => number | null): AffineMap {
   return m.map((e) => affine(e.terms.flatMap((t) => { const l = to(t.idx); return l === null ? [] : [{ idx: l, coeff: t.coeff }]; }), e.offset));
 }
 
-
 /**
  * PV's epilogue as a map over (the attention result, its epilogue operands); `null` when PV has none. A map
  * reads its operands as numpy broadcasts, so an operand the epilogue reads through another order of the output
@@ -70,8 +69,6 @@ function epilogueAsMap(pv: Node & { op: ContractOp }, shapeOf: (id: ValueId) => 
 }
 
 const sameShape = (a: readonly Dim[] | undefined, b: readonly Dim[]) => a !== undefined && a.length === b.length && a.every((d, i) => dimEquals(d, b[i]!));
-
-
 
 interface Match {
   /** The attention node (PV's place, reading s's operands), the nodes it absorbs, PV's epilogue as a map. */
@@ -189,7 +186,8 @@ function foldMovement(n: Node, outShape0: readonly Dim[], prod: ReadonlyMap<Valu
   const contracts = new Map<Node, Node>();
   /**
    * Input j's map through a reshape xs -> ys (seen through `view`, the result mapped back by `unview`): a split,
-   * or a merge of two dims, splitting an output loop into two when the merged dim is read by one (repeated KV heads).
+   * or a merge of two dims, splitting an output loop into two when the merged dim is read by one (repeated KV heads),
+   * or a split followed by one merge (nn.MultiheadAttention's heads).
    */
   const readReshape = (j: number, xs: readonly number[], ys: readonly number[], view: (m: AffineMap) => AffineMap, unview: (m: AffineMap) => AffineMap): AffineMap | undefined => {
     const mj = view(maps[j]!);

@@ -29,7 +29,7 @@ export function passByName(name: string): Pass | undefined {
   return PASSES.find((p) => p.name === name);
 }
 
-/** Every registered pass also rewrites region bodies (in-regions.ts), and so does every pipeline below. */
+// Every registered pass also rewrites region bodies (in-regions.ts), and so does every pipeline below.
 
 /** The default simplification pipeline: simplify, fold, then clean up. */
 export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPass, canonicalizePass, csePass, dcePass].map(inRegions);
