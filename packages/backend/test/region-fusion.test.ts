@@ -66,26 +66,27 @@ function scanGraph(): Graph {
   return b.build();
 }
 
+/** Kernels the region-aware pipeline saves over the same passes on the top level only (logged). */
+function kernelsSaved(g: Graph, name: string): number {
+  const fused = runPipeline(g, OPTIMIZE_PIPELINE, { verifyEach: true }).graph;
+  const topOnly = runPipeline(g, OPTIMIZE_PIPELINE.map(topLevelOnly), { verifyEach: true }).graph;
+  const [n, before] = [kernelCount(fused), kernelCount(topOnly)];
+  console.log(`[region fusion] ${name}: ${before} kernels with top-level passes only, ${n} with region bodies optimized`);
+  return before - n;
+}
+
 describe('fusion inside control-flow bodies, compiled', () => {
   it('a Loop body with matmul + bias + ReLU (and an If nested in it) compiles to fewer kernels and matches the interpreter', async () => {
     const g = loopGraph();
-    const fused = runPipeline(g, OPTIMIZE_PIPELINE, { verifyEach: true }).graph;
-    const topOnly = runPipeline(g, OPTIMIZE_PIPELINE.map(topLevelOnly), { verifyEach: true }).graph;
-    const [n, before] = [kernelCount(fused), kernelCount(topOnly)];
-    console.log(`[region fusion] loop graph: ${before} kernels with top-level passes only, ${n} with region bodies optimized`);
     // body: contract + 2 maps -> 1 contraction; 2 maps -> 1; the If's then branch: 2 maps -> 1
-    expect(before - n).toBeGreaterThanOrEqual(4);
+    expect(kernelsSaved(g, 'loop graph')).toBeGreaterThanOrEqual(4);
     const names = await expectAllFlavoursAgree(g, { x: f32([8, 16], 1) }, 1e-5);
     expect(names.some((k) => k.endsWith('_loop'))).toBe(true);
   }, 180_000);
 
   it('a Scan body (unrolled by the backend) fuses its GEMM epilogue and maps, and matches the interpreter', async () => {
     const g = scanGraph();
-    const fused = runPipeline(g, OPTIMIZE_PIPELINE, { verifyEach: true }).graph;
-    const topOnly = runPipeline(g, OPTIMIZE_PIPELINE.map(topLevelOnly), { verifyEach: true }).graph;
-    const [n, before] = [kernelCount(fused), kernelCount(topOnly)];
-    console.log(`[region fusion] scan graph: ${before} kernels with top-level passes only, ${n} with region bodies optimized`);
-    expect(before - n).toBeGreaterThanOrEqual(4 * 2); // per row: contract + 2 maps -> 1, 2 maps -> 1
+    expect(kernelsSaved(g, 'scan graph')).toBeGreaterThanOrEqual(4 * 2); // per row: contract + 2 maps -> 1, 2 maps -> 1
     await expectAllFlavoursAgree(g, { xs: f32([4, 2, 8], 2), s0: f32([2, 8], 6) }, 1e-5);
   }, 180_000);
 });
