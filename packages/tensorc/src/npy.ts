@@ -47,7 +47,8 @@ export function readNpy(bytes: Uint8Array): Tensor {
   const dataStart = headerStart + headerLen;
   if (bytes.length - dataStart < count * kind.bytes) throw new NpyError(`truncated .npy data: need ${count * kind.bytes} bytes, have ${bytes.length - dataStart}`);
   // Copy into an aligned buffer, swapping bytes for big-endian files.
-  const raw = bytes.slice(dataStart, dataStart + count * kind.bytes);
+  // A copy (new Uint8Array), not bytes.slice: on a Node Buffer, slice is a view into a shared pool.
+  const raw = new Uint8Array(bytes.subarray(dataStart, dataStart + count * kind.bytes));
   if (endian === '>' && kind.bytes > 1) {
     for (let i = 0; i < raw.length; i += kind.bytes) raw.subarray(i, i + kind.bytes).reverse();
   }

@@ -22,6 +22,16 @@ describe('npy', () => {
     expect(t.dims).toEqual([2, 3]);
     expect(Array.from(t.data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
   });
+  it('reads a file held in a Node Buffer that shares its memory with others (fs.readFileSync)', () => {
+    const payload = new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer);
+    const bytes = numpyBytes('<f4', '(2, 3)', payload);
+    // Small Buffers are views into one shared pool, so the file does not start at offset 0 of its ArrayBuffer.
+    Buffer.alloc(3);
+    const pooled = Buffer.from(bytes);
+    expect(pooled.byteOffset).not.toBe(0);
+    expect(Array.from(readNpy(pooled).data as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('reads big-endian int32 and scalars', () => {
     const be = new Uint8Array([0, 0, 1, 0, 0xff, 0xff, 0xff, 0xfe]);
     const t = readNpy(numpyBytes('>i4', '(2,)', be));
