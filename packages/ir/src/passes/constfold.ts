@@ -14,6 +14,12 @@ import { type Pass, bump } from './pass.js';
 /** Results larger than this stay computed at run time (folding would bloat the weights). */
 export const FOLD_ELEMENT_LIMIT = 1 << 16;
 
+function largestConstant(n: Node, consts: ReadonlyMap<ValueId, Node>): number {
+  let most = 0;
+  for (const id of n.inputs) most = Math.max(most, (consts.get(id)?.op as { value?: HostTensor } | undefined)?.value?.data.length ?? 0);
+  return most;
+}
+
 function foldable(n: Node, consts: ReadonlyMap<ValueId, Node>): boolean {
   if (n.op.kind === 'constant' || regionsOf(n.op).length > 0) return false;
   if (!n.inputs.every((id) => consts.has(id))) return false;
@@ -22,8 +28,10 @@ function foldable(n: Node, consts: ReadonlyMap<ValueId, Node>): boolean {
     if (o.type.kind !== 'tensor' || !isStaticShape(o.type.shape)) return false;
     total += numElements(o.type.shape);
   }
-  // Growing ops (expand, iota, tile-like pads) only fold while small, and only when cheap to evaluate.
-  if (total > FOLD_ELEMENT_LIMIT) return false;
+  // Growing ops (expand, iota, tile-like pads) only fold while small, and only when cheap to evaluate. An
+  // elementwise map of a constant no larger than its largest input (dequantized or cast weights) folds at any
+  // size: its result is what the consumer needs on every run, and the weights grow at most by the dtype's width.
+  if (total > FOLD_ELEMENT_LIMIT && !(n.op.kind === 'map' && total <= largestConstant(n, consts))) return false;
   const cost = evalCost(n, (id) => (consts.get(id)?.op as { value?: HostTensor } | undefined)?.value?.data.length);
   return cost !== undefined && cost <= FOLD_WORK_LIMIT;
 }

@@ -10,6 +10,7 @@ import { foldMovementIntoContractPass } from './fold-movement-into-contract.js';
 import { foldPadIntoContractPass } from './fold-pad-into-contract.js';
 import { mergeSiblingContractionsPass } from './merge-sibling-contractions.js';
 import { propagateLayoutPass } from './propagate-layout.js';
+import { quantAsMapPass } from './quant-as-map.js';
 import { fuseElementwisePass } from './fuse-elementwise.js';
 import { fuseEpiloguePass } from './fuse-epilogue.js';
 import { fuseMultiOutputPass } from './fuse-multi-output.js';
@@ -20,7 +21,7 @@ import { recognizeAttentionPass } from './recognize-attention.js';
 import { recognizeSoftmaxPass } from './recognize-softmax.js';
 
 export const PASSES: readonly Pass[] = [canonicalizePass, constFoldPass, csePass, dcePass, fuseEpiloguePass, fuseElementwisePass, foldAffinePass, foldAffineProloguePass,
-  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass, fuseMultiOutputPass, mergeSiblingContractionsPass].map(inRegions);
+  fuseReductionPass, recognizeSoftmaxPass, foldMovementIntoContractPass, foldPadIntoContractPass, propagateLayoutPass, recognizeAttentionPass, fuseMultiOutputPass, mergeSiblingContractionsPass, quantAsMapPass].map(inRegions);
 
 /** Passes that merge kernels (left out by NO_FUSE_PIPELINE). */
 export const FUSION_PASSES: ReadonlySet<string> = new Set(['recognize-softmax', 'recognize-attention', 'fuse-elementwise', 'fuse-multi-output', 'fuse-reduction', 'fuse-epilogue', 'fold-affine', 'fold-affine-prologue', 'fold-movement-into-contract', 'fold-pad-into-contract', 'merge-sibling-contractions']);
@@ -31,8 +32,8 @@ export function passByName(name: string): Pass | undefined {
 
 // Every registered pass also rewrites region bodies (in-regions.ts), and so does every pipeline below.
 
-/** The default simplification pipeline: simplify, fold, then clean up. */
-export const SIMPLIFY_PIPELINE: readonly Pass[] = [canonicalizePass, constFoldPass, canonicalizePass, csePass, dcePass].map(inRegions);
+/** The default simplification pipeline: quantize / dequantize as maps (so fusion sees them), simplify, fold, then clean up. */
+export const SIMPLIFY_PIPELINE: readonly Pass[] = [quantAsMapPass, canonicalizePass, constFoldPass, canonicalizePass, csePass, dcePass].map(inRegions);
 
 /**
  * The default optimization pipeline: simplify; recognize spelled-out softmax; merge elementwise maps; let sums
