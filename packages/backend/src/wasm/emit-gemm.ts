@@ -121,7 +121,7 @@ export function emitGemm(m: binaryen.Module, math: MathImports, k: GemmKernel, a
     m.local.set(g.aB, m.i32.add(c(address(k.a) + (k.aBase ?? 0) * 4), m.i32.mul(k.aBatchPeriod ? m.i32.rem_u(I(g.q), c(k.aBatchPeriod)) : I(g.q), c(k.aBatch * 4)))),
     ...(k.aBatchPeriod && k.aBatchOuter ? [m.local.set(g.aB, m.i32.add(I(g.aB), m.i32.mul(m.i32.div_u(I(g.q), c(k.aBatchPeriod)), c(k.aBatchOuter * 4))))] : []),
     m.local.set(g.bB, m.i32.add(c(address(k.b) + (k.bBase ?? 0) * 4), m.i32.mul(I(g.q), c(k.bBatch * 4)))),
-    m.local.set(g.cB, m.i32.add(c(address(k.out)), m.i32.mul(I(g.q), c(k.cBatch * 4)))),
+    m.local.set(g.cB, m.i32.add(c(address(k.out)), m.i32.mul(I(g.q), c(k.cBatch * g.cBytes)))),
     m.local.set(g.u, m.i32.sub(I(g.u), m.i32.mul(I(g.q), c(perBatch)))),
     ...unitBody,
     // restore u to the global unit index for the loop

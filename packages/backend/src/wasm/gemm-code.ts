@@ -52,6 +52,8 @@ export class GemmCode {
   private readonly epi: EpilogueAt;
   /** Bytes B's pointer advances per step of k: a packed or gathered panel row, or a row of row-major B. */
   readonly bStep: number;
+  /** Bytes of one element of C: 4 (float32), or 1 or 2 for integer codes (GemmKernel.outCode). */
+  readonly cBytes: number;
 
   constructor(readonly m: binaryen.Module, readonly math: MathImports, readonly k: GemmKernel, readonly address: (id: number) => number, readonly opts: GemmCodeOptions) {
     const i32 = () => this.local(binaryen.i32);
@@ -64,6 +66,8 @@ export class GemmCode {
     this.epi = new EpilogueAt(m, math, address, k.epilogue, k.epilogueOperands, opts.exactMath);
     this.vectorEpilogue = this.epi.onVectors;
     this.bStep = k.bPacked || k.bImplicit ? 32 : k.bRow * 4;
+    this.cBytes = k.outCode === undefined ? 4 : k.outCode.endsWith('16') ? 2 : 1;
+    if (k.outCode && (k.pool || k.rowPool || !k.epilogue)) throw new Error(`gemm ${k.name}: integer codes need a clamping epilogue and no pooling`);
   }
 
   private labels = 0;
@@ -89,7 +93,7 @@ export class GemmCode {
   /** Byte address of C[row][col] in batch q. */
   cAt(row: E, col: E): E {
     const { m, c } = this;
-    return m.i32.add(this.I(this.cB), m.i32.shl(m.i32.add(m.i32.mul(row, c(this.k.cRow ?? this.k.n)), col), c(2)));
+    return m.i32.add(this.I(this.cB), m.i32.shl(m.i32.add(m.i32.mul(row, c(this.k.cRow ?? this.k.n)), col), c(Math.log2(this.cBytes))));
   }
 
   /** Points `pb` at the B columns j..j+7: a packed panel, or row-major B's column j (implicit B is gathered instead). */
@@ -167,6 +171,7 @@ export class GemmCode {
   /** Stores a whole R x 8P tile at rows i.., columns j + 8p; a scalar epilogue then runs over its elements. */
   storeTile(R: number, P: number): E[] {
     const { m, c, I } = this;
+    if (this.k.outCode) return this.storeCodes(R, P);
     const out: E[] = [];
     for (let r = 0; r < R; r++) for (let p = 0; p < P; p++) for (let h = 0; h < 2; h++) {
       const row = () => (r === 0 ? I(this.i) : m.i32.add(I(this.i), c(r)));
@@ -177,10 +182,53 @@ export class GemmCode {
     return out;
   }
 
+  /**
+   * storeTile for integer codes: per 8 columns, the two f32x4 epilogue results truncated to i32x4 and narrowed
+   * (saturating, exact on the clamped values) into one store of 8 codes; lane by lane when the epilogue is scalar.
+   */
+  private storeCodes(R: number, P: number): E[] {
+    const { m, c, I, V } = this;
+    const code = this.k.outCode!;
+    const out: E[] = [];
+    for (let r = 0; r < R; r++) for (let p = 0; p < P; p++) {
+      const row = () => (r === 0 ? I(this.i) : m.i32.add(I(this.i), c(r)));
+      const col = () => (p === 0 ? I(this.j) : m.i32.add(I(this.j), c(8 * p)));
+      const accAt = (h: number) => this.acc[r * 2 * P + 2 * p + h]!;
+      if (!this.vectorEpilogue) {
+        for (let l = 0; l < 8; l++) out.push(this.storeCode(row, () => m.i32.add(col(), c(l)), () => m.f32x4.extract_lane(V(accAt(l >> 2)), l & 3)));
+        continue;
+      }
+      const half = (h: number) => m.i32x4.trunc_sat_f32x4_s(this.vectorOut(row, col, 4 * h, accAt(h)));
+      const shorts = code === 'uint16' ? m.i16x8.narrow_i32x4_u(half(0), half(1)) : m.i16x8.narrow_i32x4_s(half(0), half(1));
+      if (this.cBytes === 2) {
+        out.push(m.v128.store(0, 2, this.cAt(row(), col()), shorts));
+        continue;
+      }
+      out.push(m.local.set(this.av, shorts));
+      const bytes = code === 'uint8' ? m.i8x16.narrow_i16x8_u(V(this.av), V(this.av)) : m.i8x16.narrow_i16x8_s(V(this.av), V(this.av));
+      out.push(m.i64.store(0, 1, this.cAt(row(), col()), m.i64x2.extract_lane(bytes, 0)));
+    }
+    return out;
+  }
+
+  /** One integer code at (row, col): the scalar epilogue of `acc`, truncated (it is clamped in range) and stored narrow. */
+  private storeCode(row: () => E, col: () => E, acc: () => E): E {
+    const { m } = this;
+    const v = m.i32.trunc_s_sat.f32(this.scalarEpilogue(acc, row, col));
+    return this.cBytes === 2 ? m.i32.store16(0, 2, this.cAt(row(), col()), v) : m.i32.store8(0, 1, this.cAt(row(), col()), v);
+  }
+
   /** Stores the first `cols` (< 8) columns of an R x 8 tile lane by lane; the epilogue then runs per element. */
   storePartial(R: number, cols: number): E[] {
     const { m, c, I, V } = this;
     const out: E[] = [];
+    if (this.k.outCode) {
+      for (let r = 0; r < R; r++) {
+        const row = () => (r === 0 ? I(this.i) : m.i32.add(I(this.i), c(r)));
+        for (let col = 0; col < cols; col++) out.push(this.storeCode(row, () => m.i32.add(I(this.j), c(col)), () => m.f32x4.extract_lane(V(this.acc[r * 2 + (col >> 2)]!), col & 3)));
+      }
+      return out;
+    }
     for (let r = 0; r < R; r++) {
       const base = this.cAt(r === 0 ? I(this.i) : m.i32.add(I(this.i), c(r)), I(this.j));
       out.push(m.local.set(this.bp, base));
@@ -227,8 +275,12 @@ export class GemmCode {
       forLoop(m, this.label('sk'), this.kk, c(0), () => c(k.k), 1, [
         m.local.set(this.sacc, m.f32.add(m.local.get(this.sacc, binaryen.f32), m.f32.mul(m.f32.load(0, 4, aAt), m.f32.load(0, 4, bAt)))),
       ]),
-      m.f32.store(0, 4, this.cAt(I(this.i), I(this.j)), m.local.get(this.sacc, binaryen.f32)),
-      ...(k.epilogue ? [m.local.set(this.rr, I(this.i)), m.local.set(this.cc, I(this.j)), ...this.epilogueAt()] : []),
+      ...(k.outCode
+        ? [this.storeCode(() => I(this.i), () => I(this.j), () => m.local.get(this.sacc, binaryen.f32))]
+        : [
+          m.f32.store(0, 4, this.cAt(I(this.i), I(this.j)), m.local.get(this.sacc, binaryen.f32)),
+          ...(k.epilogue ? [m.local.set(this.rr, I(this.i)), m.local.set(this.cc, I(this.j)), ...this.epilogueAt()] : []),
+        ]),
     ];
   }
 }

@@ -5,6 +5,7 @@
 
 import type { DType, Reducer, ScalarExpr, ScatterReduction, ValueId } from '@tensorc/ir';
 import type { AttentionKernel } from './lower-attention.js';
+import type { NarrowCode } from './lower-common.js';
 
 /** One operand of a loop nest: element address = base + sum(loopIndex[l] * strides[l]). */
 export interface NestOperand {
@@ -138,6 +139,11 @@ export interface GemmKernel {
   readonly aRuns?: { readonly len: number; readonly inner: number; readonly innerStride: number; readonly outer: number; readonly outerStride: number };
   readonly bRow: number;
   readonly bBatch: number;
+  /**
+   * Integer codes stored instead of float32 (a requantize epilogue: the float32 epilogue clamps into the codes'
+   * range, lower-common.ts narrowedEpilogue); C's strides then count these narrower elements.
+   */
+  readonly outCode?: NarrowCode;
   /** B packed at compile time into column panels of 8, k-major ([P][K][8], zero-padded); else row-major [K, N]. */
   readonly bPacked: boolean;
   /**

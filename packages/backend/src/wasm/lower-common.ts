@@ -1,7 +1,7 @@
 // Helpers every lowering shares: the element types the backend emits, row-major strides, the node's
 // origin for error messages, and the static output type check each node goes through before dispatch.
 
-import { type AffineExpr, CompileError, type ContractOp, type HostTensor, type Node, type TensorType, type ValueId, isStaticShape } from '@tensorc/ir';
+import { type AffineExpr, CompileError, type ContractOp, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId, isStaticShape } from '@tensorc/ir';
 import type { KernelPlan } from './kernel-plan.js';
 
 export const SUPPORTED_DTYPES = new Set([
@@ -40,13 +40,40 @@ export function linear(map: readonly AffineExpr[], shape: readonly number[], nLo
 
 /**
  * `n` sums float32 products of its first two inputs (combiner a0 * a1) into a float32 result: the contraction
- * a GEMM, convolution or depthwise kernel computes (further inputs are epilogue operands).
+ * a GEMM, convolution or depthwise kernel computes (further inputs are epilogue operands). With `narrowOk`
+ * the result may also be integer codes its epilogue clamps into range (narrowedEpilogue).
  */
-export function isFloatProduct(n: Node, out: TensorType): n is Node & { readonly op: ContractOp } {
+export function isFloatProduct(n: Node, out: TensorType, narrowOk = false): n is Node & { readonly op: ContractOp } {
   const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32' || out.dtype !== 'float32') return false;
+  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32') return false;
+  if (out.dtype !== 'float32' && !(narrowOk && narrowedEpilogue(op, out))) return false;
   const c = op.combiner;
   return c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1;
+}
+
+/** Integer codes a GEMM stores straight from its float32 epilogue (a requantize), and their ranges. */
+export type NarrowCode = 'int8' | 'uint8' | 'int16' | 'uint16';
+const NARROW_RANGE: Readonly<Record<NarrowCode, readonly [number, number]>> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
+};
+
+/**
+ * The float32 epilogue under a contraction's final cast to integer codes, when that epilogue clamps into the
+ * codes' range (min/max with literal bounds, as a requantize does). The kernel then converts and stores with
+ * saturating SIMD narrowing, which agrees with the cast (it wraps) on every value in range; NaN gives 0 in both.
+ */
+export function narrowedEpilogue(op: ContractOp, out: TensorType): { code: NarrowCode; epilogue: ScalarExpr } | undefined {
+  const e = op.epilogue;
+  const range = NARROW_RANGE[out.dtype as NarrowCode];
+  if (!range || !e || e.k !== 'cast' || e.to !== out.dtype) return undefined;
+  const inner = e.a;
+  const bound = (x: ScalarExpr) => (x.k === 'lit' && x.dtype === 'float32' && typeof x.v === 'number' && x.v >= range[0] && x.v <= range[1] ? x.v : undefined);
+  // min(max(x, lo), hi) or max(min(x, hi), lo)
+  if (inner.k !== 'bin' || (inner.op !== 'min' && inner.op !== 'max') || bound(inner.b) === undefined) return undefined;
+  const first = inner.a;
+  const other = inner.op === 'min' ? 'max' : 'min';
+  if (first.k !== 'bin' || first.op !== other || bound(first.b) === undefined) return undefined;
+  return { code: out.dtype as NarrowCode, epilogue: inner };
 }
 
 export function where(n: Node): { node?: string; opType?: string } {

@@ -32,7 +32,7 @@ const single = (e: AffineExpr | undefined): number | undefined =>
 
 /** The geometry of a float32 ungrouped NHWC 2-D convolution, if `n` is one. */
 export function nhwcConvGeometry(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType): NhwcConvGeometry | undefined {
-  if (!isFloatProduct(n, out) || out.shape.length !== 4 || n.op.reductionExtents.length !== 3 || n.op.padValues[1] !== null) return undefined;
+  if (!isFloatProduct(n, out, true) || out.shape.length !== 4 || n.op.reductionExtents.length !== 3 || n.op.padValues[1] !== null) return undefined;
   const op = n.op;
   const [xt, wt] = [tt(n.inputs[0]!), tt(n.inputs[1]!)];
   if (xt.dtype !== 'float32' || wt.dtype !== 'float32' || xt.shape.length !== 4 || wt.shape.length !== 4) return undefined;
@@ -127,7 +127,7 @@ export function lowerConvNhwc(n: Node, out: TensorType & { shape: readonly numbe
     ? { len: KW * C, inner: 1, innerStride: KW * C, outer: KH, outerStride: dh * rowLen }
     : { len: C, inner: KW, innerStride: dw * C, outer: KH, outerStride: dh * rowLen };
   const poolShape = pool?.outputs[0]!.type.kind === 'tensor' ? pool.outputs[0]!.type.shape : undefined;
-  const pooled = pool !== undefined && OH % 2 === 0 && OW % 2 === 0 && JSON.stringify(poolShape) === JSON.stringify([N, OH / 2, OW / 2, M]);
+  const pooled = pool !== undefined && epi.outCode === undefined && OH % 2 === 0 && OW % 2 === 0 && JSON.stringify(poolShape) === JSON.stringify([N, OH / 2, OW / 2, M]);
   // pooled: a batch is a pair of output rows, C the pooled [N, OH/2, OW/2, M]
   const rows = pooled ? 2 : 1;
   const gemm: Omit<GemmKernel, 'name'> = {

@@ -35,7 +35,7 @@ export interface ConvGeometry {
 
 /** The geometry of a float32 2-D convolution (grouped: output [N, G, M/G, OH, OW]), if `n` is one. */
 export function convGeometry(n: Node, out: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType): ConvGeometry | undefined {
-  if (!isFloatProduct(n, out)) return undefined;
+  if (!isFloatProduct(n, out, true)) return undefined;
   const op = n.op;
   const grouped = out.shape.length === 5;
   if (!(out.shape.length === 4 || grouped) || op.reductionExtents.length !== 3 || op.padValues[1] !== null) return undefined;
@@ -103,7 +103,8 @@ export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] 
   fresh: () => ValueId, slots: number, pool?: Node): ConvLowering | undefined {
   const cg = convGeometry(n, out, tt);
   if (!cg) return undefined;
-  if (cg.Cg === 1 && cg.G > 1) return depthwise(n, cg, out, tt, fresh);
+  // the depthwise kernels store float32 only (a requantizing epilogue stays on the generic nest there)
+  if (cg.Cg === 1 && cg.G > 1) return out.dtype === 'float32' ? depthwise(n, cg, out, tt, fresh) : undefined;
   const { N, G, Mg, OH, OW, Cg, KH, KW, sh, sw, dh, dw } = cg;
   const K = Cg * KH * KW;
   const grouped = G > 1;
@@ -121,7 +122,7 @@ export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] 
   newTypes.push([table, { kind: 'tensor', dtype: 'int32', shape: [K] }]);
   // the pool reads an even output grid whose width fills whole panels
   const poolShape = pool?.outputs[0]!.type.kind === 'tensor' ? pool.outputs[0]!.type.shape : undefined;
-  const pooled = pool !== undefined && !grouped && OH % 2 === 0 && OW % 8 === 0 &&
+  const pooled = pool !== undefined && epi.outCode === undefined && !grouped && OH % 2 === 0 && OW % 8 === 0 &&
     JSON.stringify(poolShape) === JSON.stringify([N, Mg, OH / 2, OW / 2]);
   const scratch = fresh();
   const slot = scratchSlotBytes({ k: K, ...(pooled ? { pool: 'max2x2' as const } : {}) });

@@ -4,6 +4,7 @@
 
 import type { AffineMap, ContractOp, Node, TensorType, ValueId } from '@tensorc/ir';
 import type { GemmKernel } from './kernel-plan.js';
+import { narrowedEpilogue } from './lower-common.js';
 
 const rowMajor = (shape: readonly number[]): number[] => shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
 
@@ -60,8 +61,11 @@ function batchStride(loops: readonly number[], strides: readonly number[], outSh
  * Epilogue operands of contraction `n` for a GEMM whose output loops are grouped as batch loops, row loops and
  * column loops (each group flattened). Undefined when an operand cannot be expressed that way.
  */
-export function gemmEpilogue(n: Node, outShape: readonly number[], groups: { batch: number[]; row: number[]; col: number[] }, tt: (id: ValueId) => TensorType): Pick<GemmKernel, 'epilogue' | 'epilogueOperands'> | undefined {
+export function gemmEpilogue(n: Node, outShape: readonly number[], groups: { batch: number[]; row: number[]; col: number[] }, tt: (id: ValueId) => TensorType): Pick<GemmKernel, 'epilogue' | 'epilogueOperands' | 'outCode'> | undefined {
   const op = n.op as ContractOp;
+  const outT = n.outputs[0]!.type as TensorType;
+  const narrow = outT.dtype === 'float32' ? undefined : narrowedEpilogue(op, outT);
+  if (outT.dtype !== 'float32' && !narrow) return undefined;
   const r = outShape.length;
   const operands: GemmKernel['epilogueOperands'][number][] = [];
   for (let j = 2; j < n.inputs.length; j++) {
@@ -76,5 +80,5 @@ export function gemmEpilogue(n: Node, outShape: readonly number[], groups: { bat
     if (batch === undefined || row === undefined || col === undefined) return undefined;
     operands.push({ buffer: n.inputs[j]!, dtype: t.dtype, base: ls.base, row, col, ...batch });
   }
-  return { epilogue: op.epilogue, epilogueOperands: operands };
+  return narrow ? { epilogue: narrow.epilogue, epilogueOperands: operands, outCode: narrow.code } : { epilogue: op.epilogue, epilogueOperands: operands };
 }

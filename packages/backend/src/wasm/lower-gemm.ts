@@ -44,7 +44,7 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   derived: Map<ValueId, HostTensor>, fresh: () => ValueId): (Omit<GemmKernel, 'name'> & {
     newTypes: [ValueId, TensorType][]; transposeB: TransposeB | undefined;
   }) | undefined {
-  if (!isFloatProduct(n, t) || n.op.reductionExtents.length !== 1 || n.op.padValues.some((p) => p !== null)) return undefined;
+  if (!isFloatProduct(n, t, true) || n.op.reductionExtents.length !== 1 || n.op.padValues.some((p) => p !== null)) return undefined;
   const op = n.op;
   const r = t.shape.length;
   if (r < 2) return undefined;
