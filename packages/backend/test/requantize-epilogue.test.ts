@@ -4,7 +4,8 @@
 // the codes must then match bit for bit, including ties that round half to even and values that saturate.
 
 import { describe, expect, it } from 'vitest';
-import { type DType, GraphBuilder, type HostTensor, OPTIMIZE_PIPELINE, type ValueId, arg, bin, lit, runPipeline, tensorType, un } from '@tensorc/ir';
+import { type DType, GraphBuilder, type HostTensor, OPTIMIZE_PIPELINE, type ValueId, arg, bin, cast, lit, runPipeline, tensorType, un } from '@tensorc/ir';
+import { vectorizableScalar } from '../src/wasm/emit-vector-epilogue.js';
 import { expectAllFlavoursAgree } from './variants-harness.js';
 
 type Code = 'int8' | 'uint8' | 'int16' | 'uint16';
@@ -78,5 +79,27 @@ describe('requantize epilogue: the GEMM stores integer codes', () => {
       b.output('q', quantize(b, b.map(bin('add', arg(0), arg(1)), [y, bias]), [N, M, H, W], 'uint8'));
     }, { x: { dtype: 'float32', shape: [N, C, H, W], data: ints(N * C * H * W, 10) } });
     expect(kernels).toEqual(['pad', 'conv_gemm']);
+  }, 60_000);
+
+  it('a quantize-dequantize round trip (QDQ) is vector code, in a GEMM epilogue and in a map, NaN and infinities included', async () => {
+    const [M, K, N] = [7, 10, 19];
+    const qdq = (b: GraphBuilder, x: ValueId, shape: number[]) => {
+      const s = b.constant({ dtype: 'float32', shape: [], data: new Float64Array([0.5]) });
+      const zp = b.constant({ dtype: 'uint8', shape: [], data: new Float64Array([100]) });
+      const q = b.add({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [x, s, zp], [tensorType('uint8', shape)])[0]!;
+      return b.add({ kind: 'dequantize', scheme: { axis: null, blockSize: null, saturate: true } }, [q, s, zp], [tensorType('float32', shape)])[0]!;
+    };
+    const data = ints(M * K, 11);
+    [data[3], data[17], data[30]] = [NaN, Infinity, -Infinity];
+    const kernels = await check((b) => {
+      const x = b.input('x', tensorType('float32', [M, K]));
+      const w = b.constant({ dtype: 'float32', shape: [K, N], data: ints(K * N, 12) });
+      b.output('y', qdq(b, b.matmul(qdq(b, x, [M, K]), w), [M, N]));
+    }, { x: { dtype: 'float32', shape: [M, K], data } });
+    expect(kernels).toEqual(['map', 'gemm']);
+    const roundTrip = cast('float32', cast('uint8', bin('max', bin('min', un('round', arg(0)), lit(255, 'float32')), lit(0, 'float32'))));
+    expect(vectorizableScalar(roundTrip, () => true, true)).toBe(true);
+    // unclamped, the cast would wrap where SIMD saturates: not vector code
+    expect(vectorizableScalar(cast('float32', cast('uint8', un('round', arg(0)))), () => true, true)).toBe(false);
   }, 60_000);
 });

@@ -3,10 +3,11 @@
 // rounds exactly like the scalar one (add, sub, mul, div, min, max, neg, abs, sqrt, floor, ceil, round,
 // recip, comparisons and select) or from exp, erf and sigmoid, which use the f32x4 functions of
 // wasm-vector-math.ts (float32 accuracy; that is what makes GELU and SiLU epilogues vector code). Anything
-// else (tanh, casts, ...) keeps the scalar epilogue.
+// else (tanh, casts other than a quantize-dequantize round trip, ...) keeps the scalar epilogue.
 
 import binaryen from 'binaryen';
 import type { BinaryOp, ScalarExpr, UnaryOp } from '@tensorc/ir';
+import { clampsInto, isNarrowCode } from './narrow-codes.js';
 import { VECTOR_MATH } from './wasm-vector-math.js';
 
 type E = binaryen.ExpressionRef;
@@ -41,7 +42,8 @@ export function vectorizableScalar(e: ScalarExpr, argOk: (i: number) => boolean,
       if (COMPARE.has(e.op) !== asMask || !BINARY.has(e.op)) return false;
       return sub(e.a) && sub(e.b);
     case 'select': return !asMask && sub(e.c, true) && sub(e.a) && sub(e.b);
-    case 'cast': return false;
+    // a quantize-dequantize round trip: float32 of integer codes the value was clamped into
+    case 'cast': return !asMask && e.to === 'float32' && e.a.k === 'cast' && isNarrowCode(e.a.to) && clampsInto(e.a.a, e.a.to) && sub(e.a.a);
   }
 }
 
@@ -92,6 +94,7 @@ export function emitVectorEpilogue(m: binaryen.Module, e: ScalarExpr, env: Vecto
     }
     // lanes where the mask is set take a, the others b
     case 'select': return m.v128.bitselect(v(e.a), v(e.b), v(e.c));
-    case 'cast': throw new Error('vector epilogue: cast');
+    // the round trip through codes (vectorizableScalar's only cast): truncate (NaN to 0, as the cast) and back
+    case 'cast': return m.f32x4.convert_i32x4_s(m.i32x4.trunc_sat_f32x4_s(v((e.a as Extract<ScalarExpr, { k: 'cast' }>).a)));
   }
 }

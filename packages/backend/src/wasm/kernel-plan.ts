@@ -5,7 +5,7 @@
 
 import type { DType, Reducer, ScalarExpr, ScatterReduction, ValueId } from '@tensorc/ir';
 import type { AttentionKernel } from './lower-attention.js';
-import type { NarrowCode } from './lower-common.js';
+import type { NarrowCode } from './narrow-codes.js';
 
 /** One operand of a loop nest: element address = base + sum(loopIndex[l] * strides[l]). */
 export interface NestOperand {

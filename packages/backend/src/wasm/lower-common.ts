@@ -3,6 +3,7 @@
 
 import { type AffineExpr, CompileError, type ContractOp, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId, isStaticShape } from '@tensorc/ir';
 import type { KernelPlan } from './kernel-plan.js';
+import { type NarrowCode, clampsInto, isNarrowCode } from './narrow-codes.js';
 
 export const SUPPORTED_DTYPES = new Set([
   'float32', 'float64', 'int32', 'int64', 'bool', 'int8', 'uint8', 'int16', 'uint16', 'uint32', 'uint64', 'int4', 'uint4', 'int2', 'uint2',
@@ -51,29 +52,15 @@ export function isFloatProduct(n: Node, out: TensorType, narrowOk = false): n is
   return c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1;
 }
 
-/** Integer codes a GEMM stores straight from its float32 epilogue (a requantize), and their ranges. */
-export type NarrowCode = 'int8' | 'uint8' | 'int16' | 'uint16';
-const NARROW_RANGE: Readonly<Record<NarrowCode, readonly [number, number]>> = {
-  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535],
-};
-
 /**
  * The float32 epilogue under a contraction's final cast to integer codes, when that epilogue clamps into the
- * codes' range (min/max with literal bounds, as a requantize does). The kernel then converts and stores with
- * saturating SIMD narrowing, which agrees with the cast (it wraps) on every value in range; NaN gives 0 in both.
+ * codes' range (as a requantize does): the kernel then stores the codes with saturating SIMD narrowing, which
+ * agrees with the cast on every clamped value (narrow-codes.ts).
  */
 export function narrowedEpilogue(op: ContractOp, out: TensorType): { code: NarrowCode; epilogue: ScalarExpr } | undefined {
   const e = op.epilogue;
-  const range = NARROW_RANGE[out.dtype as NarrowCode];
-  if (!range || !e || e.k !== 'cast' || e.to !== out.dtype) return undefined;
-  const inner = e.a;
-  const bound = (x: ScalarExpr) => (x.k === 'lit' && x.dtype === 'float32' && typeof x.v === 'number' && x.v >= range[0] && x.v <= range[1] ? x.v : undefined);
-  // min(max(x, lo), hi) or max(min(x, hi), lo)
-  if (inner.k !== 'bin' || (inner.op !== 'min' && inner.op !== 'max') || bound(inner.b) === undefined) return undefined;
-  const first = inner.a;
-  const other = inner.op === 'min' ? 'max' : 'min';
-  if (first.k !== 'bin' || first.op !== other || bound(first.b) === undefined) return undefined;
-  return { code: out.dtype as NarrowCode, epilogue: inner };
+  if (!isNarrowCode(out.dtype) || !e || e.k !== 'cast' || e.to !== out.dtype || !clampsInto(e.a, out.dtype)) return undefined;
+  return { code: out.dtype, epilogue: e.a };
 }
 
 export function where(n: Node): { node?: string; opType?: string } {
