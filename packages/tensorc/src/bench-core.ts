@@ -63,6 +63,14 @@ export interface BenchResult {
   readonly ortMs?: number;
   /** Largest |tensorc - ort| over all outputs, relative to each output's largest |ort| value. */
   readonly maxRelDiff?: number;
+  /** The model quantizes values at run time (QuantizeLinear, QLinear* ops): two correct runtimes may differ by code steps. */
+  readonly quantized: boolean;
+}
+
+/** Whether a compiled model quantizes at run time: quantize ops the pipeline turned into maps, or kept as kernels. */
+function quantizes(art: Awaited<ReturnType<typeof compile>>): boolean {
+  const asMaps = art.passes.some((p) => p.pass === 'quant-as-map' && (p.counters['quantize'] ?? 0) > 0);
+  return asMaps || art.manifest.kernels.some((k) => /(^|_)quantize$/.test(k.name));
 }
 
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -164,6 +172,7 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
       variant: lead0.variant,
       tensorcMs: lead0.ms,
       runs: lead.length,
+      quantized: quantizes(first),
       ...(os ? { ortMs: median(tb), maxRelDiff: Math.max(...Object.values(results).map((r) => r.maxRelDiff ?? 0)) } : {}),
     };
   } finally {

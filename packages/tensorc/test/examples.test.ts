@@ -1,5 +1,6 @@
 // The runnable examples stay runnable: each examples/<name>/run.mjs is spawned as a user would run it (against
-// the built packages) and must exit 0, which it does only when its outputs match the PyTorch references beside it;
+// the built packages) and must exit 0, which it does only when its outputs match the references beside it (PyTorch's;
+// numpy's for the QDQ model);
 // the NHWC example (no PyTorch reference) must find its layout policies in agreement.
 
 import { spawnSync } from 'node:child_process';
@@ -13,11 +14,12 @@ const EXAMPLES: Record<string, RegExp[]> = {
   cnn: [/image 0 \(drawn: disk\): disk /, /image 4 \(drawn: vertical stripes\): vertical stripes /, /max \|tensorc - PyTorch\| = \S+ \(ok/],
   transformer: [/y: float32\[1, 32, 64\]/, /changing token 31 moved earlier outputs by 0 /, /max \|tensorc - PyTorch\| = \S+ \(ok/],
   moe: [/tokens per expert \[4, 5, 10, 7, 7, 5, 14, 12\]/, /experts identical to PyTorch's; max \|tensorc - PyTorch\| = \S+ \(ok/],
+  'qdq-mlp': [/quant-as-map: 3 QuantizeLinear and 6 DequantizeLinear as maps/, /kernels: map 1, gemm 3;/, /max \|tensorc - numpy QDQ\| = \S+, \d+ of 640 equal \(ok/],
 };
 
 describe('examples', () => {
   for (const [name, patterns] of Object.entries(EXAMPLES)) {
-    it(`examples/${name}/run.mjs matches its PyTorch reference`, () => {
+    it(`examples/${name}/run.mjs matches its reference`, () => {
       const r = spawnSync(process.execPath, [path.join(root, 'examples', name, 'run.mjs')], { encoding: 'utf8', timeout: 240_000 });
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       for (const p of patterns) expect(r.stdout).toMatch(p);
