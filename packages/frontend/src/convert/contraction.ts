@@ -1,7 +1,7 @@
 // Contractions: MatMul, Gemm, Conv and Einsum become `contract` nodes (through the builder's sugar);
 // bias, alpha and beta become maps that the epilogue-fusion pass later folds into the contraction.
 
-import { type Dim, type ValueId, arg, bin, lit } from '@tensorc/ir';
+import { type ConvSpec, type Dim, type ValueId, arg, bin, lit } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
 import { checkWindowAttrs } from './window-attrs.js';
 import type { ConverterTable } from './registry-types.js';
@@ -40,6 +40,22 @@ export function convPads(ctx: ConvertContext, inSpatial: readonly Dim[], kernel:
   return [...begin, ...end];
 }
 
+/** The convolution of x by w as the node's attributes describe it (Conv, ConvInteger, QLinearConv). */
+export function convSpec(ctx: ConvertContext, x: ValueId, w: ValueId): ConvSpec {
+  const xs = ctx.shapeOf(x);
+  const ws = ctx.shapeOf(w);
+  const n = xs.length - 2;
+  if (n < 1 || ws.length !== xs.length) ctx.fail('SHAPE_ERROR', `${ctx.where.opType} input rank ${xs.length} and weight rank ${ws.length}`);
+  const kernel = (ctx.attrs.ints('kernel_shape') ?? ws.slice(2)) as readonly Dim[];
+  if (kernel.some((k) => typeof k !== 'number')) ctx.fail('UNSUPPORTED_OP', 'symbolic kernel size');
+  if (kernel.some((k, i) => typeof ws[i + 2] === 'number' && k !== ws[i + 2])) ctx.fail('SHAPE_ERROR', `kernel_shape [${kernel.join(', ')}] differs from the weight's [${ws.slice(2).join(', ')}]`);
+  const strides = ctx.attrs.ints('strides') ?? Array(n).fill(1);
+  const dilations = ctx.attrs.ints('dilations') ?? Array(n).fill(1);
+  const group = ctx.attrs.int('group', 1);
+  const pads = convPads(ctx, xs.slice(2), kernel as number[], strides, dilations);
+  return { x, w, strides: [...strides], dilations: [...dilations], pads, group };
+}
+
 export const CONTRACTION: ConverterTable = {
   MatMul: { since: 1, convert: (ctx) => [ctx.b.matmul(ctx.input(0), ctx.input(1))] },
   Gemm: {
@@ -76,18 +92,8 @@ export const CONTRACTION: ConverterTable = {
     convert: (ctx) => {
       const x = ctx.input(0);
       const w = ctx.input(1);
-      const xs = ctx.shapeOf(x);
-      const ws = ctx.shapeOf(w);
-      const n = xs.length - 2;
-      if (n < 1 || ws.length !== xs.length) ctx.fail('SHAPE_ERROR', `Conv input rank ${xs.length} and weight rank ${ws.length}`);
-      const kernel = (ctx.attrs.ints('kernel_shape') ?? ws.slice(2)) as readonly Dim[];
-      if (kernel.some((k) => typeof k !== 'number')) ctx.fail('UNSUPPORTED_OP', 'symbolic kernel size');
-      if (kernel.some((k, i) => typeof ws[i + 2] === 'number' && k !== ws[i + 2])) ctx.fail('SHAPE_ERROR', `kernel_shape [${kernel.join(', ')}] differs from the weight's [${ws.slice(2).join(', ')}]`);
-      const strides = ctx.attrs.ints('strides') ?? Array(n).fill(1);
-      const dilations = ctx.attrs.ints('dilations') ?? Array(n).fill(1);
-      const group = ctx.attrs.int('group', 1);
-      const pads = convPads(ctx, xs.slice(2), kernel as number[], strides, dilations);
-      let y = ctx.b.conv({ x, w, strides: [...strides], dilations: [...dilations], pads, group });
+      let y = ctx.b.conv(convSpec(ctx, x, w));
+      const n = ctx.rankOf(x) - 2;
       const bias = ctx.optInput(2);
       if (bias !== undefined) {
         const bt = ctx.tensorTypeOf(bias);

@@ -1,13 +1,16 @@
 // Quantization ops: QuantizeLinear / DequantizeLinear (per-tensor, per-axis, blocked; fp8/int4/fp4 codes),
-// DynamicQuantizeLinear, MatMulInteger and QLinearMatMul. Integer matmuls are int32 contracts whose combiner
-// subtracts the zero points, exactly as ONNX's reference computes them.
+// DynamicQuantizeLinear, MatMulInteger, QLinearMatMul, ConvInteger and QLinearConv. Integer matmuls are int32
+// contracts whose combiner subtracts the zero points, exactly as ONNX's reference computes them; integer
+// convolutions subtract them before the convolution, so that padding contributes 0.
 
 import {
   type AffineMap, type DType, type QuantScheme, type ScalarExpr, type ValueId, arg, bin, broadcastShapes, cast, dtypeFromOnnx, lit, un, tensorType,
 } from '@tensorc/ir';
 import type { ConvertContext } from './context.js';
+import { convSpec } from './contraction.js';
 import { normAxis } from './dim-utils.js';
 import type { ConverterTable } from './registry-types.js';
+import { reshapeTo } from './shape-ops.js';
 
 function scheme(ctx: ConvertContext, x: ValueId, scale: ValueId): QuantScheme {
   const rank = ctx.rankOf(x);
@@ -64,6 +67,29 @@ function integerMatmul(ctx: ConvertContext, a: ValueId, b: ValueId, azp: ValueId
   }, inputs, [tensorType('int32', [...batch, as[as.length - 2]!, bs[bs.length - 1]!])]);
 }
 
+/** A per-output-channel [M] tensor as [M, 1, ...] against an [N, M, ...] result; scalars and one-element tensors as they are. */
+function perChannel(ctx: ConvertContext, v: ValueId, rank: number): ValueId {
+  const s = ctx.shapeOf(v);
+  if (s.length === 0 || (s.length === 1 && s[0] === 1)) return v;
+  if (s.length !== 1) ctx.fail('SHAPE_ERROR', `per-channel tensor must be 1-D, got shape [${s.join(', ')}]`);
+  return reshapeTo(ctx, v, [s[0]!, ...Array<number>(rank - 2).fill(1)]);
+}
+
+/**
+ * int32 convolution of (x - x_zp) by (w - w_zp), as ONNX's reference computes it: the zero points are
+ * subtracted first, so padding contributes 0. x_zp is per tensor; w_zp per tensor or per output channel.
+ */
+function integerConv(ctx: ConvertContext, x: ValueId, w: ValueId, xzp: ValueId | undefined, wzp: ValueId | undefined): ValueId {
+  const centred = (v: ValueId, zp: ValueId | undefined, perOut: boolean): ValueId => {
+    if (zp === undefined) return ctx.emit1({ kind: 'map', expr: cast('int32', arg(0)) }, [v]);
+    const z = perOut ? perChannel(ctx, zp, ctx.rankOf(v) + 1) : zp; // [M] as [M, 1, ...] against w [M, C, K...]
+    if (!perOut && ctx.shapeOf(zp).some((d) => d !== 1)) ctx.fail('UNSUPPORTED_OP', `x_zero_point must be per tensor, got shape [${ctx.shapeOf(zp).join(', ')}]`);
+    const zs = ctx.shapeOf(z).length > ctx.rankOf(v) ? reshapeTo(ctx, z, []) : z;
+    return ctx.emit1({ kind: 'map', expr: bin('sub', cast('int32', arg(0)), cast('int32', arg(1))) }, [v, zs]);
+  };
+  return ctx.b.conv(convSpec(ctx, centred(x, xzp, false), centred(w, wzp, true)));
+}
+
 export const QUANT: ConverterTable = {
   QuantizeLinear: {
     since: 10,
@@ -102,6 +128,26 @@ export const QUANT: ConverterTable = {
       const y = ctx.emit1({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [x, scale, zp],
         [tensorType('uint8', ctx.shapeOf(x))]);
       return [y, scale, zp];
+    },
+  },
+  ConvInteger: {
+    since: 10,
+    convert: (ctx) => [integerConv(ctx, ctx.input(0), ctx.input(1), ctx.optInput(2), ctx.optInput(3))],
+  },
+  QLinearConv: {
+    since: 10,
+    convert: (ctx) => {
+      // y = saturate(round((x - x_zp) * (w - w_zp) conv + B) * (x_scale * w_scale / y_scale)) + y_zp); w_scale per tensor or per output channel
+      const [x, xs, xzp, w, ws, wzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ctx.input(i));
+      let acc = integerConv(ctx, x!, w!, xzp, wzp);
+      const bias = ctx.optInput(8);
+      const rank = ctx.rankOf(acc);
+      if (bias !== undefined) acc = ctx.emit1({ kind: 'map', expr: bin('add', arg(0), arg(1)) }, [acc, perChannel(ctx, bias, rank)]);
+      const sdt = ctx.tensorTypeOf(xs!).dtype;
+      const real = ctx.emit1({ kind: 'map', expr: bin('mul', cast(sdt, arg(0)), bin('mul', arg(1), arg(2))) }, [acc, xs!, perChannel(ctx, ws!, rank)]);
+      const out = ctx.tensorTypeOf(yzp!).dtype;
+      return [ctx.emit1({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [real, ys!, yzp!],
+        [tensorType(out, ctx.shapeOf(acc))])];
     },
   },
   MatMulInteger: {
