@@ -1,10 +1,12 @@
 // Max pools the backend fuses into the convolution they read (gemm-pool.ts for NCHW, gemm-pool-nhwc.ts for
 // NHWC), found before lowering so the pool's node needs no kernel: 2x2 windows, stride 2, no padding read,
-// float32, and the convolution's output read by nothing else. Whether the producer is a convolution the
+// float32, and the convolution's output read by nothing else. The pool may carry an epilogue of its own that
+// reads nothing but the pooled value and runs on vectors exactly (a fused quantize-dequantize). Whether the producer is a convolution the
 // layout's kernel takes is decided when it is lowered.
 
 import type { AffineMap, Graph, Node, ValueId } from '@tensorc/ir';
 import { isAffine, isIdx } from './affine-match.js';
+import { vectorizableScalar } from './emit-vector-epilogue.js';
 
 /** The pool's window map over [N, C, H, W] (NCHW) or [N, H, W, C] (NHWC); loops n 0, 1, 2, 3, then kh 4, kw 5. */
 const POOL_MAP: Record<'nchw' | 'nhwc', (m: AffineMap) => boolean> = {
@@ -21,7 +23,8 @@ export function findConvPools(g: Graph, uses: ReadonlyMap<ValueId, number>, layo
     if (op.kind !== 'contract') continue;
     if (op.reductionExtents.length === 3 && n.inputs.length >= 2) convs.add(n.outputs[0]!.id);
     const t = n.outputs[0]!.type;
-    if (op.reducer !== 'max' || n.inputs.length !== 1 || op.epilogue !== null || op.accDtype !== 'float32' || t.kind !== 'tensor' || t.dtype !== 'float32') continue;
+    const epilogueOk = op.epilogue === null || vectorizableScalar(op.epilogue, () => false, true);
+    if (op.reducer !== 'max' || n.inputs.length !== 1 || !epilogueOk || op.accDtype !== 'float32' || t.kind !== 'tensor' || t.dtype !== 'float32') continue;
     if (!(op.combiner.k === 'arg' && op.combiner.i === 0) || op.reductionExtents.length !== 2 || op.reductionExtents[0] !== 2 || op.reductionExtents[1] !== 2) continue;
     const mp = op.maps[0]!;
     if (mp.length !== 4 || !POOL_MAP[layout](mp)) continue;

@@ -9,6 +9,7 @@ import type { MathImports } from './emit-scalar.js';
 import { forLoop } from './emit-kernels.js';
 import type { GemmKernel } from './kernel-plan.js';
 import { EpilogueAt } from './epilogue-at.js';
+import { emitVectorEpilogue } from './emit-vector-epilogue.js';
 
 export type E = binaryen.ExpressionRef;
 
@@ -162,6 +163,14 @@ export class GemmCode {
   }
 
   private runLocals: [number, number, number] | undefined;
+
+  /** Sets `local` to a pooled f32x4, then applies the pool's epilogue (GemmKernel.poolEpilogue) to it in place. */
+  pooledInto(local: number, pooled: E): E[] {
+    const { m, k } = this;
+    const set = m.local.set(local, pooled);
+    if (!k.poolEpilogue) return [set];
+    return [set, m.local.set(local, emitVectorEpilogue(m, k.poolEpilogue, { acc: () => this.V(local), arg: () => m.unreachable() }))];
+  }
 
   /** The f32x4 to store for accumulator `accLocal` at (row, col + colOffset) of batch q (or `batch`): the epilogue applied when it runs on vectors. */
   vectorOut(row: () => E, col: () => E, colOffset: number, accLocal: number, batch: () => E = () => this.I(this.q)): E {

@@ -29,10 +29,13 @@ export function rowPoolUnitBody(g: GemmCode): E[] {
   const pooled = (h: number): E => m.f32x4.max(m.f32x4.max(conv(0, h), conv(1, h)), m.f32x4.max(conv(2, h), conv(3, h)));
   // C is [pooled column][n] within the unit's pooled row; bp: the pooled column's first channel
   const at = () => m.local.set(g.bp, m.i32.add(I(g.cB), m.i32.shl(m.i32.add(m.i32.mul(m.i32.shr_u(I(g.i), c(1)), c(k.n)), I(g.j)), c(2))));
-  const whole: E[] = [at(), m.v128.store(0, 4, I(g.bp), pooled(0)), m.v128.store(16, 4, I(g.bp), pooled(1))];
+  const whole: E[] = [
+    at(), ...g.pooledInto(g.bv[2]!, pooled(0)), m.v128.store(0, 4, I(g.bp), V(g.bv[2]!)),
+    ...g.pooledInto(g.bv[3]!, pooled(1)), m.v128.store(16, 4, I(g.bp), V(g.bv[3]!)),
+  ];
   const partial: E[] = [at()];
   for (let h = 0; h < 2 && 4 * h < rem; h++) {
-    partial.push(m.local.set(g.bv[h]!, pooled(h)));
+    partial.push(...g.pooledInto(g.bv[h]!, pooled(h)));
     for (let l = 0; l < 4 && 4 * h + l < rem; l++) partial.push(m.f32.store(4 * (4 * h + l), 4, I(g.bp), m.f32x4.extract_lane(V(g.bv[h]!), l)));
   }
   const columns = (store: E[]) => forLoop(m, g.label('pc'), g.i, c(0), () => c(k.m), 2, [...g.tile(4, 1, 0, offsets), ...store]);

@@ -42,7 +42,8 @@ export function poolUnitBody(g: GemmCode, gather: PanelGather, slotBytes: number
       // bv[h]: the vertical max of columns 4h..4h+3 of the two rows; then the horizontal max of lane pairs
       for (let h = 0; h < 2; h++) out.push(m.local.set(g.bv[h]!, m.f32x4.max(conv(r, 0, h), conv(r, 1, h))));
       const at = m.i32.add(I(g.cB), m.i32.shl(m.i32.add(m.i32.add(m.i32.mul(m.i32.add(I(g.i), c(r)), c(PH * PW)), m.i32.mul(I(g.lo), c(PW))), m.i32.shl(I(g.hi), c(2))), c(2)));
-      out.push(m.v128.store(0, 4, at, m.f32x4.max(m.i8x16.shuffle(V(g.bv[0]!), V(g.bv[1]!), EVEN), m.i8x16.shuffle(V(g.bv[0]!), V(g.bv[1]!), ODD))));
+      out.push(...g.pooledInto(g.bv[2]!, m.f32x4.max(m.i8x16.shuffle(V(g.bv[0]!), V(g.bv[1]!), EVEN), m.i8x16.shuffle(V(g.bv[0]!), V(g.bv[1]!), ODD))));
+      out.push(m.v128.store(0, 4, at, V(g.bv[2]!)));
     }
     return out;
   };

@@ -167,6 +167,11 @@ export interface GemmKernel {
    * pooled in pairs: C is [batch][m / 2][n].
    */
   readonly rowPool?: { readonly step: number };
+  /**
+   * With pool or rowPool: the pool's own epilogue, applied to each pooled value (an expression of acc alone
+   * with a vector form: a quantize-dequantize after the pool, say).
+   */
+  readonly poolEpilogue?: ScalarExpr;
   readonly cBatch: number;
   /** C row stride in elements when not n (the output written through a folded transpose, e.g. [S, H, D]). */
   readonly cRow?: number;

@@ -135,6 +135,7 @@ export function lowerConvNhwc(n: Node, out: TensorType & { shape: readonly numbe
     kind: 'gemm', a: source.src, b: packed, out: pooled ? pool!.outputs[0]!.id : n.outputs[0]!.id, batch: N * OH / rows, m: OW, n: M, k: KH * KW * C,
     aRow: sw * C, aBatch: rows * sh * rowLen, ...(N > 1 ? { aBatchPeriod: OH / rows, aBatchOuter: source.Hp * rowLen } : {}), aRuns,
     bRow: 0, bBatch: 0, bPacked: true, cBatch: OW / rows * M, ...(pooled ? { rowPool: { step: sh * rowLen } } : {}),
+    ...(pooled && pool!.op.kind === 'contract' && pool!.op.epilogue ? { poolEpilogue: pool!.op.epilogue } : {}),
   };
   return {
     kernels: [...source.kernels, { kernel: gemm, suffix: pooled ? 'conv_nhwc_pool_gemm' : 'conv_nhwc_gemm' }],

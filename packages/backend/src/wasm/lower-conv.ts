@@ -135,6 +135,7 @@ export function lowerConv(n: Node, out: TensorType & { shape: readonly number[] 
       // batch q = image * G + group: the weights' batch is the group
       aRow: K, aBatch: grouped ? Mg * K : 0, ...(grouped && N > 1 ? { aBatchPeriod: G } : {}), bRow: 0, bBatch: Cg * source.plane, bPacked: false, cBatch: pooled ? Mg * (OH / 2) * (OW / 2) : Mg * OH * OW,
       bImplicit: { table, ow: OW, rowStep: sh * source.rowLen, colStep: sw }, bScratch: scratch, scratchSlots: slots, ...(pooled ? { pool: 'max2x2' as const } : {}),
+      ...(pooled && pool!.op.kind === 'contract' && pool!.op.epilogue ? { poolEpilogue: pool!.op.epilogue } : {}),
     },
   });
   return { kernels, newTypes, derived: [[table, { dtype: 'int32', shape: [K], data: offsets }]], ...(pooled ? { fusedPool: pool } : {}) };
