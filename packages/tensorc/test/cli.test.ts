@@ -119,7 +119,7 @@ describe('tensorc CLI happy path', () => {
     // The float32 MLP is held to the tight tolerance; a QDQ-quantized model to a few code steps, since
     // onnxruntime-web runs it on integer kernels that may round a code the other way.
     expect((j as unknown as { tolerance: number }).tolerance).toBe(1e-4);
-    const qdq = tensorc('bench', path.join(root, 'examples/qdq-mlp/model.onnx'), '--input-shape', 'x=4,256', '--min-ms', '20', '--json');
+    const qdq = tensorc('bench', path.join(root, 'examples/qdq/model.onnx'), '--input-shape', 'x=4,256', '--min-ms', '20', '--json');
     expect(qdq.code, qdq.stderr).toBe(0);
     const q = JSON.parse(qdq.stdout) as { agree: boolean; tolerance: number; maxRelDiff: number };
     expect(q).toMatchObject({ agree: true, tolerance: 0.03 });

@@ -14,7 +14,7 @@ const EXAMPLES: Record<string, RegExp[]> = {
   cnn: [/image 0 \(drawn: disk\): disk /, /image 4 \(drawn: vertical stripes\): vertical stripes /, /max \|tensorc - PyTorch\| = \S+ \(ok/],
   transformer: [/y: float32\[1, 32, 64\]/, /changing token 31 moved earlier outputs by 0 /, /max \|tensorc - PyTorch\| = \S+ \(ok/],
   moe: [/tokens per expert \[4, 5, 10, 7, 7, 5, 14, 12\]/, /experts identical to PyTorch's; max \|tensorc - PyTorch\| = \S+ \(ok/],
-  'qdq-mlp': [/quant-as-map: 3 QuantizeLinear and 6 DequantizeLinear as maps/, /kernels: map 1, gemm 3;/, /max \|tensorc - numpy QDQ\| = \S+, \d+ of 640 equal \(ok/],
+  'qdq': [/quant-as-map: 3 QuantizeLinear and 6 DequantizeLinear as maps/, /kernels: map 1, gemm 3;/, /max \|tensorc - numpy QDQ\| = \S+, \d+ of 640 equal \(ok/],
 };
 
 describe('examples', () => {

@@ -3,7 +3,7 @@
 # every MatMul), weights int8 symmetric per output channel (DequantizeLinear on an int8 initializer, axis 1),
 # float32 biases. Ranges come from a calibration batch. Also writes one input and the model's output computed
 # with numpy (the same QDQ arithmetic), so the example can be checked without onnxruntime.
-# Run with Debian's python3-onnx: /usr/bin/python3 examples/qdq-mlp/make-model.py
+# Run with Debian's python3-onnx: /usr/bin/python3 examples/qdq/make-model.py
 import os
 import numpy as np
 import onnx

@@ -3,7 +3,7 @@
 // QDQ arithmetic done in numpy (expected.npy). Shows what the compiler made of the Q/DQ nodes: weights
 // dequantized at compile time, each activation's quantize-dequantize pair fused into the epilogue of the GEMM
 // that produces it.
-// Run after `npm install` at the repository root:  node examples/qdq-mlp/run.mjs
+// Run after `npm install` at the repository root:  node examples/qdq/run.mjs
 
 import fs from 'node:fs';
 import path from 'node:path';
