@@ -6,6 +6,7 @@ import { ATTENTION } from './attention.js';
 import { PREVIEW } from './attention-flex.js';
 import { CONTRACTION } from './contraction.js';
 import { CONTROL_FLOW } from './control-flow.js';
+import { DEPTH_SPACE } from './depth-space.js';
 import { ELEMENTWISE } from './elementwise.js';
 import { LOSSES } from './losses.js';
 import { MISC } from './misc.js';
@@ -29,7 +30,7 @@ import { TRAINING } from './training.js';
 const FAMILIES: readonly ConverterTable[] = [
   ELEMENTWISE, SHAPE_OPS, MOVEMENT, REDUCTIONS, CONTRACTION, POOLING, NORMALIZATION, QUANT,
   ATTENTION, MISC, SPATIAL, RECURRENT, LOSSES, SIGNAL, CONTROL_FLOW, SEQUENCES,
-  NMS, UNIQUE, STRINGS,
+  NMS, UNIQUE, STRINGS, DEPTH_SPACE,
 ];
 
 /** Families of the other domains, by domain name (ONNX's spelling). */
