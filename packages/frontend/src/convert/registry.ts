@@ -18,6 +18,7 @@ import { POOLING } from './pooling.js';
 import { QUANT } from './quant.js';
 import { RECURRENT } from './recurrent.js';
 import { REDUCTIONS } from './reductions.js';
+import { REVERSE_SEQUENCE } from './reverse-sequence.js';
 import type { Converter, ConverterTable } from './registry-types.js';
 import { SEQUENCES } from './sequences.js';
 import { SHAPE_OPS } from './shape-ops.js';
@@ -30,7 +31,7 @@ import { TRAINING } from './training.js';
 const FAMILIES: readonly ConverterTable[] = [
   ELEMENTWISE, SHAPE_OPS, MOVEMENT, REDUCTIONS, CONTRACTION, POOLING, NORMALIZATION, QUANT,
   ATTENTION, MISC, SPATIAL, RECURRENT, LOSSES, SIGNAL, CONTROL_FLOW, SEQUENCES,
-  NMS, UNIQUE, STRINGS, DEPTH_SPACE,
+  NMS, UNIQUE, STRINGS, DEPTH_SPACE, REVERSE_SEQUENCE,
 ];
 
 /** Families of the other domains, by domain name (ONNX's spelling). */
