@@ -7,6 +7,7 @@ import {
 import { convPads } from './contraction.js';
 import type { ConvertContext } from './context.js';
 import { checkShapeSize, checkTableSize } from './limits.js';
+import { maxPoolIndices } from './pooling-indices.js';
 import type { ConverterTable } from './registry-types.js';
 
 interface Window {
@@ -98,13 +99,15 @@ export const POOLING: ConverterTable = {
   MaxPool: {
     since: 1,
     convert: (ctx) => {
-      if (ctx.node.outputNames.length > 1 && ctx.node.outputNames[1] !== '') {
-        ctx.fail('UNSUPPORTED_OP', 'MaxPool with the Indices output is not supported yet');
-      }
-      if (ctx.attrs.int('storage_order', 0) !== 0) ctx.attrs.unsupported('storage_order', 'only row-major (0)');
+      const storageOrder = ctx.attrs.int('storage_order', 0);
+      if (storageOrder !== 0 && storageOrder !== 1) ctx.attrs.unsupported('storage_order', `${storageOrder} (expected 0 or 1)`);
       const x = ctx.input(0);
       const dt = ctx.tensorTypeOf(x).dtype;
-      return [windowContract(ctx, x, windowOf(ctx, x), arg(0), 'max', minValue(dt), dt)];
+      const w = windowOf(ctx, x);
+      const y = windowContract(ctx, x, w, arg(0), 'max', minValue(dt), dt);
+      // The Indices output costs a gather and an argreduce; only nodes that ask for it pay.
+      const wantsIndices = ctx.node.outputNames.length > 1 && ctx.node.outputNames[1] !== '';
+      return wantsIndices ? [y, maxPoolIndices(ctx, x, w, storageOrder)] : [y];
     },
   },
   AveragePool: {
