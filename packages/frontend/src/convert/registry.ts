@@ -25,13 +25,14 @@ import { SHAPE_OPS } from './shape-ops.js';
 import { SIGNAL } from './signal.js';
 import { SPATIAL } from './spatial.js';
 import { STRINGS } from './strings.js';
+import { TENSOR_SCATTER } from './tensor-scatter.js';
 import { UNIQUE } from './unique.js';
 import { TRAINING } from './training.js';
 
 const FAMILIES: readonly ConverterTable[] = [
   ELEMENTWISE, SHAPE_OPS, MOVEMENT, REDUCTIONS, CONTRACTION, POOLING, NORMALIZATION, QUANT,
   ATTENTION, MISC, SPATIAL, RECURRENT, LOSSES, SIGNAL, CONTROL_FLOW, SEQUENCES,
-  NMS, UNIQUE, STRINGS, DEPTH_SPACE, REVERSE_SEQUENCE,
+  NMS, UNIQUE, STRINGS, DEPTH_SPACE, REVERSE_SEQUENCE, TENSOR_SCATTER,
 ];
 
 /** Families of the other domains, by domain name (ONNX's spelling). */
