@@ -7,6 +7,7 @@ import { PREVIEW } from './attention-flex.js';
 import { CONTRACTION } from './contraction.js';
 import { CONTROL_FLOW } from './control-flow.js';
 import { DEPTH_SPACE } from './depth-space.js';
+import { DET } from './det.js';
 import { ELEMENTWISE } from './elementwise.js';
 import { LOSSES } from './losses.js';
 import { MISC } from './misc.js';
@@ -32,7 +33,7 @@ import { TRAINING } from './training.js';
 const FAMILIES: readonly ConverterTable[] = [
   ELEMENTWISE, SHAPE_OPS, MOVEMENT, REDUCTIONS, CONTRACTION, POOLING, NORMALIZATION, QUANT,
   ATTENTION, MISC, SPATIAL, RECURRENT, LOSSES, SIGNAL, CONTROL_FLOW, SEQUENCES,
-  NMS, UNIQUE, STRINGS, DEPTH_SPACE, REVERSE_SEQUENCE, TENSOR_SCATTER,
+  NMS, UNIQUE, STRINGS, DEPTH_SPACE, REVERSE_SEQUENCE, TENSOR_SCATTER, DET,
 ];
 
 /** Families of the other domains, by domain name (ONNX's spelling). */
