@@ -1,13 +1,15 @@
 // A faster evaluation of the common contraction (a float32/float64 sum of products of inputs), used by the
 // reference interpreter so whole CNNs run in seconds. It computes exactly what the general loop computes:
 // each product rounded to the accumulator dtype, summed in float64, read offsets affine in the loop point
-// (precomputed per input), out-of-bounds reads giving the pad value. contract.test.ts checks it against
-// the general path.
+// (precomputed per input), out-of-bounds reads giving the pad value. Float32 sums whose reads all stay
+// inside go through contract-tiled.ts (same sums, reduction-outer order). contract.test.ts checks both
+// against the general path.
 
 import type { AffineMap } from '../affine.js';
 import type { ContractOp } from '../ops.js';
 import type { ScalarExpr } from '../scalar.js';
 import type { HostTensor } from '../tensor.js';
+import { tiledProductsF32 } from './contract-tiled.js';
 import { strides } from './tensor-utils.js';
 
 /** Input indices of a combiner that is a product of (possibly widened) args, or undefined. */
@@ -140,6 +142,7 @@ export function reduceProducts(op: ContractOp, ins: readonly HostTensor[], opera
   const bases = new Float64Array(ops.length);
   const outParts = ops.map((x) => (x.bounds ? new Float64Array(x.bounds.coeffs.length) : null));
   const checks: (Float64Array | null)[] = ops.map(() => null);
+  if (two && reducer === 'add' && round === Math.fround && !A.bounds && !B!.bounds && tiledProductsF32(A, ra, B!, rb!, outShape, out)) return out;
   for (let o = 0; o < nOut; o++) {
     let rem = o;
     for (let d = r - 1; d >= 0; d--) { const n = outShape[d]!; point[d] = rem % n; rem = Math.floor(rem / n); }

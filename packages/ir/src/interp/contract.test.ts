@@ -184,6 +184,159 @@ describe('contract: fast path equals the general loop', () => {
   });
 });
 
+/** Float32 (or float16) values from a seed (xorshift); with `specials`, some signed zeros, infinities, NaN, tiny and huge values. */
+function floats(n: number, seed: number, specials: boolean, half = false): Float64Array {
+  let s = (seed >>> 0) || 1;
+  const next = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 2 ** 32; };
+  const special = half ? [0, -0, Infinity, -Infinity, NaN, 65504, -65504, 2 ** -24] : [0, -0, Infinity, -Infinity, NaN, 3.4e38, -3.4e38, 2 ** -149, 1e-30];
+  return Float64Array.from({ length: n }, () => {
+    if (specials && next() < 0.03) return Math.fround(special[Math.floor(next() * special.length)]!);
+    // float16 holds 11-bit integers over 256 exactly
+    if (half) return Math.round((next() * 2 - 1) * 2048) / 256;
+    // half of them spread over 40 binades, so that float64 sums round and their order shows
+    return Math.fround((next() * 2 - 1) * (next() < 0.5 ? 4 : 2 ** Math.floor(next() * 40 - 30)));
+  });
+}
+
+/** Where two results differ bit for bit (NaN equals NaN, 0 differs from -0), or undefined. */
+function bitDifference(a: ArrayLike<number>, b: ArrayLike<number>): string | undefined {
+  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return `element ${i}: ${a[i]} vs ${b[i]}`;
+  return undefined;
+}
+
+/** The graph's output "y" with the fast contraction path and with the general loop. */
+async function fastAndGeneral(graph: ReturnType<GraphBuilder['build']>, feeds: Record<string, HostTensor>): Promise<[Float64Array, Float64Array]> {
+  const { setContractFastPath } = await import('./kernels-compute.js');
+  const fast = interpret(graph, feeds)['y'] as HostTensor;
+  setContractFastPath(false);
+  try {
+    const general = interpret(graph, feeds)['y'] as HostTensor;
+    expect(fast.shape).toEqual(general.shape);
+    return [fast.data as Float64Array, general.data as Float64Array];
+  } finally {
+    setContractFastPath(true);
+  }
+}
+
+interface RandomConv { r: number; n: number; g: number; cg: number; mg: number; spatial: number[]; k: number[]; s: number[]; d: number[]; p: number[]; half: boolean; padValue: number; seed: number; specials: boolean }
+
+const convArb = (size: { min: number; max: number }, rank: { min: number; max: number }, maxStride = 3) => fc.integer(rank).chain((r) => fc.record({
+  r: fc.constant(r), n: fc.integer({ min: 1, max: 2 }), g: fc.integer({ min: 1, max: 3 }), cg: fc.integer({ min: 1, max: 3 }), mg: fc.integer({ min: 1, max: 3 }),
+  spatial: fc.array(fc.integer(size), { minLength: r, maxLength: r }),
+  k: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: r, maxLength: r }),
+  s: fc.array(fc.integer({ min: 1, max: maxStride }), { minLength: r, maxLength: r }),
+  d: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: r, maxLength: r }),
+  p: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2 * r, maxLength: 2 * r }),
+  half: fc.boolean(), padValue: fc.constantFrom(0, 0, -1.5, 0.25), seed: fc.integer(), specials: fc.boolean(),
+}));
+
+async function checkConv(c: RandomConv): Promise<void> {
+  const ok = c.spatial.every((sz, i) => sz + c.p[i]! + c.p[c.r + i]! >= c.d[i]! * (c.k[i]! - 1) + 1);
+  fc.pre(ok);
+  const dtype = c.half ? 'float16' : 'float32';
+  const xs = [c.n, c.g * c.cg, ...c.spatial], ws = [c.g * c.mg, c.cg, ...c.k];
+  const x: HostTensor = { dtype, shape: xs, data: floats(xs.reduce((a, b) => a * b, 1), c.seed, c.specials, c.half) };
+  const w: HostTensor = { dtype, shape: ws, data: floats(ws.reduce((a, b) => a * b, 1), c.seed + 1, c.specials, c.half) };
+  const b = new GraphBuilder();
+  const xi = b.input('x', tensorType(dtype, xs));
+  const wi = b.input('w', tensorType(dtype, ws));
+  b.output('y', b.conv({ x: xi, w: wi, strides: c.s, dilations: c.d, pads: c.p, group: c.g, padValue: c.padValue }));
+  const [fast, general] = await fastAndGeneral(b.build(), { x, w });
+  expect(bitDifference(fast, general)).toBeUndefined();
+}
+
+describe('contract: tiled sums equal the general loop bit for bit', () => {
+  it('tiledProductsF32 on random affine operands, one still over an output-loop suffix', async () => {
+    const { tiledProductsF32 } = await import('./contract-tiled.js');
+    let applied = 0;
+    const caseArb = fc.record({
+      out: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }),
+      // one output dim made long: tiles cut into chunks, or a last dim longer than a tile, cut inside rows
+      long: fc.option(fc.record({ at: fc.nat(), size: fc.integer({ min: 100, max: 2200 }) }), { freq: 3 }),
+      red: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
+      still: fc.nat(), coeffs: fc.array(fc.integer({ min: -2, max: 4 }), { minLength: 14, maxLength: 14 }),
+      lastStep: fc.integer({ min: -5, max: 5 }), pairFree: fc.boolean(), fixedFirst: fc.boolean(), seed: fc.integer(), specials: fc.boolean(),
+    });
+    fc.assert(fc.property(caseArb, (c) => {
+      const outShape = [...c.out];
+      if (c.long) {
+        const at = c.long.at % (outShape.length + 1);
+        if (at === outShape.length) outShape[at - 1] = c.long.size;
+        else outShape[at] = Math.max(1, Math.floor(c.long.size / outShape.reduce((a, b, i) => (i === at ? a : a * b), 1)));
+      }
+      const r = outShape.length, extents = [...outShape, ...c.red], nLoops = extents.length;
+      const t = c.still % r;
+      let ci = 0;
+      const coeff = () => c.coeffs[ci++ % c.coeffs.length]!;
+      // fixed: does not move over output loops t..r-1; moving: steps lastStep along the last output loop
+      const fixedW = extents.map((_, l) => (l >= t && l < r ? 0 : Math.abs(coeff())));
+      const movingW = extents.map((_, l) => (l === r - 1 ? c.lastStep : l === t - 1 && c.pairFree ? 0 : coeff()));
+      const operand = (wts: number[], seed: number) => {
+        let lo = 0, hi = 0;
+        wts.forEach((wt, l) => { if (wt < 0) lo += wt * (extents[l]! - 1); else hi += wt * (extents[l]! - 1); });
+        return { data: floats(hi - lo + 1, seed, c.specials), weights: Float64Array.from(wts), base: -lo };
+      };
+      const F = operand(fixedW, c.seed), M = operand(movingW, c.seed + 7);
+      const nRed = c.red.reduce((a, b) => a * b, 1), nOut = outShape.reduce((a, b) => a * b, 1);
+      const table = (x: typeof F) => {
+        const tab = new Int32Array(nRed);
+        for (let k = 0; k < nRed; k++) {
+          let rem = k, v = 0;
+          for (let d = c.red.length - 1; d >= 0; d--) { v += x.weights[r + d]! * (rem % c.red[d]!); rem = Math.floor(rem / c.red[d]!); }
+          tab[k] = v;
+        }
+        return tab;
+      };
+      const [A, B] = c.fixedFirst ? [F, M] : [M, F];
+      const out = new Float64Array(nOut);
+      if (!tiledProductsF32(A, table(A), B, table(B), outShape, out)) return;
+      applied++;
+      // the general loop's order: every output from 0, reduction points in row-major order, products rounded
+      const want = new Float64Array(nOut);
+      const point = new Array<number>(nLoops).fill(0);
+      for (let o = 0; o < nOut; o++) {
+        let rem = o;
+        for (let d = r - 1; d >= 0; d--) { point[d] = rem % outShape[d]!; rem = Math.floor(rem / outShape[d]!); }
+        let s = 0;
+        for (let k = 0; k < nRed; k++) {
+          let kr = k;
+          for (let d = c.red.length - 1; d >= 0; d--) { point[r + d] = kr % c.red[d]!; kr = Math.floor(kr / c.red[d]!); }
+          const at = (x: typeof F) => x.data[x.weights.reduce((v, wt, l) => v + wt * point[l]!, x.base)]!;
+          s += Math.fround(at(A) * at(B));
+        }
+        want[o] = s;
+      }
+      expect(bitDifference(out, want)).toBeUndefined();
+    }), { numRuns: 300, seed: 11 });
+    expect(applied).toBeGreaterThan(100);
+  });
+  it('on random convolutions: 1-3 spatial dims, stride, dilation, asymmetric padding, pad values, groups, float16', async () => {
+    await fc.assert(fc.asyncProperty(convArb({ min: 1, max: 9 }, { min: 1, max: 2 }), checkConv), { numRuns: 150, seed: 5 });
+    await fc.assert(fc.asyncProperty(convArb({ min: 1, max: 5 }, { min: 3, max: 3 }), checkConv), { numRuns: 30, seed: 6 });
+  });
+  it('on convolutions large enough to cut tiles into chunks (2-D) or rows (1-D)', async () => {
+    await fc.assert(fc.asyncProperty(convArb({ min: 30, max: 48 }, { min: 2, max: 2 }), checkConv), { numRuns: 6, seed: 8 });
+    // stride 1 keeps rows longer than a tile
+    await fc.assert(fc.asyncProperty(convArb({ min: 1030, max: 1300 }, { min: 1, max: 1 }, 1), checkConv), { numRuns: 6, seed: 9 });
+  });
+  it('on random matmuls (broadcast batches) and transposed products', async () => {
+    const dims = fc.record({ batchA: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), m: fc.integer({ min: 1, max: 6 }), k: fc.integer({ min: 1, max: 20 }), n: fc.integer({ min: 1, max: 40 }), transposed: fc.boolean(), seed: fc.integer(), specials: fc.boolean() });
+    await fc.assert(fc.asyncProperty(dims, async (c) => {
+      const as = [...c.batchA, c.m, c.k];
+      const bs = c.transposed ? [c.n, c.k] : [...c.batchA.map((d, i) => (i % 2 ? d : 1)), c.k, c.n];
+      const a: HostTensor = { dtype: 'float32', shape: as, data: floats(as.reduce((x, y) => x * y, 1), c.seed, c.specials) };
+      const bt: HostTensor = { dtype: 'float32', shape: bs, data: floats(bs.reduce((x, y) => x * y, 1), c.seed + 3, c.specials) };
+      const b = new GraphBuilder();
+      const ai = b.input('a', tensorType('float32', as));
+      const bi = b.input('b', tensorType('float32', bs));
+      b.output('y', c.transposed ? b.einsum('...ik,jk->...ij', [ai, bi]) : b.matmul(ai, bi));
+      const [fast, general] = await fastAndGeneral(b.build(), { a, b: bt });
+      expect(bitDifference(fast, general)).toBeUndefined();
+    }), { numRuns: 80, seed: 10 });
+  });
+});
+
 describe('interpreter: every op kind', () => {
   it('evaluates the every-op fixture', async () => {
     const { everyOpGraph } = await import('../__tests__/every-op.js');
