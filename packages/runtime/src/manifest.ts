@@ -114,6 +114,8 @@ export interface MemoryPlan {
   readonly arena: { readonly offset: number; readonly byteLength: number };
   /** The planner's peak of simultaneously live intermediate bytes (<= arena.byteLength); for reporting. */
   readonly peakBytes: number;
+  /** Bytes of the buffers the init kernels fill (weights widened at session creation); for reporting. */
+  readonly expandedBytes?: number;
 }
 
 /** One tensor inside weights.bin, for tools (inspect, diffing); the runtime copies the file as a whole. */
@@ -173,6 +175,11 @@ export interface ArtifactManifest {
   readonly weights: WeightsPlacement;
   readonly variants: readonly WasmVariant[];
   readonly kernels: readonly KernelInfo[];
+  /**
+   * Kernels the module's `init` export runs once when a session is created (int8 weights widened to float32
+   * into buffers that stay for the session); absent when there are none.
+   */
+  readonly initKernels?: readonly KernelInfo[];
   /** Required when any variant requires 'threads'. */
   readonly parallel?: ParallelPlan;
 }

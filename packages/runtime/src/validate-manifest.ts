@@ -96,6 +96,8 @@ export function parseManifest(input: unknown): ArtifactManifest {
     if (i === variants.length - 1 && req.some((f) => f !== 'simd128')) fail(p, `the last variant is the baseline and may require only simd128, got [${req.join(', ')}]`);
   });
   arr(m.kernels, 'manifest.kernels').forEach((k, i) => str(obj(k, `manifest.kernels[${i}]`).name, `manifest.kernels[${i}].name`));
+  if (m.initKernels !== undefined) arr(m.initKernels, 'manifest.initKernels').forEach((k, i) => str(obj(k, `manifest.initKernels[${i}]`).name, `manifest.initKernels[${i}].name`));
+  if (memory.expandedBytes !== undefined) int(memory.expandedBytes, 'manifest.memory.expandedBytes', 0);
 
   if (m.parallel !== undefined || threaded) {
     const par = obj(m.parallel, 'manifest.parallel');

@@ -65,7 +65,7 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
   const m = result.manifest;
   const summary = {
     output: f.output, kernels: m.kernels.length, wasmBytes: result.wasm.length, weightsBytes: result.weights.length,
-    memoryPages: m.memory.pages, arenaPeakBytes: m.memory.peakBytes, maxThreads: m.parallel?.maxThreads ?? 1, irNodes: result.graph.nodes.length,
+    memoryPages: m.memory.pages, arenaPeakBytes: m.memory.peakBytes, initKernels: m.initKernels?.length ?? 0, expandedBytes: m.memory.expandedBytes ?? 0, maxThreads: m.parallel?.maxThreads ?? 1, irNodes: result.graph.nodes.length,
     inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })), outputs: m.outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: o.shape })),
     kernelKinds: kernelKinds(m.kernels.map((k) => k.name)),
     passes: result.passes.map((p) => ({ pass: p.pass, nodesBefore: p.nodesBefore, nodesAfter: p.nodesAfter, ms: Math.round(p.ms * 100) / 100, ...p.counters })),
@@ -76,7 +76,9 @@ export async function compileCommand(model: string, f: CompileFlags): Promise<vo
     process.stdout.write(printGraph(result.graph));
   }
   if (f.json) { process.stdout.write(JSON.stringify(summary, null, 1) + '\n'); return; }
-  process.stdout.write(`compiled ${model} -> ${f.output} in ${summary.ms} ms: ${summary.kernels} kernels, wasm ${summary.wasmBytes} B, weights ${summary.weightsBytes} B, arena peak ${summary.arenaPeakBytes} B\n`);
+  // weights kept as int8 codes are widened once per session by init kernels, into this many bytes
+  const expanded = summary.initKernels > 0 ? ` (widened at load by ${summary.initKernels} init kernels to ${summary.expandedBytes} B)` : '';
+  process.stdout.write(`compiled ${model} -> ${f.output} in ${summary.ms} ms: ${summary.kernels} kernels, wasm ${summary.wasmBytes} B, weights ${summary.weightsBytes} B${expanded}, arena peak ${summary.arenaPeakBytes} B\n`);
   if (!f.stats) return;
   const width = Math.max(0, ...result.passes.map((p) => p.pass.length));
   for (const p of result.passes) {

@@ -85,10 +85,11 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
     ...(opts.modelName ? { modelName: opts.modelName } : {}),
     inputs: layout.inputs.map((i) => ({ name: i.name, dtype: i.type.dtype as never, shape: i.type.shape as number[], offset: i.offset, byteLength: i.byteLength })),
     outputs: layout.outputs.map((o) => ({ name: o.name, dtype: o.type.dtype as never, shape: o.type.shape as number[], offset: o.offset, byteLength: o.byteLength })),
-    memory: { pages, arena: layout.arena, peakBytes: layout.peakBytes },
+    memory: { pages, arena: layout.arena, peakBytes: layout.peakBytes, ...(layout.expandedBytes > 0 ? { expandedBytes: layout.expandedBytes } : {}) },
     weights: { byteLength: layout.weights.length, offset: layout.weightsOffset, alignment: 16, tensors: layout.weightEntries },
     variants: specs.map((v) => ({ file: v.file, requires: ['simd128', ...(v.relaxed ? ['relaxed-simd' as const] : []), ...(v.threaded ? ['threads' as const] : [])] })),
     kernels: layout.kernels.map((k) => ({ name: k.name })),
+    ...(layout.initKernels.length > 0 ? { initKernels: layout.initKernels.map((k) => ({ name: k.name })) } : {}),
     ...(specs.some((v) => v.threaded) ? {
       parallel: {
         steps: steps.map((s) => ({ iterations: s.iterations, kernel: s.kernels.map((i) => layout.kernels[i]!.name).join('+') })),

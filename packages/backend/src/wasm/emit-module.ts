@@ -97,6 +97,12 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     for (const k of layout.kernels) emitKernel(k);
     m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((_, i) => callWhole(i))));
     m.addFunctionExport('run', 'run');
+    // init: run once by the runtime when a session is created, before any run (and before worker threads start)
+    if (layout.initKernels.length > 0) {
+      for (const k of layout.initKernels) emitKernel(k);
+      m.addFunction('init', binaryen.none, binaryen.none, [], m.block(null, layout.initKernels.map(callKernel)));
+      m.addFunctionExport('init', 'init');
+    }
     const emitNestKernel = (k: LoopNestKernel) => (canVectorizeNest(k) ? emitNestSimd(m, math, k, address) : emitNest(m, math, k, address));
     if (threaded) addRunRange(m, planSteps(layout.kernels, opts.parallelMinMacs), layout, callWhole, emitNestKernel);
     // Exporting the memory keeps its import alive through optimization even when no kernel touches memory.

@@ -415,6 +415,11 @@ export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel 
 
 export interface KernelPlan {
   readonly kernels: readonly Kernel[];
+  /**
+   * Kernels run once when a session is created (the module's `init`), before any run: they expand weights kept
+   * compact in weights.bin (int8 codes) into the float32 buffers the kernels read, which stay for the session.
+   */
+  readonly initKernels?: readonly Kernel[];
   /** Buffers that share storage with another (reshape): value -> the value whose buffer it uses. */
   readonly aliases: ReadonlyMap<ValueId, ValueId>;
 }

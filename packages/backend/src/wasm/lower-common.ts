@@ -53,6 +53,21 @@ export function isFloatProduct(n: Node, out: TensorType, narrowOk = false): n is
 }
 
 /**
+ * The dtype of the constant int8 / uint8 codes `n` multiplies float32 A by (combiner a0 * float32(a1), as
+ * fold-dequant-into-contract leaves a matrix product with quantized weights; the scale is in the epilogue), when
+ * the rest is what isFloatProduct asks for; the GEMM then packs and widens the codes.
+ */
+export function codeWeights(n: Node, out: TensorType, consts: ReadonlyMap<ValueId, HostTensor>): 'int8' | 'uint8' | undefined {
+  const op = n.op;
+  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32') return undefined;
+  if (out.dtype !== 'float32' && !narrowedEpilogue(op, out)) return undefined;
+  const c = op.combiner;
+  const ok = c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'cast' && c.b.to === 'float32' && c.b.a.k === 'arg' && c.b.a.i === 1;
+  const dt = consts.get(n.inputs[1]!)?.dtype;
+  return ok && (dt === 'int8' || dt === 'uint8') ? dt : undefined;
+}
+
+/**
  * The float32 epilogue under a contraction's final cast to integer codes, when that epilogue clamps into the
  * codes' range (as a requantize does): the kernel then stores the codes with saturating SIMD narrowing, which
  * agrees with the cast on every clamped value (narrow-codes.ts).

@@ -1,13 +1,15 @@
 // Plain (batched) matrix products C = A @ B as the SIMD GEMM kernel: constant B is packed into 8-column panels
 // at compile time, a run-time B stored [.., N, K] is first transposed by a copy nest into scratch.
 
-import { type AffineExpr, type HostTensor, type Node, type TensorType, type ValueId, arg } from '@tensorc/ir';
+import { type AffineExpr, type HostTensor, type Node, type TensorType, type ValueId, arg, cast } from '@tensorc/ir';
 import type { GemmKernel, LoopNestKernel } from './kernel-plan.js';
 import { gemmEpilogue } from './lower-epilogue.js';
-import { isFloatProduct, linear, rowMajor } from './lower-common.js';
+import { codeWeights, isFloatProduct, linear, rowMajor } from './lower-common.js';
 
 export interface GemmLowering {
   readonly newTypes: readonly [ValueId, TensorType][];
+  /** Run once at session creation: int8 / uint8 weight codes widened into the packed float32 panels the GEMM reads. */
+  readonly init: readonly Omit<LoopNestKernel, 'name'>[];
   /** In order: the transpose of a run-time B (when needed), then the GEMM; each without its name. */
   readonly kernels: readonly ({ kernel: Omit<LoopNestKernel, 'name'>; suffix: 'transpose_b' } | { kernel: Omit<GemmKernel, 'name'>; suffix: 'gemm' })[];
 }
@@ -17,7 +19,7 @@ export function lowerGemm(n: Node, t: TensorType & { shape: readonly number[] },
   derived: Map<ValueId, HostTensor>, fresh: () => ValueId): GemmLowering | undefined {
   const gemm = asGemm(n, t, tt, consts, derived, fresh);
   if (!gemm) return undefined;
-  const { newTypes, transposeB: tr, ...kernel } = gemm;
+  const { newTypes, transposeB: tr, expand, ...kernel } = gemm;
   const kernels: GemmLowering['kernels'][number][] = [];
   if (tr) {
     kernels.push({
@@ -30,8 +32,15 @@ export function lowerGemm(n: Node, t: TensorType & { shape: readonly number[] },
     });
   }
   kernels.push({ suffix: 'gemm', kernel });
-  return { newTypes, kernels };
+  const init: Omit<LoopNestKernel, 'name'>[] = expand ? [{
+    kind: 'nest', out: expand.dst, outDtype: 'float32', outBase: 0, outStrides: [1], extents: [expand.count], numOutLoops: 1,
+    operands: [{ buffer: expand.src, dtype: expand.dtype, base: 0, strides: [1], pad: 0 }], combiner: cast('float32', arg(0)), reducer: null, accDtype: 'float32', epilogue: null,
+  }] : [];
+  return { newTypes, kernels, init };
 }
+
+/** Packed weight codes `src` (int8 / uint8, `count` of them) widened once into the float32 panels `dst`. */
+interface Expand { src: ValueId; dst: ValueId; dtype: 'int8' | 'uint8'; count: number }
 
 /** A copy of a run-time B into [batch, K, N] before the GEMM; `srcStrides` are B's element strides per (batch, k, n) from `srcBase`. */
 interface TransposeB { src: ValueId; dst: ValueId; batch: number; n: number; k: number; srcBase: number; srcStrides: [number, number, number] }
@@ -42,16 +51,18 @@ interface TransposeB { src: ValueId; dst: ValueId; batch: number; n: number; k: 
  */
 function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: ValueId) => TensorType, consts: ReadonlyMap<ValueId, HostTensor>,
   derived: Map<ValueId, HostTensor>, fresh: () => ValueId): (Omit<GemmKernel, 'name'> & {
-    newTypes: [ValueId, TensorType][]; transposeB: TransposeB | undefined;
+    newTypes: [ValueId, TensorType][]; transposeB: TransposeB | undefined; expand: Expand | undefined;
   }) | undefined {
-  if (!isFloatProduct(n, t, true) || n.op.reductionExtents.length !== 1 || n.op.padValues.some((p) => p !== null)) return undefined;
+  // constant int8 / uint8 weights (codeWeights) are packed as codes and widened in the micro-kernel
+  const bCode = codeWeights(n, t, consts);
+  if (!(bCode || isFloatProduct(n, t, true)) || n.op.kind !== 'contract' || n.op.reductionExtents.length !== 1 || n.op.padValues.some((p) => p !== null)) return undefined;
   const op = n.op;
   const r = t.shape.length;
   if (r < 2) return undefined;
   const [ia, ib] = n.inputs as [ValueId, ValueId];
   const ta = tt(ia);
   const tb = tt(ib);
-  if (ta.dtype !== 'float32' || tb.dtype !== 'float32') return undefined;
+  if (ta.dtype !== 'float32' || tb.dtype !== (bCode ?? 'float32')) return undefined;
   const is = (e: AffineExpr | undefined, idx: number) => e !== undefined && e.offset === 0 && e.terms.length === 1 && e.terms[0]!.idx === idx && e.terms[0]!.coeff === 1;
   const isZero = (e: AffineExpr) => e.terms.length === 0 && e.offset === 0;
   const [ma, mb] = op.maps as [AffineExpr[], AffineExpr[]];
@@ -112,6 +123,7 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   const cb = consts.get(ib);
   let packed = false;
   let transposeB: TransposeB | undefined;
+  let expand: Expand | undefined;
   let bBatch: number;
   let bRow = N;
   let bBase = 0;
@@ -130,8 +142,16 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
       data[q * P * K * 8 + Math.floor(j / 8) * K * 8 + k * 8 + (j % 8)] = v as number;
     }
     b = fresh();
-    derived.set(b, { dtype: 'float32', shape: [data.length], data });
     newTypes.push([b, { kind: 'tensor', dtype: 'float32', shape: [data.length] }]);
+    if (bCode) {
+      // the weights stay one byte each in weights.bin; the session widens them into b when it is created
+      const codes = fresh();
+      derived.set(codes, { dtype: bCode, shape: [data.length], data });
+      newTypes.push([codes, { kind: 'tensor', dtype: bCode, shape: [data.length] }]);
+      expand = { src: codes, dst: b, dtype: bCode, count: data.length };
+    } else {
+      derived.set(b, { dtype: 'float32', shape: [data.length], data });
+    }
     packed = true;
     bBatch = kb === 'all' ? P * K * 8 : 0;
   } else {
@@ -159,6 +179,6 @@ function asGemm(n: Node, t: TensorType & { shape: readonly number[] }, tt: (id: 
   return {
     ...epi,
     kind: 'gemm', a: ia, b, out: n.outputs[0]!.id, batch, m: M, n: N, k: K,
-    aRow, aBatch, bRow, bBatch, bPacked: packed, ...(aBase !== 0 ? { aBase } : {}), ...(bBase !== 0 ? { bBase } : {}), cBatch: batch > 1 ? cBatch : M * N, ...(mLoop !== r - 2 ? { cRow: cStrides[mLoop]! } : {}), newTypes, transposeB,
+    aRow, aBatch, bRow, bBatch, bPacked: packed, ...(aBase !== 0 ? { aBase } : {}), ...(bBase !== 0 ? { bBase } : {}), cBatch: batch > 1 ? cBatch : M * N, ...(mLoop !== r - 2 ? { cRow: cStrides[mLoop]! } : {}), newTypes, transposeB, expand,
   };
 }

@@ -46,6 +46,7 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
   const derived = new Map<ValueId, HostTensor>();
   const aliases = new Map<ValueId, ValueId>();
   let kernels: Kernel[] = []; // the list being filled: the graph's, or an If/Loop region's (lowerRegion)
+  const initKernels: Kernel[] = []; // run once at session creation, wherever the node that needs them is
   // fresh ids past every value, region values included
   let nextId = Math.max(1, nextFreeId(g));
   const fresh = () => nextId++;
@@ -107,7 +108,11 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
           break;
         }
         const gemm = lowerGemm(n, t, tt, consts, derived, fresh);
-        if (gemm) { emitAll(gemm); break; }
+        if (gemm) {
+          for (const k of gemm.init) initKernels.push({ ...k, name: `k${count++}_expand_weights` });
+          emitAll(gemm);
+          break;
+        }
         // a pool over a padded input reads a bordered copy (no bounds checks per read)
         const win = lowerPaddedWindow(n, t, tt, fresh);
         if (win) { emitAll(win); break; }
@@ -160,5 +165,5 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
     }
   };
   g.nodes.forEach(lowerNode);
-  return { kernels, aliases, derived, types: new Map([...types, ...[...derived].map(([id, v]) => [id, { kind: 'tensor', dtype: v.dtype, shape: v.shape }] as const)]) };
+  return { kernels, initKernels, aliases, derived, types: new Map([...types, ...[...derived].map(([id, v]) => [id, { kind: 'tensor', dtype: v.dtype, shape: v.shape }] as const)]) };
 }

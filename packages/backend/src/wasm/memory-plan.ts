@@ -63,6 +63,10 @@ export interface MemoryLayout {
   readonly totalBytes: number;
   /** Kernels, with copies added for outputs that cannot be computed in place. */
   readonly kernels: readonly Kernel[];
+  /** Kernels run once at session creation (KernelPlan.initKernels); what they write sits after the weights for good. */
+  readonly initKernels: readonly Kernel[];
+  /** Bytes of those session-long buffers. */
+  readonly expandedBytes: number;
 }
 
 function rootOf(aliases: ReadonlyMap<ValueId, ValueId>, id: ValueId): ValueId {
@@ -142,7 +146,8 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
   const chunks: { at: number; bytes: Uint8Array }[] = [];
   const weightsOffset = cursor;
   const readsConst = new Set<ValueId>();
-  for (const k of kernels) for (const id of kernelReads(k)) if (allConsts.has(root(id))) readsConst.add(root(id));
+  const initKernels = plan.initKernels ?? [];
+  for (const k of [...initKernels, ...kernels]) for (const id of kernelReads(k)) if (allConsts.has(root(id))) readsConst.add(root(id));
   for (const id of readsConst) {
     const bytes = constantBytes(allConsts.get(id)!);
     address.set(id, cursor);
@@ -152,6 +157,13 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
   }
   const weights = new Uint8Array(cursor - weightsOffset);
   for (const c of chunks) weights.set(c.bytes, c.at);
+  // What the init kernels write (weights widened once) stays for the session: never part of the arena.
+  const expandedStart = cursor;
+  for (const k of initKernels) for (const id of kernelWrites(k)) {
+    address.set(id, cursor);
+    cursor = align(cursor + Math.max(byteSize(typeOf(id)), 1));
+  }
+  const expandedBytes = cursor - expandedStart;
   const inputs: MemoryLayout['inputs'] = [];
   for (const i of g.inputs) {
     const t = i.value.type as TensorType;
@@ -202,7 +214,7 @@ export function planMemory(g: Graph, plan: LowerResult, consts: ReadonlyMap<Valu
   for (const [a] of plan.aliases) if (!address.has(a) && address.has(root(a))) address.set(a, address.get(root(a))!);
   return {
     address, weights, weightsOffset, weightEntries, inputs, outputs, arena: { offset: arenaStart, byteLength: arenaEnd - arenaStart },
-    peakBytes: peak, totalBytes: arenaEnd, kernels,
+    peakBytes: peak, totalBytes: arenaEnd, kernels, initKernels, expandedBytes,
   };
 }
 
