@@ -6,6 +6,7 @@
 import binaryen from 'binaryen';
 import { CompileError } from '@tensorc/ir';
 import { emitGather, emitSoftmax } from './emit-kernels.js';
+import { emitIntGemm } from './emit-igemm.js';
 import { emitGemm } from './emit-gemm.js';
 import { emitDepthwise } from './emit-depthwise.js';
 import { emitBorderedCopy } from './emit-bordered-copy.js';
@@ -83,6 +84,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
           case 'depthwise': emitDepthwise(m, math, k, address, { relaxed, exactMath: opts.exactMath ?? false }); break;
           case 'attention': if (opts.exactMath) emitAttentionExact(m, math, k, address); else emitAttention(m, math, k, address, relaxed); break;
           case 'bordered_copy': emitBorderedCopy(m, k, address); break;
+          case 'igemm': emitIntGemm(m, math, k, address, opts.exactMath ?? false); break;
           case 'if': case 'loop': emitControl(m, k, address, emitKernel, callKernel); break;
         }
       } catch (e) {

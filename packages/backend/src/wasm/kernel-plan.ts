@@ -186,6 +186,28 @@ export interface GemmKernel {
 }
 
 /**
+ * An integer matrix product (MatMulInteger, QLinearMatMul, dynamic quantization): C[i, j] = sum over k of
+ * a[i, k] * b[k, j] in int32, with `a` int16 [m, kp] (the codes less their zero point, widened by a nest before;
+ * kp = k rounded up to even) and `b` a constant int16 packed [n / 8 panels][kp / 2][8 columns][2] (the codes
+ * less theirs; zero beyond k and n). i32x4.dot_i16x8_s takes two k at a time, exactly. Stored as int32, or
+ * through a float32 `epilogue` of float32(acc) and its operands (emit-igemm.ts).
+ */
+export interface IntGemmKernel {
+  readonly kind: 'igemm';
+  readonly name: string;
+  readonly a: ValueId;
+  readonly b: ValueId;
+  readonly out: ValueId;
+  readonly m: number;
+  readonly n: number;
+  /** k rounded up to even: a's row length, b's depth. */
+  readonly kp: number;
+  /** null: C is int32 acc; else C is float32, the epilogue's acc being float32(acc). */
+  readonly epilogue: ScalarExpr | null;
+  readonly epilogueOperands: GemmKernel['epilogueOperands'];
+}
+
+/**
  * A convolution with one input channel per group (depthwise; `mult` output channels per input channel),
  * computed directly on f32x4 along output rows: out[n, m, oh, ow] = epilogue(sum over kh, kw of
  * x[n, m / mult, oh*sh + kh*dh, ow*sw + kw*dw] * w[m, kh, kw]) with x's element (0, 0) of channel c at
@@ -410,7 +432,7 @@ export interface LoopKernel {
   readonly slots: readonly ValueId[];
 }
 
-export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | DepthwiseConvKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
+export type Kernel = LoopNestKernel | SoftmaxKernel | GatherKernel | GemmKernel | IntGemmKernel | DepthwiseConvKernel | GatherElementsKernel | ArgReduceKernel | TopKKernel
   | CumulativeKernel | ScatterKernel | GatherNdKernel | LayerNormKernel | IfKernel | LoopKernel | AttentionKernel | BorderedCopyKernel;
 
 export interface KernelPlan {

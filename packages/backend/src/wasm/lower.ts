@@ -11,6 +11,7 @@ import {
 } from './lower-affine-nests.js';
 import { argreduceKernel, gatherElementsKernel, gatherKernel, softmaxKernel, topkKernel } from './lower-axis-kernels.js';
 import { findConvPools } from './conv-pools.js';
+import { lowerIntGemm } from './lower-igemm.js';
 import { lowerConv } from './lower-conv.js';
 import { lowerConvNhwc } from './lower-conv-nhwc.js';
 import { lowerDepthwiseNhwc } from './lower-depthwise-nhwc.js';
@@ -105,6 +106,12 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
           if (nhwc.fusedPool) fusedPools.add(nhwc.fusedPool.outputs[0]!.id);
           for (const [id, value] of nhwc.derived) derived.set(id, value);
           emitAll(nhwc);
+          break;
+        }
+        const ig = lowerIntGemm(n, t, tt, consts, fresh);
+        if (ig) {
+          for (const [id, value] of ig.derived) derived.set(id, value);
+          emitAll(ig);
           break;
         }
         const gemm = lowerGemm(n, t, tt, consts, derived, fresh);

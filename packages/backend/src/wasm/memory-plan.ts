@@ -97,6 +97,7 @@ export function kernelReads(k: Kernel): ValueId[] {
     case 'scatter': return [k.data, k.indices, k.updates];
     case 'gather_nd': return [k.input, k.indices];
     case 'gemm': return [k.a, k.b, ...(k.bImplicit ? [k.bImplicit.table] : []), ...k.epilogueOperands.map((o) => o.buffer)];
+    case 'igemm': return [k.a, k.b, ...k.epilogueOperands.map((o) => o.buffer)];
     case 'depthwise': return [k.x, k.w, ...k.epilogueOperands.map((o) => o.buffer)];
     case 'bordered_copy': return [k.input];
     case 'attention': return [k.q.buffer, k.k.buffer, k.v.buffer, ...k.extras.map((o) => o.buffer)];
