@@ -5,7 +5,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { type DType, GraphBuilder, type HostTensor, OPTIMIZE_PIPELINE, type ValueId, arg, bin, cast, lit, runPipeline, tensorType, un } from '@tensorc/ir';
+import { lowerGraph } from '../src/index.js';
+import { canVectorizeNest } from '../src/wasm/emit-nest-simd.js';
 import { vectorizableScalar } from '../src/wasm/emit-vector-epilogue.js';
+import type { LoopNestKernel } from '../src/wasm/kernel-plan.js';
 import { expectAllFlavoursAgree } from './variants-harness.js';
 
 type Code = 'int8' | 'uint8' | 'int16' | 'uint16';
@@ -101,5 +104,24 @@ describe('requantize epilogue: the GEMM stores integer codes', () => {
     expect(vectorizableScalar(roundTrip, () => true, true)).toBe(true);
     // unclamped, the cast would wrap where SIMD saturates: not vector code
     expect(vectorizableScalar(cast('float32', cast('uint8', un('round', arg(0)))), () => true, true)).toBe(false);
+  }, 60_000);
+
+  it('a quantize on its own (a map storing codes, its zero point a run-time scalar) is vector code and exact, NaN, infinities and ties included', async () => {
+    for (const code of ['uint8', 'int8', 'int16', 'uint16'] as const) {
+      const b = new GraphBuilder();
+      const shape = [3, 37];
+      const x = b.input('x', tensorType('float32', shape));
+      const zp = b.input('zp', tensorType(code, []));
+      const s = b.constant({ dtype: 'float32', shape: [], data: new Float64Array([SCALE[code]]) });
+      b.output('q', b.add({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [x, s, zp], [tensorType(code as DType, shape)])[0]!);
+      const g = runPipeline(b.build(), OPTIMIZE_PIPELINE, { verifyEach: true }).graph;
+      const data = Float64Array.from({ length: 111 }, (_, i) => (i % 7 === 0 ? (i - 50) * SCALE[code] / 2 : Math.fround(Math.sin(i) * 300 * SCALE[code])));
+      [data[5], data[6], data[8]] = [NaN, Infinity, -Infinity];
+      const feeds = { x: { dtype: 'float32' as const, shape, data }, zp: { dtype: code as DType, shape: [], data: new Float64Array([ZP[code]]) } };
+      const kernels = lowerGraph(g).kernels;
+      expect(kernels.map((k) => k.kind)).toEqual(['nest']);
+      expect(canVectorizeNest(kernels[0] as LoopNestKernel), code).toBe(true);
+      await expectAllFlavoursAgree(g, feeds, 0);
+    }
   }, 60_000);
 });

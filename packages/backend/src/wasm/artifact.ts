@@ -40,6 +40,8 @@ export interface BackendOptions {
   readonly exactMath?: boolean;
   /** The smallest GEMM (multiply-adds) or loop nest (points) split across threads (defaults: parallel-plan.ts); tests pass 0. */
   readonly parallelMinMacs?: number;
+  /** Also export every kernel function by name, to time kernels one by one (profiling tools). */
+  readonly exportKernels?: boolean;
 }
 
 interface VariantSpec { readonly file: string; readonly relaxed: boolean; readonly threaded: boolean }
@@ -72,7 +74,7 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
   const wasmVariants: Record<string, Uint8Array> = {};
   let pages = 0;
   for (const v of specs) {
-    const emitted = emitModule(layout, { relaxed: v.relaxed, threaded: v.threaded, exactMath: opts.exactMath ?? false, ...(opts.parallelMinMacs !== undefined ? { parallelMinMacs: opts.parallelMinMacs } : {}) });
+    const emitted = emitModule(layout, { relaxed: v.relaxed, threaded: v.threaded, exactMath: opts.exactMath ?? false, exportKernels: opts.exportKernels ?? false, ...(opts.parallelMinMacs !== undefined ? { parallelMinMacs: opts.parallelMinMacs } : {}) });
     wasmVariants[v.file] = emitted.wasm;
     pages = emitted.pages;
   }

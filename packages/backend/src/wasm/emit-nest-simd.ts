@@ -4,29 +4,49 @@
 // and exact in float32), and expressions of exactly-rounded ops only. Elementwise maps, broadcasts, copies
 // and max reductions qualify; sums keep the scalar float64 accumulation of emit-nest.ts. The last
 // (extent mod 4) points run through the scalar nest on a shifted copy of the kernel.
+// Two integer cases too: an integer operand read only as float32 of one value (a zero point), and an
+// elementwise result of 8- or 16-bit codes that the expression clamps into range (a quantize), truncated and
+// narrowed on store (narrow-codes.ts).
 
 import binaryen from 'binaryen';
+import type { ScalarExpr } from '@tensorc/ir';
 import type { MathImports } from './emit-scalar.js';
 import { emitNest } from './emit-nest.js';
 import { emitVectorEpilogue, vectorizableScalar } from './emit-vector-epilogue.js';
 import { type LoopNestKernel, subNest } from './kernel-plan.js';
+import { elementBytes } from './memory-plan.js';
+import { type NarrowCode, clampsInto, isNarrowCode } from './narrow-codes.js';
 
 type E = binaryen.ExpressionRef;
 
+/** The float32 expression under an elementwise nest's store of codes (cast(code, clamp)), if it is one. */
+function codesStored(k: LoopNestKernel): { code: NarrowCode; expr: ScalarExpr } | undefined {
+  const c = k.combiner;
+  if (k.reducer !== null || k.extraOuts || k.epilogue !== null || !isNarrowCode(k.outDtype) || c.k !== 'cast' || c.to !== k.outDtype || !clampsInto(c.a, k.outDtype)) return undefined;
+  return { code: k.outDtype, expr: c.a };
+}
+
+/** An integer operand read as one value (stride 0 along every loop), which the expressions may convert to float32. */
+const intSplat = (o: LoopNestKernel['operands'][number]) => INT_SPLAT.has(o.dtype) && o.bounds === undefined && o.strides.every((s) => s === 0);
+const INT_SPLAT = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32']);
+
 export function canVectorizeNest(k: LoopNestKernel): boolean {
   const r = k.numOutLoops;
-  if (r === 0 || k.outDtype !== 'float32' || k.accDtype !== 'float32') return false;
+  const codes = codesStored(k);
+  if (r === 0 || (k.outDtype !== 'float32' && !codes) || (k.accDtype !== 'float32' && !codes)) return false;
   const v = r - 1;
   if (k.outStrides[v] !== 1 || k.extents[v]! < 4) return false;
   if (k.reducer !== null && k.reducer !== 'max' && k.reducer !== 'min') return false;
-  // contiguous (1), broadcast (0) or a positive stride (lane loads: pooling windows, transposes)
-  if (k.operands.some((o) => o.dtype !== 'float32' || o.bounds !== undefined || o.strides[v]! < 0)) return false;
+  // contiguous (1), broadcast (0) or a positive stride (lane loads: pooling windows, transposes); integer splats
+  if (k.operands.some((o) => !intSplat(o) && (o.dtype !== 'float32' || o.bounds !== undefined || o.strides[v]! < 0))) return false;
   const extras = k.extraOuts ?? [];
   if (extras.length > 0 && (k.reducer !== null || extras.some((x) => x.dtype !== 'float32' || x.strides[v] !== 1))) return false;
   // a multi-output nest's expressions may read the results stored before them (contiguous, like the output)
-  const argOk = (i: number) => i < k.operands.length + (extras.length > 0 ? 1 + extras.length : 0);
-  if (!vectorizableScalar(k.combiner, argOk, true) || !extras.every((x) => vectorizableScalar(x.expr, argOk, true))) return false;
-  return k.epilogue === null || vectorizableScalar(k.epilogue, argOk, true);
+  const argOk = (i: number) => i < k.operands.length + (extras.length > 0 ? 1 + extras.length : 0) && !(i < k.operands.length && intSplat(k.operands[i]!));
+  const castOk = (i: number) => i < k.operands.length && intSplat(k.operands[i]!);
+  const ok = (e: ScalarExpr) => vectorizableScalar(e, argOk, true, false, castOk);
+  if (!ok(codes?.expr ?? k.combiner) || !extras.every((x) => ok(x.expr))) return false;
+  return k.epilogue === null || ok(k.epilogue);
 }
 
 /** Adds `k.name` as vector code (and `k.name + '_tail'` for the remainder); call when canVectorizeNest(k). */
@@ -50,7 +70,17 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   // results nothing reads after the nest stay in vector locals (kernel-plan.ts `unstored`)
   const unstored = new Set(k.unstored ?? []);
   const held = outPtrs.map((_, r) => (unstored.has(r) ? local(binaryen.v128) : -1));
-  const put = (r: number, v: E): E => (unstored.has(r) ? m.local.set(held[r]!, v) : m.v128.store(0, 4, g(outPtrs[r]!), v));
+  const put = (r: number, v: E): E => (unstored.has(r) ? m.local.set(held[r]!, v) : codes ? storeCodes(v) : m.v128.store(0, 4, g(outPtrs[r]!), v));
+  // four clamped values truncated and narrowed (saturating: exact in range) into 4 bytes or 4 shorts
+  // (acc is free in an elementwise nest: it holds the lanes between steps, since an expression is used once)
+  const storeCodes = (v: E): E => {
+    const c = codes!.code;
+    const A = () => m.local.get(acc, binaryen.v128);
+    const steps = [m.local.set(acc, m.i32x4.trunc_sat_f32x4_s(v)), m.local.set(acc, c === 'uint16' ? m.i16x8.narrow_i32x4_u(A(), A()) : m.i16x8.narrow_i32x4_s(A(), A()))];
+    if (c === 'int16' || c === 'uint16') return m.block(null, [...steps, m.i64.store(0, 2, g(outPtr), m.i64x2.extract_lane(A(), 0))]);
+    const s8 = c === 'uint8' ? m.i8x16.narrow_i16x8_u(A(), A()) : m.i8x16.narrow_i16x8_s(A(), A());
+    return m.block(null, [...steps, m.i32.store(0, 1, g(outPtr), m.i32x4.extract_lane(s8, 0))]);
+  };
   const saves = k.extents.map(() => [...k.operands.map(() => local(binaryen.i32)), ...outPtrs.map(() => local(binaryen.i32))]);
   const g = (i: number) => m.local.get(i, binaryen.i32);
   const load = (j: number): E => {
@@ -63,7 +93,16 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
     for (let lane = 1; lane < 4; lane++) x = m.v128.load32_lane(lane * st * 4, 4, lane, g(ptr[j]!), x);
     return x;
   };
-  const value = (e: typeof k.combiner, accE?: () => E): E => emitVectorEpilogue(m, e, { acc: accE ?? (() => m.unreachable()), arg: load });
+  // float32 of an integer splat operand: one load, converted, in all four lanes
+  const castArg = (j: number): E => {
+    const dt = k.operands[j]!.dtype;
+    const p = g(ptr[j]!);
+    const x = dt === 'int8' ? m.i32.load8_s(0, 1, p) : dt === 'uint8' ? m.i32.load8_u(0, 1, p) : dt === 'int16' ? m.i32.load16_s(0, 2, p) : dt === 'uint16' ? m.i32.load16_u(0, 2, p) : m.i32.load(0, 4, p);
+    return m.f32x4.splat(m.f32.convert_s.i32(x));
+  };
+  const value = (e: typeof k.combiner, accE?: () => E): E => emitVectorEpilogue(m, e, { acc: accE ?? (() => m.unreachable()), arg: load, castArg });
+  const codes = codesStored(k);
+  const outBytes = codes ? (codes.code.endsWith('16') ? 2 : 1) : 4;
 
   const loop = (l: number, body: E, advanceOut: boolean): E => {
     const vec = l === v;
@@ -71,11 +110,11 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
     if (ext === 1) return body;
     const bump: E[] = [];
     k.operands.forEach((o, j) => {
-      const s = o.strides[l]! * 4 * (vec ? 4 : 1);
+      const s = o.strides[l]! * elementBytes(o.dtype) * (vec ? 4 : 1);
       if (s !== 0) bump.push(m.local.set(ptr[j]!, m.i32.add(g(ptr[j]!), m.i32.const(s))));
     });
     outPtrs.forEach((p, e) => {
-      const os = advanceOut ? outStrides[e]![l]! * 4 * (vec ? 4 : 1) : 0;
+      const os = advanceOut ? outStrides[e]![l]! * (e === 0 ? outBytes : 4) * (vec ? 4 : 1) : 0;
       if (os !== 0) bump.push(m.local.set(p, m.i32.add(g(p), m.i32.const(os))));
     });
     const sv = saves[l]!;
@@ -93,7 +132,7 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
 
   let point: E;
   if (k.reducer === null) {
-    point = put(0, value(k.combiner));
+    point = put(0, value(codes?.expr ?? k.combiner));
     // extra results in order, each after the ones it may read back
     if (extras.length > 0) point = m.block(null, [point, ...extras.map((x, e) => put(e + 1, value(x.expr)))]);
   } else {
@@ -106,8 +145,8 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   let body = point;
   for (let l = r - 1; l >= 0; l--) body = loop(l, body, true);
   const setup = [
-    ...k.operands.map((o, j) => m.local.set(ptr[j]!, m.i32.const(address(o.buffer) + o.base * 4))),
-    m.local.set(outPtr, m.i32.const(unstored.has(0) ? 0 : address(k.out) + k.outBase * 4)),
+    ...k.operands.map((o, j) => m.local.set(ptr[j]!, m.i32.const(address(o.buffer) + o.base * elementBytes(o.dtype)))),
+    m.local.set(outPtr, m.i32.const(unstored.has(0) ? 0 : address(k.out) + k.outBase * outBytes)),
     ...extras.map((x, e) => m.local.set(extraPtr[e]!, m.i32.const(unstored.has(e + 1) ? 0 : address(x.buffer) + x.base * 4))),
   ];
   const parts: E[] = [...setup, body];

@@ -30,9 +30,12 @@ export function vectorizableEpilogue(e: ScalarExpr, colStrides: readonly number[
   return vectorizableScalar(e, (i) => i >= 2 && (colStrides[i - 2] === 0 || colStrides[i - 2] === 1), exactMath);
 }
 
-/** The same test for any float32 scalar expression whose argument i can be read as a vector when argOk(i). */
-export function vectorizableScalar(e: ScalarExpr, argOk: (i: number) => boolean, exactMath: boolean, asMask = false): boolean {
-  const sub = (x: ScalarExpr, mask = false) => vectorizableScalar(x, argOk, exactMath, mask);
+/**
+ * The same test for any float32 scalar expression whose argument i can be read as a vector when argOk(i), and
+ * as float32 of an integer argument, cast<f32>(arg i), when castArgOk(i) (VectorEpilogueEnv.castArg).
+ */
+export function vectorizableScalar(e: ScalarExpr, argOk: (i: number) => boolean, exactMath: boolean, asMask = false, castArgOk: (i: number) => boolean = () => false): boolean {
+  const sub = (x: ScalarExpr, mask = false) => vectorizableScalar(x, argOk, exactMath, mask, castArgOk);
   switch (e.k) {
     case 'acc': return !asMask;
     case 'arg': return !asMask && argOk(e.i);
@@ -43,7 +46,9 @@ export function vectorizableScalar(e: ScalarExpr, argOk: (i: number) => boolean,
       return sub(e.a) && sub(e.b);
     case 'select': return !asMask && sub(e.c, true) && sub(e.a) && sub(e.b);
     // a quantize-dequantize round trip: float32 of integer codes the value was clamped into
-    case 'cast': return !asMask && e.to === 'float32' && e.a.k === 'cast' && isNarrowCode(e.a.to) && clampsInto(e.a.a, e.a.to) && sub(e.a.a);
+    case 'cast':
+      if (!asMask && e.to === 'float32' && e.a.k === 'arg' && castArgOk(e.a.i)) return true;
+      return !asMask && e.to === 'float32' && e.a.k === 'cast' && isNarrowCode(e.a.to) && clampsInto(e.a.a, e.a.to) && sub(e.a.a);
   }
 }
 
@@ -52,6 +57,8 @@ export interface VectorEpilogueEnv {
   acc(): E;
   /** Four column-adjacent values of operand i (i >= 2): a load or a splat. */
   arg(i: number): E;
+  /** float32 of integer operand i as four lanes (where vectorizableScalar's castArgOk allowed it). */
+  castArg?(i: number): E;
 }
 
 /** The f32x4 value of `e`; call only when vectorizableEpilogue(e) holds. */
@@ -95,6 +102,8 @@ export function emitVectorEpilogue(m: binaryen.Module, e: ScalarExpr, env: Vecto
     // lanes where the mask is set take a, the others b
     case 'select': return m.v128.bitselect(v(e.a), v(e.b), v(e.c));
     // the round trip through codes (vectorizableScalar's only cast): truncate (NaN to 0, as the cast) and back
-    case 'cast': return m.f32x4.convert_i32x4_s(m.i32x4.trunc_sat_f32x4_s(v((e.a as Extract<ScalarExpr, { k: 'cast' }>).a)));
+    case 'cast':
+      if (e.a.k === 'arg') return env.castArg!(e.a.i);
+      return m.f32x4.convert_i32x4_s(m.i32x4.trunc_sat_f32x4_s(v((e.a as Extract<ScalarExpr, { k: 'cast' }>).a)));
   }
 }
