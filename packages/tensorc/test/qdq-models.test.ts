@@ -1,4 +1,5 @@
-// QDQ-quantized models (examples/qdq: an MLP and the example CNN in the layout of a static quantizer) through
+// Quantized models (examples/qdq: an MLP and the example CNN in the QDQ layout of a static quantizer, and the
+// MLP quantized dynamically: DynamicQuantizeLinear + MatMulInteger on the integer GEMM) through
 // compile(): every QuantizeLinear / DequantizeLinear becomes a map (quant-as-map), weights dequantize at compile
 // time, activation quantize-dequantize pairs fuse into the GEMM (or max pool) that produces them. Kernel counts
 // against the same pipeline without fusion, and the compiled output against the interpreter on the optimized
@@ -15,6 +16,7 @@ import { root } from './pytorch-fixtures.js';
 
 const CASES = [
   { file: 'model.onnx', input: 'x', shape: [16, 256], kernels: { gemm: 3, map: 1 }, unfused: 14 },
+  { file: 'dynamic.onnx', input: 'x', shape: [4, 256], kernels: { map: 12, reduce: 6, igemm: 3, widen_a: 3 }, unfused: 35 },
   { file: 'cnn.onnx', input: 'image', shape: [4, 3, 32, 32], kernels: { conv_nhwc_pool_gemm: 2, conv_nhwc_gemm: 1, gemm: 1, contract: 1, map: 1, pad: 3, transpose: 1 }, unfused: 27 },
 ];
 
@@ -22,7 +24,7 @@ const wave = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i
 
 describe('QDQ models', () => {
   for (const c of CASES) {
-    it(`examples/qdq/${c.file}: Q/DQ fused away, compiled output within a code step of the interpreter`, async () => {
+    it(`examples/qdq/${c.file}: quantization fused away, compiled output within a code step of the interpreter`, async () => {
       const file = path.join(root, 'examples/qdq', c.file);
       const inputShapes = { [c.input]: c.shape };
       const art = await compile(file, { inputShapes, verifyEach: true });
