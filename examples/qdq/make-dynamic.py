@@ -3,16 +3,11 @@
 # (uint8, scale and zero point computed from each input at run time), MatMulInteger against int8 weights
 # (symmetric, per output column), Cast to float, Mul by activation scale x weight scale, Add the bias.
 # Run with Debian's python3-onnx: /usr/bin/python3 examples/qdq/make-dynamic.py
-import os
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+from mlp_common import float_mlp, save_mlp
 
-here = os.path.dirname(os.path.abspath(__file__))
-rng = np.random.default_rng(0)
-dims = [256, 512, 512, 10]
-weights = [(rng.standard_normal((dims[i], dims[i + 1])) / np.sqrt(dims[i])).astype(np.float32) for i in range(3)]
-biases = [(rng.standard_normal(dims[i + 1]) * 0.1).astype(np.float32) for i in range(3)]
+weights, biases = float_mlp(np.random.default_rng(0))
 
 nodes, inits = [], []
 cur = "x"
@@ -32,8 +27,4 @@ for i, (w, b) in enumerate(zip(weights, biases)):
         nodes.append(helper.make_node("Relu", [out], [f"h{i}"]))
         cur = f"h{i}"
 
-graph = helper.make_graph(nodes, "dynamic_mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", dims[0]])],
-                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", dims[-1]])], inits)
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tensorc-example")
-onnx.checker.check_model(model)
-onnx.save(model, os.path.join(here, "dynamic.onnx"))
+save_mlp(nodes, inits, "dynamic_mlp", "dynamic.onnx")

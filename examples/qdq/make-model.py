@@ -6,14 +6,11 @@
 # Run with Debian's python3-onnx: /usr/bin/python3 examples/qdq/make-model.py
 import os
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
+from mlp_common import dims, float_mlp, here, save_mlp
 
-here = os.path.dirname(os.path.abspath(__file__))
 rng = np.random.default_rng(0)
-dims = [256, 512, 512, 10]
-weights = [(rng.standard_normal((dims[i], dims[i + 1])) / np.sqrt(dims[i])).astype(np.float32) for i in range(3)]
-biases = [(rng.standard_normal(dims[i + 1]) * 0.1).astype(np.float32) for i in range(3)]
+weights, biases = float_mlp(rng)
 
 
 def act_params(t):
@@ -77,11 +74,7 @@ for i in range(3):
         nodes.append(helper.make_node("Relu", [f"z{i}"], [f"h{i}"]))
         cur = f"h{i}"
 
-graph = helper.make_graph(nodes, "qdq_mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", dims[0]])],
-                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", dims[-1]])], inits)
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="tensorc-example")
-onnx.checker.check_model(model)
-onnx.save(model, os.path.join(here, "model.onnx"))
+save_mlp(nodes, inits, "qdq_mlp", "model.onnx")
 x = rng.standard_normal((64, dims[0])).astype(np.float32)
 np.save(os.path.join(here, "input.npy"), x)
 np.save(os.path.join(here, "expected.npy"), run(x))

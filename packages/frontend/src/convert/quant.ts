@@ -90,6 +90,14 @@ function integerConv(ctx: ConvertContext, x: ValueId, w: ValueId, xzp: ValueId |
   return ctx.b.conv(convSpec(ctx, centred(x, xzp, false), centred(w, wzp, true)));
 }
 
+/** The codes of float(acc) * (a_scale * b_scale) requantized by y_scale and y_zp (QLinearMatMul, QLinearConv). */
+function requantize(ctx: ConvertContext, acc: ValueId, aScale: ValueId, bScale: ValueId, yScale: ValueId, yZp: ValueId): ValueId {
+  const sdt = ctx.tensorTypeOf(aScale).dtype;
+  const real = ctx.emit1({ kind: 'map', expr: bin('mul', cast(sdt, arg(0)), bin('mul', arg(1), arg(2))) }, [acc, aScale, bScale]);
+  return ctx.emit1({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [real, yScale, yZp],
+    [tensorType(ctx.tensorTypeOf(yZp).dtype, ctx.shapeOf(acc))]);
+}
+
 export const QUANT: ConverterTable = {
   QuantizeLinear: {
     since: 10,
@@ -143,11 +151,7 @@ export const QUANT: ConverterTable = {
       const bias = ctx.optInput(8);
       const rank = ctx.rankOf(acc);
       if (bias !== undefined) acc = ctx.emit1({ kind: 'map', expr: bin('add', arg(0), arg(1)) }, [acc, perChannel(ctx, bias, rank)]);
-      const sdt = ctx.tensorTypeOf(xs!).dtype;
-      const real = ctx.emit1({ kind: 'map', expr: bin('mul', cast(sdt, arg(0)), bin('mul', arg(1), arg(2))) }, [acc, xs!, perChannel(ctx, ws!, rank)]);
-      const out = ctx.tensorTypeOf(yzp!).dtype;
-      return [ctx.emit1({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [real, ys!, yzp!],
-        [tensorType(out, ctx.shapeOf(acc))])];
+      return [requantize(ctx, acc, xs!, perChannel(ctx, ws!, rank), ys!, yzp!)];
     },
   },
   MatMulInteger: {
@@ -159,12 +163,7 @@ export const QUANT: ConverterTable = {
     convert: (ctx) => {
       // y = saturate(round((A - a_zp) @ (B - b_zp) * (a_scale * b_scale / y_scale)) + y_zp)
       const [a, as, azp, b, bs, bzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ctx.input(i));
-      const acc = integerMatmul(ctx, a!, b!, azp, bzp);
-      const sdt = ctx.tensorTypeOf(as!).dtype;
-      const real = ctx.emit1({ kind: 'map', expr: bin('mul', cast(sdt, arg(0)), bin('mul', arg(1), arg(2))) }, [acc, as!, bs!]);
-      const out = ctx.tensorTypeOf(yzp!).dtype;
-      return [ctx.emit1({ kind: 'quantize', scheme: { axis: null, blockSize: null, saturate: true } }, [real, ys!, yzp!],
-        [tensorType(out, ctx.shapeOf(acc))])];
+      return [requantize(ctx, integerMatmul(ctx, a!, b!, azp, bzp), as!, bs!, ys!, yzp!)];
     },
   },
 };
