@@ -86,8 +86,6 @@ export function tiledProductsF32(a: TiledOperand, ra: Int32Array, b: TiledOperan
   const outStride = new Array<number>(r).fill(1);
   for (let d = r - 2; d >= 0; d--) outStride[d] = outStride[d + 1]! * outShape[d + 1]!;
   const step = moving.weights[r - 1]! | 0;
-  // The second tile of a pair when there is none (odd count): sums written to scratch and dropped.
-  const scratch = new Float64Array(pair < 0 ? 0 : chunk * outStride[cut]!);
   // Walk the tiles: every point of the loops up to `cut`, `cut` in chunks and the pair loop in twos.
   const at = new Array<number>(cut + 1).fill(0);
   const advance = (d: number) => (d === cut ? chunk : d === pair ? 2 : 1);
@@ -101,11 +99,10 @@ export function tiledProductsF32(a: TiledOperand, ra: Int32Array, b: TiledOperan
     const len = Math.min(chunk, outShape[cut]! - at[cut]!);
     const rows = lastCut ? 1 : (len * rowsFull) / chunk;
     const width = lastCut ? len : outShape[r - 1]!;
+    // the pair's second tile, unless the pair loop has an odd count and this is its last index
     const second = pair >= 0 && at[pair]! + 1 < outShape[pair]!;
     const fb1 = second ? fb + fixed.weights[pair]! : fb;
-    const out1 = second ? out : scratch;
-    const o1 = second ? o + outStride[pair]! : 0;
-    sumTile(moving.data, mb | 0, step, rowOff, rows, width, fixed.data, fb | 0, fb1 | 0, p.movingRed, p.fixedRed, out, o, out1, o1);
+    sumTile(moving.data, mb | 0, step, rowOff, rows, width, fixed.data, fb | 0, fb1 | 0, p.movingRed, p.fixedRed, out, o, second ? out : null, second ? o + outStride[pair]! : 0);
     let d = cut;
     for (; d >= 0; d--) {
       at[d] = at[d]! + advance(d);
@@ -117,38 +114,59 @@ export function tiledProductsF32(a: TiledOperand, ra: Int32Array, b: TiledOperan
 }
 
 /**
- * Two tiles of `rows` rows of `width` partial sums (out from o0, out1 from o1, consecutive), both reading
- * the moving operand md from m0 + rowOff[row] stepping by `step`, times the fixed operand fd read from f0
- * and f1: every reduction point adds its products, in order, to every sum of both tiles.
+ * One or (out1 given) two tiles of `rows` rows of `width` partial sums (out from o0, out1 from o1,
+ * consecutive), reading the moving operand md from m0 + rowOff[row] stepping by `step`, times the fixed
+ * operand fd read from f0 (and f1 for the second tile): every reduction point adds its products, in order,
+ * to every sum.
  */
-function sumTile(md: Float64Array, m0: number, step: number, rowOff: Int32Array, rows: number, width: number, fd: Float64Array, f0: number, f1: number, mRed: Int32Array, fRed: Int32Array, out: Float64Array, o0: number, out1: Float64Array, o1: number): void {
+function sumTile(md: Float64Array, m0: number, step: number, rowOff: Int32Array, rows: number, width: number, fd: Float64Array, f0: number, f1: number, mRed: Int32Array, fRed: Int32Array, out: Float64Array, o0: number, out1: Float64Array | null, o1: number): void {
   const n = fRed.length;
   let k = 0;
   while (k < n) {
     const d0 = m0 + mRed[k]!;
     if (step === 1 && k + 3 <= n && mRed[k + 1] === mRed[k]! + 1 && mRed[k + 2] === mRed[k]! + 2) {
       // Three neighbouring reads (a convolution's kernel row): each is loaded once per row and slid along.
-      slide3(md, d0, rowOff, rows, width, fd[f0 + fRed[k]!]!, fd[f0 + fRed[k + 1]!]!, fd[f0 + fRed[k + 2]!]!, fd[f1 + fRed[k]!]!, fd[f1 + fRed[k + 1]!]!, fd[f1 + fRed[k + 2]!]!, out, o0, out1, o1);
+      const w0 = fd[f0 + fRed[k]!]!, w1 = fd[f0 + fRed[k + 1]!]!, w2 = fd[f0 + fRed[k + 2]!]!;
+      if (out1) slide3x2(md, d0, rowOff, rows, width, w0, w1, w2, fd[f1 + fRed[k]!]!, fd[f1 + fRed[k + 1]!]!, fd[f1 + fRed[k + 2]!]!, out, o0, out1, o1);
+      else slide3(md, d0, rowOff, rows, width, w0, w1, w2, out, o0);
       k += 3;
     } else if (k + 4 <= n) {
-      block4(md, d0, mRed[k + 1]! - mRed[k]!, mRed[k + 2]! - mRed[k]!, mRed[k + 3]! - mRed[k]!, step, rowOff, rows, width,
-        fd[f0 + fRed[k]!]!, fd[f0 + fRed[k + 1]!]!, fd[f0 + fRed[k + 2]!]!, fd[f0 + fRed[k + 3]!]!,
-        fd[f1 + fRed[k]!]!, fd[f1 + fRed[k + 1]!]!, fd[f1 + fRed[k + 2]!]!, fd[f1 + fRed[k + 3]!]!, out, o0, out1, o1);
+      const e1 = mRed[k + 1]! - mRed[k]!, e2 = mRed[k + 2]! - mRed[k]!, e3 = mRed[k + 3]! - mRed[k]!;
+      const w0 = fd[f0 + fRed[k]!]!, w1 = fd[f0 + fRed[k + 1]!]!, w2 = fd[f0 + fRed[k + 2]!]!, w3 = fd[f0 + fRed[k + 3]!]!;
+      if (out1) block4x2(md, d0, e1, e2, e3, step, rowOff, rows, width, w0, w1, w2, w3, fd[f1 + fRed[k]!]!, fd[f1 + fRed[k + 1]!]!, fd[f1 + fRed[k + 2]!]!, fd[f1 + fRed[k + 3]!]!, out, o0, out1, o1);
+      else block4(md, d0, e1, e2, e3, step, rowOff, rows, width, w0, w1, w2, w3, out, o0);
       k += 4;
     } else {
-      one(md, d0, step, rowOff, rows, width, fd[f0 + fRed[k]!]!, fd[f1 + fRed[k]!]!, out, o0, out1, o1);
+      const w = fd[f0 + fRed[k]!]!;
+      if (out1) onex2(md, d0, step, rowOff, rows, width, w, fd[f1 + fRed[k]!]!, out, o0, out1, o1);
+      else one(md, d0, step, rowOff, rows, width, w, out, o0);
       k += 1;
     }
   }
 }
 
+// The kernels below add, to each partial sum of a tile (or of two), the float32-rounded products of one to
+// four reduction points, left to right: out[o] + p0 + p1 + ... is the general loop's order.
+
 /** Reduction points at moving offsets d, d+1, d+2 (step 1): the row's reads slide through three registers. */
-function slide3(md: Float64Array, d: number, rowOff: Int32Array, rows: number, width: number, w0: number, w1: number, w2: number, v0: number, v1: number, v2: number, out: Float64Array, o: number, out1: Float64Array, o1: number): void {
+function slide3(md: Float64Array, d: number, rowOff: Int32Array, rows: number, width: number, w0: number, w1: number, w2: number, out: Float64Array, o: number): void {
   for (let row = 0; row < rows; row++) {
     let m = d + rowOff[row]!;
     let x0 = md[m]!, x1 = md[m + 1]!;
-    const end = o + width;
-    for (; o < end; o++, o1++, m++) {
+    for (const end = o + width; o < end; o++, m++) {
+      const x2 = md[m + 2]!;
+      out[o] = out[o]! + Math.fround(x0 * w0) + Math.fround(x1 * w1) + Math.fround(x2 * w2);
+      x0 = x1;
+      x1 = x2;
+    }
+  }
+}
+
+function slide3x2(md: Float64Array, d: number, rowOff: Int32Array, rows: number, width: number, w0: number, w1: number, w2: number, v0: number, v1: number, v2: number, out: Float64Array, o: number, out1: Float64Array, o1: number): void {
+  for (let row = 0; row < rows; row++) {
+    let m = d + rowOff[row]!;
+    let x0 = md[m]!, x1 = md[m + 1]!;
+    for (const end = o + width; o < end; o++, o1++, m++) {
       const x2 = md[m + 2]!;
       out[o] = out[o]! + Math.fround(x0 * w0) + Math.fround(x1 * w1) + Math.fround(x2 * w2);
       out1[o1] = out1[o1]! + Math.fround(x0 * v0) + Math.fround(x1 * v1) + Math.fround(x2 * v2);
@@ -159,11 +177,19 @@ function slide3(md: Float64Array, d: number, rowOff: Int32Array, rows: number, w
 }
 
 /** Four reduction points at moving offsets d, d+e1, d+e2, d+e3. */
-function block4(md: Float64Array, d: number, e1: number, e2: number, e3: number, step: number, rowOff: Int32Array, rows: number, width: number, w0: number, w1: number, w2: number, w3: number, v0: number, v1: number, v2: number, v3: number, out: Float64Array, o: number, out1: Float64Array, o1: number): void {
+function block4(md: Float64Array, d: number, e1: number, e2: number, e3: number, step: number, rowOff: Int32Array, rows: number, width: number, w0: number, w1: number, w2: number, w3: number, out: Float64Array, o: number): void {
   for (let row = 0; row < rows; row++) {
     let m = d + rowOff[row]!;
-    const end = o + width;
-    for (; o < end; o++, o1++, m += step) {
+    for (const end = o + width; o < end; o++, m += step) {
+      out[o] = out[o]! + Math.fround(md[m]! * w0) + Math.fround(md[m + e1]! * w1) + Math.fround(md[m + e2]! * w2) + Math.fround(md[m + e3]! * w3);
+    }
+  }
+}
+
+function block4x2(md: Float64Array, d: number, e1: number, e2: number, e3: number, step: number, rowOff: Int32Array, rows: number, width: number, w0: number, w1: number, w2: number, w3: number, v0: number, v1: number, v2: number, v3: number, out: Float64Array, o: number, out1: Float64Array, o1: number): void {
+  for (let row = 0; row < rows; row++) {
+    let m = d + rowOff[row]!;
+    for (const end = o + width; o < end; o++, o1++, m += step) {
       const x0 = md[m]!, x1 = md[m + e1]!, x2 = md[m + e2]!, x3 = md[m + e3]!;
       out[o] = out[o]! + Math.fround(x0 * w0) + Math.fround(x1 * w1) + Math.fround(x2 * w2) + Math.fround(x3 * w3);
       out1[o1] = out1[o1]! + Math.fround(x0 * v0) + Math.fround(x1 * v1) + Math.fround(x2 * v2) + Math.fround(x3 * v3);
@@ -172,11 +198,17 @@ function block4(md: Float64Array, d: number, e1: number, e2: number, e3: number,
 }
 
 /** One reduction point at moving offset d. */
-function one(md: Float64Array, d: number, step: number, rowOff: Int32Array, rows: number, width: number, w: number, v: number, out: Float64Array, o: number, out1: Float64Array, o1: number): void {
+function one(md: Float64Array, d: number, step: number, rowOff: Int32Array, rows: number, width: number, w: number, out: Float64Array, o: number): void {
   for (let row = 0; row < rows; row++) {
     let m = d + rowOff[row]!;
-    const end = o + width;
-    for (; o < end; o++, o1++, m += step) {
+    for (const end = o + width; o < end; o++, m += step) out[o] = out[o]! + Math.fround(md[m]! * w);
+  }
+}
+
+function onex2(md: Float64Array, d: number, step: number, rowOff: Int32Array, rows: number, width: number, w: number, v: number, out: Float64Array, o: number, out1: Float64Array, o1: number): void {
+  for (let row = 0; row < rows; row++) {
+    let m = d + rowOff[row]!;
+    for (const end = o + width; o < end; o++, o1++, m += step) {
       const x = md[m]!;
       out[o] = out[o]! + Math.fround(x * w);
       out1[o1] = out1[o1]! + Math.fround(x * v);
