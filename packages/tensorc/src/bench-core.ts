@@ -45,6 +45,8 @@ export interface FlavourResult {
   readonly wasmBytes: number;
   readonly kernels: number;
   readonly createMs: number;
+  /** Size of weights.bin. */
+  readonly weightsBytes: number;
   readonly maxRelDiff?: number;
 }
 
@@ -159,7 +161,7 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
     for (const x of sessions) {
       results[x.f.label] = {
         ms: median(x.times), variant: x.s.variant, threads: x.s.numThreads, wasmBytes: (x.art.wasmVariants[x.s.variant] ?? x.art.wasm).length,
-        kernels: x.art.manifest.kernels.length, createMs: x.createMs, ...(os ? { maxRelDiff: maxRelativeDiff(x.out, b) } : {}),
+        kernels: x.art.manifest.kernels.length, createMs: x.createMs, weightsBytes: x.art.weights.length, ...(os ? { maxRelDiff: maxRelativeDiff(x.out, b) } : {}),
       };
     }
     const lead0 = results[flavours[0]!.label]!;

@@ -2,8 +2,9 @@
 // model of ../shared/bench-models (or the given models); a benchmark, never a timed test. onnxruntime-web
 // fixes its thread count once per process, so each thread count runs in a child process of its own; inside
 // it tensorc's baseline SIMD128, relaxed SIMD and unfused builds run interleaved with ort, outputs checked.
-// Writes BENCHMARKS.md when run over all models. Node 20 needs --experimental-wasm-relaxed-simd for relaxed
-// SIMD: the children get it when this node accepts the flag. The measuring lives in bench-core.ts.
+// Writes BENCHMARKS.md when run over all models, with a section on the quantized models of examples/qdq (one
+// thread). Node 20 needs --experimental-wasm-relaxed-simd for relaxed SIMD: the children get it when this node
+// accepts the flag. The measuring lives in bench-core.ts.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +19,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 const THREAD_COUNTS = [1, 2];
 
+/** The quantized example models (examples/qdq), with the shapes and multiply-add FLOPs they are measured at. */
+const QUANTIZED: readonly ModelEntry[] = [
+  { name: 'qdq_mlp (static QDQ)', file: 'examples/qdq/model.onnx', inputs: [{ name: 'x', dims: [64, 256] }], flops: 2 * 64 * (256 * 512 + 512 * 512 + 512 * 10) },
+  { name: 'dynamic_mlp (MatMulInteger)', file: 'examples/qdq/dynamic.onnx', inputs: [{ name: 'x', dims: [64, 256] }], flops: 2 * 64 * (256 * 512 + 512 * 512 + 512 * 10) },
+  // conv 3->16, 16->32, 32->64 (3x3, padded) on 32, 16 and 8 pixels square, then 64->5
+  { name: 'qdq_cnn (static QDQ)', file: 'examples/qdq/cnn.onnx', inputs: [{ name: 'image', dims: [8, 3, 32, 32] }], flops: 8 * 2 * (16 * 3 * 9 * 1024 + 32 * 16 * 9 * 256 + 64 * 32 * 9 * 64 + 64 * 5) },
+];
+
 /** Measured in every process; `unfused` only on one thread (fusion's effect does not depend on threads). */
 function flavoursFor(threads: number): BenchFlavour[] {
   return [
@@ -28,9 +37,12 @@ function flavoursFor(threads: number): BenchFlavour[] {
 }
 
 export async function benchModels(dir: string, only: readonly string[], threads: number, minMs: number): Promise<Row[]> {
+  return benchEntries(dir, (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ModelEntry[]).filter((m) => only.length === 0 || only.includes(m.name)), threads, minMs);
+}
+
+async function benchEntries(dir: string, models: readonly ModelEntry[], threads: number, minMs: number): Promise<Row[]> {
   const ort = await tryLoadOrt();
   if (!ort) throw new Error('onnxruntime-web is not installed (it is a dev dependency of the tensorc repository)');
-  const models = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ModelEntry[]).filter((m) => only.length === 0 || only.includes(m.name));
   const rows: Row[] = [];
   for (const m of models) {
     const row: Row = { name: m.name, flops: m.flops };
@@ -55,7 +67,24 @@ const geomean = (xs: readonly number[]): number => Math.exp(xs.reduce((s, x) => 
 const cell = (f: FlavourResult | undefined, ort: number, flops: number, relaxedWanted = false): string =>
   !f ? '-' : relaxedWanted && !f.variant.includes('relaxed') ? 'n/a (engine lacks relaxed SIMD)' : `${f.ms.toFixed(2)} (**${(f.ms / ort).toFixed(2)}**, ${(flops / f.ms / 1e6).toFixed(1)} GFLOP/s)`;
 
-export function renderBenchmarks(byThreads: ReadonlyMap<number, readonly Row[]>, command: string): string {
+/** The quantized models' table: their outputs may differ from onnxruntime-web's by a few code steps (cli-bench.ts). */
+function renderQuantized(rows: readonly Row[]): string[] {
+  const out = ['### Quantized models (examples/qdq), 1 thread', '',
+    'Each tensorc cell: median ms (**ratio to onnxruntime-web**, lower is better; GFLOP/s). onnxruntime-web runs them on its integer kernels, so outputs may differ by a few quantization steps.', '',
+    '| model | onnxruntime-web ms | tensorc baseline SIMD128 | tensorc relaxed SIMD | tensorc baseline, no fusion | max rel. diff | kernels (unfused) | weights.bin bytes | session create ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r of rows) {
+    if (!r.flavours || r.ort === undefined) { out.push(`| ${r.name} | failed: ${(r.error ?? '').replace(/\|/g, '\\|')} |`); continue; }
+    const f = r.flavours;
+    const b = f['baseline']!;
+    const diff = Math.max(...Object.values(f).map((x) => x.maxRelDiff ?? 0));
+    out.push(`| ${r.name} | ${r.ort.toFixed(2)} | ${cell(b, r.ort, r.flops)} | ${cell(f['relaxed'], r.ort, r.flops, true)} | ${cell(f['unfused'], r.ort, r.flops)} | ${diff.toExponential(1)} | ${b.kernels} (${f['unfused']?.kernels ?? '-'}) | ${b.weightsBytes} | ${b.createMs.toFixed(1)} |`);
+  }
+  out.push('');
+  return out;
+}
+
+export function renderBenchmarks(byThreads: ReadonlyMap<number, readonly Row[]>, command: string, quantized: readonly Row[] = []): string {
   const out: string[] = [];
   for (const [threads, rows] of byThreads) {
     const ok = rows.filter((r) => r.flavours && r.ort !== undefined);
@@ -87,6 +116,7 @@ export function renderBenchmarks(byThreads: ReadonlyMap<number, readonly Row[]>,
     }
     out.push('');
   }
+  if (quantized.length > 0) out.push(...renderQuantized(quantized));
   out.push(`Produced by \`${command}\`.`, '');
   return out.join('\n');
 }
@@ -96,8 +126,11 @@ async function child(args: readonly string[]): Promise<void> {
   const threads = Number(args[args.indexOf('--threads') + 1]);
   const models = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--threads');
   const dir = process.env['BENCH_MODELS'] ?? path.resolve(root, '../shared/bench-models');
-  const rows = await benchModels(dir, models, threads, Number(process.env['BENCH_MIN_MS'] ?? 1500));
-  process.stdout.write(JSON.stringify(rows));
+  const minMs = Number(process.env['BENCH_MIN_MS'] ?? 1500);
+  const rows = await benchModels(dir, models, threads, minMs);
+  // the quantized examples: on one thread, in a full run
+  const quantized = threads === 1 && models.length === 0 ? await benchEntries(root, QUANTIZED, threads, minMs) : [];
+  process.stdout.write(JSON.stringify({ rows, quantized }));
 }
 
 function main(): void {
@@ -106,13 +139,16 @@ function main(): void {
   const flagWorks = spawnSync(process.execPath, [RELAXED_FLAG, '-e', '0']).status === 0;
   const only = (process.env['BENCH_THREADS'] ?? '').split(',').filter(Boolean).map(Number);
   const byThreads = new Map<number, Row[]>();
+  let quantized: Row[] = [];
   for (const threads of only.length ? only : THREAD_COUNTS) {
     const r = spawnSync(process.execPath, [...(flagWorks ? [RELAXED_FLAG] : []), self, '--child', '--threads', String(threads), ...args],
       { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`the ${threads}-thread benchmark process failed (exit ${r.status})`);
-    byThreads.set(threads, JSON.parse(r.stdout) as Row[]);
+    const measured = JSON.parse(r.stdout) as { rows: Row[]; quantized: Row[] };
+    byThreads.set(threads, measured.rows);
+    if (measured.quantized.length > 0) quantized = measured.quantized;
   }
-  const text = renderBenchmarks(byThreads, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`);
+  const text = renderBenchmarks(byThreads, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`, quantized);
   process.stdout.write(text);
   if (args.length === 0 && only.length === 0) {
     fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), `# Benchmarks\n\ntensorc vs onnxruntime-web 1.30.0 (wasm EP, graphOptimizationLevel 'all', same thread count) in Node ${process.version}, one process per thread count, interleaved runs (with 2 threads, interleaved blocks of 4 timed back-to-back runs, each block after a 50 ms pause and one untimed run, so neither runtime pays for the other's spinning idle workers), median times; models and FLOP counts from ../shared/bench-models. Relaxed SIMD ${flagWorks ? `enabled with ${RELAXED_FLAG}` : 'as this engine ships it'}. Measured on ${new Date().toISOString().slice(0, 10)}.\n\n${text}`);
