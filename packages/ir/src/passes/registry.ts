@@ -46,7 +46,7 @@ export const SIMPLIFY_PIPELINE: readonly Pass[] = [quantAsMapPass, canonicalizeP
  * compute maps left apart that read one another or one input in one multi-result pass.
  */
 export const OPTIMIZE_PIPELINE: readonly Pass[] = [
-  quantAsMapPass, foldDequantIntoContractPass, ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, propagateLayoutPass, foldMovementIntoContractPass, recognizeAttentionPass, mergeSiblingContractionsPass, fuseMultiOutputPass, dcePass,
+  quantAsMapPass, foldDequantIntoContractPass, dcePass, ...SIMPLIFY_PIPELINE, recognizeSoftmaxPass, dcePass, fuseElementwisePass, fuseReductionPass, fuseEpiloguePass, foldAffinePass, foldAffineProloguePass, foldPadIntoContractPass, propagateLayoutPass, foldMovementIntoContractPass, recognizeAttentionPass, mergeSiblingContractionsPass, fuseMultiOutputPass, dcePass,
 ].map(inRegions);
 
 /** OPTIMIZE_PIPELINE without the fusion passes (for comparisons and the CLI's --no-fuse). */
