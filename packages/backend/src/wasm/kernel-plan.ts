@@ -188,8 +188,8 @@ export interface GemmKernel {
 /**
  * An integer matrix product (MatMulInteger, QLinearMatMul, dynamic quantization): C[i, j] = sum over k of
  * a[i, k] * b[k, j] in int32, with `a` int16 [m, kp] (the codes less their zero point, widened by a nest before;
- * kp = k rounded up to even) and `b` a constant int16 packed [n / 8 panels][kp / 2][8 columns][2] (the codes
- * less theirs; zero beyond k and n). i32x4.dot_i16x8_s takes two k at a time, exactly. Stored as int32, or
+ * kp = k rounded up to even) and `b` int16 packed [n / 8 panels][kp / 2][8 columns][2] (the codes less theirs,
+ * widened at session creation; zero beyond k and n). i32x4.dot_i16x8_s takes two k at a time, exactly. Stored as int32, or
  * through a float32 `epilogue` of float32(acc) and its operands (emit-igemm.ts).
  */
 export interface IntGemmKernel {

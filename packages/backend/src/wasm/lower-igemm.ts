@@ -1,8 +1,9 @@
 // Integer matrix products (the int32 contractions MatMulInteger and QLinearMatMul become, and dynamically
 // quantized models use) as the integer GEMM (emit-igemm.ts) instead of a scalar loop nest:
 //   sum_k (a[i, k] - a_zp) * (b[k, j] - b_zp[j])   with a run-time 8-bit a, constant 8-bit weights b
-// A nest first widens a less its zero point (one per tensor, run-time or constant) to int16; the weights less
-// theirs (per tensor or per column) are packed as int16 at compile time. Both differences fit int16 exactly,
+// A nest first widens a less its zero point (one per tensor, run-time or constant) to int16; the weights are
+// packed at compile time and stay 8-bit in weights.bin, widened less theirs (per tensor or per column) to int16
+// once per session (an init kernel). Both differences fit int16 exactly,
 // and the kernel sums their products in int32 as the interpreter does. A float32 epilogue of float32(acc)
 // (dequantizing scales, bias) is applied before the store.
 
@@ -15,6 +16,8 @@ export interface IntGemmLowering {
   readonly newTypes: readonly [ValueId, TensorType][];
   readonly derived: readonly [ValueId, HostTensor][];
   readonly kernels: readonly ({ kernel: Omit<LoopNestKernel, 'name'>; suffix: 'widen_a' } | { kernel: Omit<IntGemmKernel, 'name'>; suffix: 'igemm' })[];
+  /** Run once at session creation: the 8-bit weight codes widened into the int16 panels the kernel reads. */
+  readonly init: readonly Omit<LoopNestKernel, 'name'>[];
 }
 
 const CODES = new Set(['int8', 'uint8']);
@@ -116,19 +119,37 @@ export function lowerIntGemm(n: Node, t: TensorType & { shape: readonly number[]
     kind: 'nest', out: widened, outDtype: 'int16', outBase: 0, outStrides: [kp, 1], extents: [M, K], numOutLoops: 2,
     operands: aOperands, combiner, reducer: null, accDtype: 'int16', epilogue: null,
   };
-  // weights less their zero points, packed [panels][kp / 2][8][2] as int16 (zero past K and N)
+  // The weights stay 8-bit in weights.bin, packed [panels][kp / 2][8][2]; an init kernel widens them once per
+  // session to int16 less their zero points (per column, zero-padded to the panels). Past K a code equal to the
+  // column's zero point, past N a zero with zero point 0: both widen to 0.
   const P = Math.ceil(N / 8);
-  const data = new Float64Array(P * kp * 8);
-  for (let kk = 0; kk < K; kk++) for (let j = 0; j < N; j++) {
-    const v = Number(wb.data[kn ? kk * N + j : j * K + kk]) - bzp(j);
-    data[((Math.floor(j / 8) * (kp / 2) + (kk >> 1)) * 8 + (j % 8)) * 2 + (kk & 1)] = v;
+  const codes = new Float64Array(P * kp * 8);
+  const zps = new Float64Array(P * 8);
+  for (let j = 0; j < N; j++) zps[j] = bzp(j);
+  for (let kk = 0; kk < kp; kk++) for (let j = 0; j < N; j++) {
+    const v = kk < K ? Number(wb.data[kn ? kk * N + j : j * K + kk]) : zps[j]!;
+    codes[((Math.floor(j / 8) * (kp / 2) + (kk >> 1)) * 8 + (j % 8)) * 2 + (kk & 1)] = v;
   }
-  const packed = fresh();
+  const [packedCodes, zpsId, packed] = [fresh(), fresh(), fresh()];
+  const shape4 = [P, kp / 2, 8, 2];
+  const withZp = eb.zp !== undefined;
+  const expand: Omit<LoopNestKernel, 'name'> = {
+    kind: 'nest', out: packed, outDtype: 'int16', outBase: 0, outStrides: [kp * 8, 16, 2, 1], extents: shape4, numOutLoops: 4,
+    operands: [
+      { buffer: packedCodes, dtype: wb.dtype, base: 0, strides: [kp * 8, 16, 2, 1], pad: 0 },
+      ...(withZp ? [{ buffer: zpsId, dtype: wb.dtype, base: 0, strides: [8, 0, 1, 0], pad: 0 }] : []),
+    ],
+    combiner: withZp ? bin('sub', cast('int16', arg(0)), cast('int16', arg(1))) : cast('int16', arg(0)), reducer: null, accDtype: 'int16', epilogue: null,
+  };
   const kernel: Omit<IntGemmKernel, 'name'> = { kind: 'igemm', a: widened, b: packed, out: n.outputs[0]!.id, m: M, n: N, kp, epilogue, epilogueOperands };
   return {
-    newTypes: [[widened, { kind: 'tensor', dtype: 'int16', shape: [M, kp] }], [packed, { kind: 'tensor', dtype: 'int16', shape: [data.length] }]],
-    derived: [[packed, { dtype: 'int16', shape: [data.length], data }]],
+    newTypes: [
+      [widened, { kind: 'tensor', dtype: 'int16', shape: [M, kp] }], [packed, { kind: 'tensor', dtype: 'int16', shape: [codes.length] }],
+      [packedCodes, { kind: 'tensor', dtype: wb.dtype, shape: [codes.length] }], [zpsId, { kind: 'tensor', dtype: wb.dtype, shape: [zps.length] }],
+    ],
+    derived: [[packedCodes, { dtype: wb.dtype, shape: [codes.length], data: codes }], ...(withZp ? [[zpsId, { dtype: wb.dtype, shape: [zps.length], data: zps }] as [ValueId, HostTensor]] : [])],
     kernels: [{ kernel: widen, suffix: 'widen_a' }, { kernel, suffix: 'igemm' }],
+    init: [expand],
   };
 }
 

@@ -111,6 +111,7 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
         const ig = lowerIntGemm(n, t, tt, consts, fresh);
         if (ig) {
           for (const [id, value] of ig.derived) derived.set(id, value);
+          for (const k of ig.init) initKernels.push({ ...k, name: `k${count++}_expand_weights` });
           emitAll(ig);
           break;
         }
