@@ -3,6 +3,8 @@
 // the packed weights of 4 columns x 2 k and adds the pairs: exact int32 sums, as the interpreter computes them.
 // Columns past n are zero in the packed weights (computed, not stored); a's padding column (odd k) meets a
 // zero row of b. The result is stored as int32, or as float32 through the epilogue (on vectors when it can).
+// One thread: splitting it into 4-row units over 2 threads made examples/qdq/dynamic.onnx slower (1.66-2.19 ms
+// against 1.57 ms, tensorc bench --threads 2, 64 rows), so it has no parallel step.
 
 import binaryen from 'binaryen';
 import type { MathImports } from './emit-scalar.js';
