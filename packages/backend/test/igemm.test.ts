@@ -1,11 +1,12 @@
 // The integer GEMM (MatMulInteger, QLinearMatMul, dynamically quantized matrix products) against the
 // interpreter in every code variant, exactly: random shapes (odd k, ragged columns and rows, a batch of rows),
 // int8 and uint8 on either side, zero points for a (run-time or constant, per tensor) and for the weights (per
-// tensor or per column), the result stored as int32 or through a float32 epilogue that scales it.
+// tensor or per column), the result stored as int32 or through a float32 epilogue that scales it (vector code)
+// or also takes tanh (no vector form: lane by lane, within float rounding of the interpreter's tanh).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AffineExpr, type DType, GraphBuilder, type HostTensor, type ScalarExpr, type ValueId, arg, bin, cast, tensorType } from '@tensorc/ir';
+import { type AffineExpr, type DType, GraphBuilder, type HostTensor, type ScalarExpr, type ValueId, arg, bin, cast, tensorType, un } from '@tensorc/ir';
 import { expectAllFlavoursAgree } from './variants-harness.js';
 
 const term = (idx: number): AffineExpr => ({ terms: [{ idx, coeff: 1 }], offset: 0 });
@@ -19,7 +20,7 @@ const caseArb = fc.record({
   batch: fc.integer({ min: 1, max: 2 }), m: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 1, max: 21 }),
   aType: fc.constantFrom<DType>('uint8', 'int8'), bType: fc.constantFrom<DType>('uint8', 'int8'),
   azp: fc.constantFrom('none', 'input', 'constant'), bzp: fc.constantFrom('none', 'tensor', 'column'),
-  layout: fc.constantFrom('kn', 'nk'), epilogue: fc.boolean(), seed: fc.integer({ min: 0, max: 1000 }),
+  layout: fc.constantFrom('kn', 'nk'), epilogue: fc.constantFrom('none', 'scale', 'tanh'), seed: fc.integer({ min: 0, max: 1000 }),
 });
 
 describe('integer GEMM', () => {
@@ -51,15 +52,17 @@ describe('integer GEMM', () => {
         eb = bin('sub', eb, cast('int32', arg(inputs.length - 1)));
       }
       let epilogue: ScalarExpr | null = null;
-      if (c.epilogue) {
+      if (c.epilogue !== 'none') {
         inputs.push(b.constant({ dtype: 'float32', shape: [c.n], data: Float64Array.from({ length: c.n }, (_, j) => Math.fround(0.01 * (j + 1))) }));
         maps.push([term(2)]);
-        epilogue = bin('mul', cast('float32', { k: 'acc' }), arg(inputs.length - 1));
+        const scaled = bin('mul', cast('float32', { k: 'acc' }), arg(inputs.length - 1));
+        // tanh has no vector form: the epilogue then runs lane by lane
+        epilogue = c.epilogue === 'tanh' ? un('tanh', scaled) : scaled;
       }
       const y = b.add1({ kind: 'contract', reductionExtents: [c.k], maps, padValues: maps.map(() => null), combiner: bin('mul', ea, eb), reducer: 'add', accDtype: 'int32', epilogue },
-        inputs, [tensorType(c.epilogue ? 'float32' : 'int32', [c.batch, c.m, c.n])]);
+        inputs, [tensorType(c.epilogue !== 'none' ? 'float32' : 'int32', [c.batch, c.m, c.n])]);
       b.output('y', y);
-      const kernels = (await expectAllFlavoursAgree(b.build(), feeds, 0)).map((k) => k.replace(/^k\d+_/, ''));
+      const kernels = (await expectAllFlavoursAgree(b.build(), feeds, c.epilogue === 'tanh' ? 1e-6 : 0)).map((k) => k.replace(/^k\d+_/, ''));
       expect(kernels, JSON.stringify(c)).toEqual(['widen_a', 'igemm']);
       runs++;
     }), { numRuns: 40, seed: 17 });

@@ -56,13 +56,7 @@ export function emitIntGemm(m: binaryen.Module, math: MathImports, k: IntGemmKer
     const a = acc[2 * r + h]!;
     if (!epi) return V(a);
     if (epi.onVectors) return epi.vector(site(r), 4 * h, () => m.f32x4.convert_i32x4_s(V(a)));
-    let v = m.f32x4.splat(lane(r, h, 0));
-    for (let l = 1; l < 4; l++) v = m.f32x4.replace_lane(v, l, lane(r, h, l));
-    return v;
-  };
-  const lane = (r: number, h: number, l: number): E => {
-    const s = site(r);
-    return epi!.scalar({ ...s, col: () => m.i32.add(I(j), c(4 * h + l)) }, () => m.f32.convert_s.i32(m.i32x4.extract_lane(V(acc[2 * r + h]!), l)));
+    return epi.lanes(site(r), 4 * h, (l) => m.f32.convert_s.i32(m.i32x4.extract_lane(V(a), l)));
   };
   const store = (R: number, cols: number): E[] => {
     const out: E[] = [];

@@ -15,7 +15,7 @@ import { emitNest } from './emit-nest.js';
 import { emitVectorEpilogue, vectorizableScalar } from './emit-vector-epilogue.js';
 import { type LoopNestKernel, subNest } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
-import { type NarrowCode, clampsInto, isNarrowCode } from './narrow-codes.js';
+import { type NarrowCode, clampsInto, isNarrowCode, narrowInto } from './narrow-codes.js';
 
 type E = binaryen.ExpressionRef;
 
@@ -74,12 +74,9 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   // four clamped values truncated and narrowed (saturating: exact in range) into 4 bytes or 4 shorts
   // (acc is free in an elementwise nest: it holds the lanes between steps, since an expression is used once)
   const storeCodes = (v: E): E => {
-    const c = codes!.code;
     const A = () => m.local.get(acc, binaryen.v128);
-    const steps = [m.local.set(acc, m.i32x4.trunc_sat_f32x4_s(v)), m.local.set(acc, c === 'uint16' ? m.i16x8.narrow_i32x4_u(A(), A()) : m.i16x8.narrow_i32x4_s(A(), A()))];
-    if (c === 'int16' || c === 'uint16') return m.block(null, [...steps, m.i64.store(0, 2, g(outPtr), m.i64x2.extract_lane(A(), 0))]);
-    const s8 = c === 'uint8' ? m.i8x16.narrow_i16x8_u(A(), A()) : m.i8x16.narrow_i16x8_s(A(), A());
-    return m.block(null, [...steps, m.i32.store(0, 1, g(outPtr), m.i32x4.extract_lane(s8, 0))]);
+    const four = outBytes === 2 ? m.i64.store(0, 2, g(outPtr), m.i64x2.extract_lane(A(), 0)) : m.i32.store(0, 1, g(outPtr), m.i32x4.extract_lane(A(), 0));
+    return m.block(null, [m.local.set(acc, m.i32x4.trunc_sat_f32x4_s(v)), ...narrowInto(m, codes!.code, A, A, acc), four]);
   };
   const saves = k.extents.map(() => [...k.operands.map(() => local(binaryen.i32)), ...outPtrs.map(() => local(binaryen.i32))]);
   const g = (i: number) => m.local.get(i, binaryen.i32);

@@ -53,6 +53,18 @@ export class EpilogueAt {
     });
   }
 
+  /**
+   * The epilogue of columns col+colOffset.. col+colOffset+3 of the site computed one element at a time through
+   * the scalar code (an epilogue without a vector form), as an f32x4; `acc(l)`: lane l's product.
+   */
+  lanes(site: OutputSite, colOffset: number, acc: (l: number) => E): E {
+    const { m } = this;
+    const one = (l: number) => this.scalar({ ...site, col: () => m.i32.add(site.col(), m.i32.const(colOffset + l)) }, () => acc(l));
+    let v = m.f32x4.splat(one(0));
+    for (let l = 1; l < 4; l++) v = m.f32x4.replace_lane(v, l, one(l));
+    return v;
+  }
+
   /** The epilogue of one element whose product is `acc`, its operands read at the site. */
   scalar(site: OutputSite, acc: () => E): E {
     const { m } = this;

@@ -10,6 +10,7 @@ import { forLoop } from './emit-kernels.js';
 import type { GemmKernel } from './kernel-plan.js';
 import { EpilogueAt } from './epilogue-at.js';
 import { emitVectorEpilogue } from './emit-vector-epilogue.js';
+import { narrowInto } from './narrow-codes.js';
 
 export type E = binaryen.ExpressionRef;
 
@@ -207,15 +208,10 @@ export class GemmCode {
         for (let l = 0; l < 8; l++) out.push(this.storeCode(row, () => m.i32.add(col(), c(l)), () => m.f32x4.extract_lane(V(accAt(l >> 2)), l & 3)));
         continue;
       }
-      const half = (h: number) => m.i32x4.trunc_sat_f32x4_s(this.vectorOut(row, col, 4 * h, accAt(h)));
-      const shorts = code === 'uint16' ? m.i16x8.narrow_i32x4_u(half(0), half(1)) : m.i16x8.narrow_i32x4_s(half(0), half(1));
-      if (this.cBytes === 2) {
-        out.push(m.v128.store(0, 2, this.cAt(row(), col()), shorts));
-        continue;
-      }
-      out.push(m.local.set(this.av, shorts));
-      const bytes = code === 'uint8' ? m.i8x16.narrow_i16x8_u(V(this.av), V(this.av)) : m.i8x16.narrow_i16x8_s(V(this.av), V(this.av));
-      out.push(m.i64.store(0, 1, this.cAt(row(), col()), m.i64x2.extract_lane(bytes, 0)));
+      const half = (h: number) => () => m.i32x4.trunc_sat_f32x4_s(this.vectorOut(row, col, 4 * h, accAt(h)));
+      out.push(...narrowInto(m, code, half(0), half(1), this.av));
+      // eight codes: 16 bytes, or 8
+      out.push(this.cBytes === 2 ? m.v128.store(0, 2, this.cAt(row(), col()), V(this.av)) : m.i64.store(0, 1, this.cAt(row(), col()), m.i64x2.extract_lane(V(this.av), 0)));
     }
     return out;
   }
@@ -267,6 +263,11 @@ export class GemmCode {
     const { m, k, I } = this;
     if (!k.epilogue) return [];
     return [m.f32.store(0, 4, this.cAt(I(this.rr), I(this.cc)), this.scalarEpilogue(() => m.f32.load(0, 4, this.cAt(I(this.rr), I(this.cc))), () => I(this.rr), () => I(this.cc)))];
+  }
+
+  /** The epilogue of four columns (col + colOffset..) of accumulator `accLocal` lane by lane, as an f32x4 (no vector form). */
+  laneEpilogues(row: () => E, col: () => E, colOffset: number, accLocal: number, batch: () => E = () => this.I(this.q)): E {
+    return this.epi.lanes({ batch, row, col }, colOffset, (l) => this.m.f32x4.extract_lane(this.V(accLocal), l));
   }
 
   /** The float32 epilogue of one element whose product is `acc`, its operands read at (row, col) of batch q (or `batch`). */

@@ -20,11 +20,7 @@ export function rowPoolUnitBody(g: GemmCode): E[] {
     const batch = () => m.i32.add(m.i32.shl(I(g.q), c(1)), c(r >> 1));
     const row = () => m.i32.add(I(g.i), c(r & 1));
     if (!k.epilogue || g.vectorEpilogue) return g.vectorOut(row, () => I(g.j), 4 * h, accLocal, batch);
-    // an epilogue without a vector form, lane by lane
-    const lane = (l: number) => g.scalarEpilogue(() => m.f32x4.extract_lane(V(accLocal), l), row, () => m.i32.add(I(g.j), c(4 * h + l)), batch);
-    let v = m.f32x4.splat(lane(0));
-    for (let l = 1; l < 4; l++) v = m.f32x4.replace_lane(v, l, lane(l));
-    return v;
+    return g.laneEpilogues(row, () => I(g.j), 4 * h, accLocal, batch); // an epilogue without a vector form
   };
   const pooled = (h: number): E => m.f32x4.max(m.f32x4.max(conv(0, h), conv(1, h)), m.f32x4.max(conv(2, h), conv(3, h)));
   // C is [pooled column][n] within the unit's pooled row; bp: the pooled column's first channel

@@ -30,11 +30,7 @@ export function poolUnitBody(g: GemmCode, gather: PanelGather, slotBytes: number
     const row = () => m.i32.add(I(g.i), c(r));
     const col = () => m.i32.add(I(g.j), c(p * ow));
     if (!k.epilogue || g.vectorEpilogue) return g.vectorOut(row, col, 4 * h, accLocal);
-    // an epilogue without a vector form, lane by lane
-    const lane = (l: number) => g.scalarEpilogue(() => m.f32x4.extract_lane(V(accLocal), l), row, () => m.i32.add(col(), c(4 * h + l)));
-    let v = m.f32x4.splat(lane(0));
-    for (let l = 1; l < 4; l++) v = m.f32x4.replace_lane(v, l, lane(l));
-    return v;
+    return g.laneEpilogues(row, col, 4 * h, accLocal); // an epilogue without a vector form
   };
   const store = (R: number): E[] => {
     const out: E[] = [];

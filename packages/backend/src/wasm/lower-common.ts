@@ -45,11 +45,16 @@ export function linear(map: readonly AffineExpr[], shape: readonly number[], nLo
  * the result may also be integer codes its epilogue clamps into range (narrowedEpilogue).
  */
 export function isFloatProduct(n: Node, out: TensorType, narrowOk = false): n is Node & { readonly op: ContractOp } {
+  const c = floatSum(n, out, narrowOk);
+  return c !== undefined && c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1;
+}
+
+/** The combiner of a float32 sum of products of two or more inputs into a float32 result (or clamped codes). */
+function floatSum(n: Node, out: TensorType, narrowOk: boolean): ScalarExpr | undefined {
   const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32') return false;
-  if (out.dtype !== 'float32' && !(narrowOk && narrowedEpilogue(op, out))) return false;
-  const c = op.combiner;
-  return c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'arg' && c.b.i === 1;
+  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32') return undefined;
+  if (out.dtype !== 'float32' && !(narrowOk && narrowedEpilogue(op, out))) return undefined;
+  return op.combiner;
 }
 
 /**
@@ -58,11 +63,8 @@ export function isFloatProduct(n: Node, out: TensorType, narrowOk = false): n is
  * the rest is what isFloatProduct asks for; the GEMM then packs and widens the codes.
  */
 export function codeWeights(n: Node, out: TensorType, consts: ReadonlyMap<ValueId, HostTensor>): 'int8' | 'uint8' | undefined {
-  const op = n.op;
-  if (op.kind !== 'contract' || n.inputs.length < 2 || op.reducer !== 'add' || op.accDtype !== 'float32') return undefined;
-  if (out.dtype !== 'float32' && !narrowedEpilogue(op, out)) return undefined;
-  const c = op.combiner;
-  const ok = c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'cast' && c.b.to === 'float32' && c.b.a.k === 'arg' && c.b.a.i === 1;
+  const c = floatSum(n, out, true);
+  const ok = c !== undefined && c.k === 'bin' && c.op === 'mul' && c.a.k === 'arg' && c.a.i === 0 && c.b.k === 'cast' && c.b.to === 'float32' && c.b.a.k === 'arg' && c.b.a.i === 1;
   const dt = consts.get(n.inputs[1]!)?.dtype;
   return ok && (dt === 'int8' || dt === 'uint8') ? dt : undefined;
 }

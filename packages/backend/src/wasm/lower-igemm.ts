@@ -7,7 +7,7 @@
 // and the kernel sums their products in int32 as the interpreter does. A float32 epilogue of float32(acc)
 // (dequantizing scales, bias) is applied before the store.
 
-import { type AffineExpr, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId, arg, bin, cast } from '@tensorc/ir';
+import { type AffineExpr, type HostTensor, type Node, type ScalarExpr, type TensorType, type ValueId, arg, bin, cast, substArgs } from '@tensorc/ir';
 import type { IntGemmKernel, LoopNestKernel } from './kernel-plan.js';
 import { linear, prod } from './lower-common.js';
 import { gemmEpilogue } from './lower-epilogue.js';
@@ -95,8 +95,9 @@ export function lowerIntGemm(n: Node, t: TensorType & { shape: readonly number[]
     const fe = floatEpilogue(op.epilogue);
     if (!fe) return undefined;
     const renumber = new Map(keep.map((j, x) => [j, 2 + x]));
-    const renumbered = renumberArgs(fe, renumber);
-    if (!renumbered) return undefined;
+    let unknown = false;
+    const renumbered = substArgs(fe, (j) => { const to = renumber.get(j); if (to === undefined) unknown = true; return arg(to ?? j); });
+    if (unknown) return undefined;
     const view: Node = { ...n, op: { ...op, maps: [op.maps[0]!, op.maps[1]!, ...keep.map((j) => op.maps[j]!)], padValues: [null, null, ...keep.map(() => null)], epilogue: renumbered }, inputs: [ia, ib, ...keep.map((j) => n.inputs[j]!)] };
     const epi = gemmEpilogue(view, t.shape, { batch: [], row: [...Array(r - 1).keys()], col: [r - 1] }, tt);
     if (!epi) return undefined;
@@ -145,21 +146,10 @@ export function lowerIntGemm(n: Node, t: TensorType & { shape: readonly number[]
   return {
     newTypes: [
       [widened, { kind: 'tensor', dtype: 'int16', shape: [M, kp] }], [packed, { kind: 'tensor', dtype: 'int16', shape: [codes.length] }],
-      [packedCodes, { kind: 'tensor', dtype: wb.dtype, shape: [codes.length] }], [zpsId, { kind: 'tensor', dtype: wb.dtype, shape: [zps.length] }],
+      [packedCodes, { kind: 'tensor', dtype: wb.dtype, shape: [codes.length] }], ...(withZp ? [[zpsId, { kind: 'tensor', dtype: wb.dtype, shape: [zps.length] }] as [ValueId, TensorType]] : []),
     ],
     derived: [[packedCodes, { dtype: wb.dtype, shape: [codes.length], data: codes }], ...(withZp ? [[zpsId, { dtype: wb.dtype, shape: [zps.length], data: zps }] as [ValueId, HostTensor]] : [])],
     kernels: [{ kernel: widen, suffix: 'widen_a' }, { kernel, suffix: 'igemm' }],
     init: [expand],
   };
-}
-
-/** `e` with arg j renamed per `to` (args 0 and 1 are not read by an epilogue); undefined if an arg has no new name. */
-function renumberArgs(e: ScalarExpr, to: ReadonlyMap<number, number>): ScalarExpr | undefined {
-  switch (e.k) {
-    case 'arg': return to.has(e.i) ? arg(to.get(e.i)!) : undefined;
-    case 'acc': case 'lit': return e;
-    case 'un': case 'cast': return ((a) => (a ? { ...e, a } : undefined))(renumberArgs(e.a, to));
-    case 'bin': { const a = renumberArgs(e.a, to); const b = renumberArgs(e.b, to); return a && b ? { ...e, a, b } : undefined; }
-    case 'select': { const c = renumberArgs(e.c, to); const a = renumberArgs(e.a, to); const b = renumberArgs(e.b, to); return c && a && b ? { ...e, c, a, b } : undefined; }
-  }
 }
