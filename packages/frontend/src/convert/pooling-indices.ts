@@ -11,7 +11,7 @@ import { dimMul } from './dim-utils.js';
 import { checkTableSize } from './limits.js';
 import { int64Const, reshapeTo } from './shape-ops.js';
 
-/** The window geometry pooling.ts derives from the node's attributes (all static). */
+/** A pooling window's geometry, derived from the node's attributes (all static; pooling.ts windowOf). */
 export interface PoolWindow {
   readonly kernel: readonly number[];
   readonly strides: readonly number[];

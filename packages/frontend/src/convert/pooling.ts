@@ -7,17 +7,10 @@ import {
 import { convPads } from './contraction.js';
 import type { ConvertContext } from './context.js';
 import { checkShapeSize, checkTableSize } from './limits.js';
-import { maxPoolIndices } from './pooling-indices.js';
+import { type PoolWindow, maxPoolIndices } from './pooling-indices.js';
 import type { ConverterTable } from './registry-types.js';
 
-interface Window {
-  kernel: number[];
-  strides: number[];
-  dilations: number[];
-  pads: number[];
-  out: number[];
-  inSpatial: number[];
-}
+type Window = PoolWindow;
 
 function windowOf(ctx: ConvertContext, x: ValueId): Window {
   const xs = ctx.shapeOf(x);
