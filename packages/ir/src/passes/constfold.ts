@@ -14,10 +14,11 @@ import { type Pass, bump } from './pass.js';
 /** Results larger than this stay computed at run time (folding would bloat the weights). */
 export const FOLD_ELEMENT_LIMIT = 1 << 16;
 
+/** Elements of constant `id`, if it is one. */
+const constSize = (consts: ReadonlyMap<ValueId, Node>, id: ValueId): number | undefined => (consts.get(id)?.op as { value?: HostTensor } | undefined)?.value?.data.length;
+
 function largestConstant(n: Node, consts: ReadonlyMap<ValueId, Node>): number {
-  let most = 0;
-  for (const id of n.inputs) most = Math.max(most, (consts.get(id)?.op as { value?: HostTensor } | undefined)?.value?.data.length ?? 0);
-  return most;
+  return Math.max(0, ...n.inputs.map((id) => constSize(consts, id) ?? 0));
 }
 
 function foldable(n: Node, consts: ReadonlyMap<ValueId, Node>): boolean {
@@ -32,7 +33,7 @@ function foldable(n: Node, consts: ReadonlyMap<ValueId, Node>): boolean {
   // elementwise map of a constant no larger than its largest input (dequantized or cast weights) folds at any
   // size: its result is what the consumer needs on every run, and the weights grow at most by the dtype's width.
   if (total > FOLD_ELEMENT_LIMIT && !(n.op.kind === 'map' && total <= largestConstant(n, consts))) return false;
-  const cost = evalCost(n, (id) => (consts.get(id)?.op as { value?: HostTensor } | undefined)?.value?.data.length);
+  const cost = evalCost(n, (id) => constSize(consts, id));
   return cost !== undefined && cost <= FOLD_WORK_LIMIT;
 }
 
