@@ -13,6 +13,10 @@ import { callModel, compileVariant, createMemory, instantiate } from './module-l
 import type { LinkedModel } from './module-link.js';
 import type { Tensor } from './tensor.js';
 import { ThreadPool } from './thread-pool.js';
+import { DEFAULT_IDLE_SPIN_MS } from './thread-team.js';
+
+/** Longest idleSpinMs accepted: beyond a second, spinning is a busy core rather than a faster next run. */
+const MAX_IDLE_SPIN_MS = 1000;
 
 export interface SessionOptions {
   /**
@@ -25,6 +29,13 @@ export interface SessionOptions {
   readonly numThreads?: number;
   /** Use a relaxed-SIMD variant when the engine supports it (default true). false keeps results bit-exact across machines. */
   readonly relaxedSimd?: boolean;
+  /**
+   * With threads: how long (ms) the workers keep spinning after a run before they sleep (default 30, about what
+   * onnxruntime-web's workers do). Spinning keeps each worker on its own core, so a model run again within
+   * that time starts at full speed; a worker that slept may share a core with the caller for its first
+   * milliseconds. Lower it to save CPU time when runs are far apart (0: sleep at once).
+   */
+  readonly idleSpinMs?: number;
   /** Receives warnings such as the single-threaded fallback (default console.warn). */
   readonly onWarning?: (message: string) => void;
 }
@@ -74,6 +85,8 @@ export class InferenceSession {
         throw new TensorcRuntimeError('UNSUPPORTED', `"${slot.name}" has the symbolic dim "${sym}"; this runtime runs static shapes only (compile with inputShapes to pin it)`);
       }
     }
+    const idleSpinMs = options.idleSpinMs ?? DEFAULT_IDLE_SPIN_MS;
+    if (!(idleSpinMs >= 0 && idleSpinMs <= MAX_IDLE_SPIN_MS)) throw new TensorcRuntimeError('INVALID_INPUT', `idleSpinMs must be a number of milliseconds from 0 to ${MAX_IDLE_SPIN_MS}, got ${options.idleSpinMs}`);
     const host = detectHostFeatures();
     const requested = requestedThreads(options.numThreads, manifest, options.numThreads === 0 ? await hardwareThreads() : 1);
     if (options.numThreads !== undefined && options.numThreads > requested && requested > 1) {
@@ -102,7 +115,7 @@ export class InferenceSession {
     let pool: ThreadPool | undefined;
     if (threaded) {
       try {
-        pool = await ThreadPool.create({ host: host.workers!, module, memory, runRange: model.exports.run_range!, threads: requested, steps: manifest.parallel!.steps, onWarning: warn });
+        pool = await ThreadPool.create({ host: host.workers!, module, memory, runRange: model.exports.run_range!, threads: requested, steps: manifest.parallel!.steps, onWarning: warn, idleSpinMs });
       } catch (e) {
         warn(`could not start ${requested} worker threads (${(e as Error).message}); running single-threaded`);
       }

@@ -81,6 +81,8 @@ export interface ThreadPoolOptions {
   readonly steps: readonly ParallelStep[];
   /** Told when a worker could not start (the pool then runs without it). */
   readonly onWarning: (message: string) => void;
+  /** How long workers spin after a run before they sleep (thread-team.ts). */
+  readonly idleSpinMs: number;
 }
 
 export class ThreadPool {
@@ -100,24 +102,24 @@ export class ThreadPool {
   private settledWaiters: (() => void)[] = [];
 
   private constructor(readonly threads: number, private readonly steps: ThreadPoolOptions['steps'], runRange: RunRange,
-    private readonly warn: (message: string) => void) {
+    private readonly warn: (message: string) => void, idleSpinMs: number) {
     this.joined = new Int32Array(new SharedArrayBuffer(4 * threads));
     this.joined[0] = JOINED; // the calling thread
-    this.team = threadTeam(this.control, { index: 0, count: threads, steps: steps.map((s) => s.iterations), runRange, canWait: this.canBlock });
+    this.team = threadTeam(this.control, { index: 0, count: threads, steps: steps.map((s) => s.iterations), runRange, canWait: this.canBlock, idleSpinMs });
   }
 
   /** Spawns the workers and returns without waiting for them to start. Throws only if a worker cannot be created. */
   static async create(o: ThreadPoolOptions): Promise<ThreadPool> {
     // Units are numbered across all steps in int32 counters.
     if (o.steps.reduce((n, s) => n + s.iterations, 0) > 2 ** 30) throw new TensorcRuntimeError('UNSUPPORTED', 'the parallel steps have more than 2^30 iterations in all');
-    const pool = new ThreadPool(o.threads, o.steps, o.runRange, o.onWarning);
+    const pool = new ThreadPool(o.threads, o.steps, o.runRange, o.onWarning, o.idleSpinMs);
     const script = workerScript(o.host);
     const steps = o.steps.map((s) => s.iterations);
     try {
       for (let i = 1; i < o.threads; i++) {
         const w = await spawn(o.host, script, (m) => pool.onMessage(i, m), (why) => pool.onFailure(i, why));
         pool.workers.set(i, w);
-        w.post({ type: 'init', module: o.module, memory: o.memory, control: pool.control.buffer, joined: pool.joined.buffer, index: i, count: o.threads, steps });
+        w.post({ type: 'init', module: o.module, memory: o.memory, control: pool.control.buffer, joined: pool.joined.buffer, index: i, count: o.threads, steps, idleSpinMs: o.idleSpinMs });
       }
     } catch (e) {
       await pool.terminate();

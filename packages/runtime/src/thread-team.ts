@@ -13,6 +13,16 @@
 /** Size of the shared control block; the bytes past the control words hold the text of a trap. */
 export const CONTROL_BYTES = 1024;
 
+/**
+ * How long a worker keeps spinning after a run before it sleeps, by default. A thread woken from sleep tends to
+ * be placed on its waker's core (on a virtual machine the kernel often passes over a vCPU that went idle), and
+ * then two threads share one core for some milliseconds until the scheduler moves one. A worker that spins
+ * keeps its core. Measured on the project's 2-vCPU machine, matmul_256 on 2 threads,
+ * 4 runs after a 50 ms pause (then one untimed run): with a 2 ms spin 2.0-3.5, 1.5, 1.2, 1.1 ms; with 30 ms
+ * 1.1, 1.05, 1.0, 1.0 ms. onnxruntime-web's workers spin for about as long. Sessions may choose (idleSpinMs).
+ */
+export const DEFAULT_IDLE_SPIN_MS = 30;
+
 export type RunRange = (step: number, begin: number, end: number, worker: number) => void;
 
 export interface TeamOptions {
@@ -24,6 +34,8 @@ export interface TeamOptions {
   readonly runRange: RunRange;
   /** Whether Atomics.wait may block this thread (not on a browser's main thread). */
   readonly canWait: boolean;
+  /** How long a worker spins after a run before it sleeps (DEFAULT_IDLE_SPIN_MS unless the session says). */
+  readonly idleSpinMs: number;
 }
 
 export interface TrapRecord {
@@ -55,14 +67,9 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
   // Spin this long before sleeping on a unit of an earlier step: a futex wake costs tens of microseconds, but
   // when other processes leave this one a single core, a spinning thread takes it from the one it waits for.
   const SPIN_MS = 0.03;
-  // Between runs a worker spins IDLE_SPIN_MS before it sleeps. It must keep spinning after a run that woke it:
-  // a woken thread is put on its waker's core, and one that sleeps again at once is woken there again on the
-  // next run, so back-to-back runs after a pause shared one core (matmul_256 on 2 threads in 50 ms-spaced
-  // blocks of runs: 1.4 ms, as slow as 1 thread, with a spin that shrank to 20 us after long gaps; about
-  // 1.0 ms from the third run with 2 ms; 0.7 ms back to back). onnxruntime-web's workers spin for about 30 ms.
-  const IDLE_SPIN_MS = 2;
+  // Between runs a worker spins o.idleSpinMs before it sleeps (see DEFAULT_IDLE_SPIN_MS).
   const text = new Uint16Array(control.buffer, control.byteOffset + TEXT * 4, (control.length - TEXT) * 2);
-  const { index, count, steps, runRange, canWait } = o;
+  const { index, count, steps, runRange, canWait, idleSpinMs } = o;
   // start[k]: number of the first unit of step k; start[steps.length]: units in all.
   const start = [0];
   for (const n of steps) start.push(start[start.length - 1]! + n);
@@ -140,7 +147,7 @@ export function threadTeam(control: Int32Array, o: TeamOptions): ThreadTeam {
     const t0 = now();
     spin: while (Atomics.load(control, RUN) === seen) {
       for (let i = 0; i < 256; i++) if (Atomics.load(control, RUN) !== seen) break spin;
-      if (now() - t0 > IDLE_SPIN_MS) Atomics.wait(control, RUN, seen);
+      if (now() - t0 > idleSpinMs) Atomics.wait(control, RUN, seen);
     }
   };
 

@@ -1,6 +1,6 @@
 // The code each thread worker runs, shipped as source text (no separate worker file to locate or bundle).
 // `workerMain` is stringified, so it must be self-contained: it may use only its parameters and globals.
-// Protocol: main posts {type:'init', module, memory, control, joined, index, count, steps} and does not wait
+// Protocol: main posts {type:'init', module, memory, control, joined, index, count, steps, idleSpinMs} and does not wait
 // for an answer. The worker instantiates the threaded variant on the shared memory (or posts 'error'), joins
 // by setting joined[index] from 0 to 1 (then posts 'joined', which only wakes callers awaiting the workers'
 // start), and from then on never returns to its event loop: it serves runs through the shared control block
@@ -26,7 +26,7 @@ function workerMain(port: Port, buildMath: () => WebAssembly.ModuleImports, team
     try {
       const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory }, math: buildMath() });
       const runRange = instance.exports.run_range as RunRange;
-      serve = team(new Int32Array(m.control), { index: m.index, count: m.count, steps: m.steps, runRange, canWait: true }).serve;
+      serve = team(new Int32Array(m.control), { index: m.index, count: m.count, steps: m.steps, runRange, canWait: true, idleSpinMs: m.idleSpinMs }).serve;
     } catch (e) {
       port.post({ type: 'error', message: `its instance of the model failed: ${e instanceof Error ? e.message : String(e)}` });
       return;

@@ -15,8 +15,8 @@ function pair(steps: number[], onCall: (call: Call, calls: Call[]) => void = () 
     calls.push(call);
     onCall(call, calls);
   };
-  const main = threadTeam(control, { index: 0, count: 2, steps, runRange, canWait: false });
-  const worker = threadTeam(control, { index: 1, count: 2, steps, runRange, canWait: false });
+  const main = threadTeam(control, { index: 0, count: 2, steps, runRange, canWait: false, idleSpinMs: 0 });
+  const worker = threadTeam(control, { index: 1, count: 2, steps, runRange, canWait: false, idleSpinMs: 0 });
   return { main, worker, calls };
 }
 
@@ -108,11 +108,11 @@ describe('thread team protocol', () => {
       log.push(`${w}:${step}.${begin}`);
       if (w === 0 && step === 0 && begin === 1) {
         // The worker comes up while the main thread runs unit 1 of step 0.
-        late = threadTeam(control, { index: 1, count: 2, steps: [3, 1, 2], runRange, canWait: false });
+        late = threadTeam(control, { index: 1, count: 2, steps: [3, 1, 2], runRange, canWait: false, idleSpinMs: 0 });
         expect(late.work(0)).toBe(false); // took unit 2, ran it, then claimed step 1's unit, which waits for unit 1
       }
     };
-    const main = threadTeam(control, { index: 0, count: 2, steps: [3, 1, 2], runRange, canWait: false });
+    const main = threadTeam(control, { index: 0, count: 2, steps: [3, 1, 2], runRange, canWait: false, idleSpinMs: 0 });
     main.beginRun();
     expect(main.work(0)).toBe(false); // claimed step 2's first unit, which waits for step 1 (held by the worker)
     expect(late!.work(0)).toBe(true);
@@ -120,7 +120,7 @@ describe('thread team protocol', () => {
     expect(main.waitDone(0)).toBe(true);
     expect(log).toEqual(['0:0.0', '0:0.1', '1:0.2', '1:1.0', '1:2.1', '0:2.0']);
     // Created between runs, a member claims nothing until the next run begins.
-    const between = threadTeam(control, { index: 1, count: 2, steps: [3, 1, 2], runRange, canWait: false });
+    const between = threadTeam(control, { index: 1, count: 2, steps: [3, 1, 2], runRange, canWait: false, idleSpinMs: 0 });
     log.length = 0;
     expect(between.work(0)).toBe(true);
     expect(log).toEqual([]);

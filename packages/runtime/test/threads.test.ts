@@ -77,6 +77,37 @@ describe('threads', () => {
     expect((await s.run(feeds(xs(3)))).y!.data).toEqual(expectedY(xs(3)));
   });
 
+  test('idleSpinMs: workers spin that long after a run, then sleep', async () => {
+    // CPU time of this process (all its threads) while the caller sleeps after a run: the worker's spin is
+    // the only thing running. Loose bounds: a spinning worker may get only part of a busy machine's core.
+    const idleCpuMs = async (idleSpinMs: number): Promise<number> => {
+      const s = await InferenceSession.create(tinyArtifact(N, ['baseline', 'threaded']), { numThreads: 2, idleSpinMs });
+      try {
+        await s.threadsReady();
+        await s.run(feeds(xs(3)));
+        await new Promise((r) => setTimeout(r, 400)); // past the spin, and past V8 compiling the module in the background
+        expect((await s.run(feeds(xs(4)))).y!.data).toEqual(expectedY(xs(4)));
+        const before = process.cpuUsage();
+        await new Promise((r) => setTimeout(r, 300));
+        const used = process.cpuUsage(before);
+        return (used.user + used.system) / 1000;
+      } finally {
+        await s.release();
+      }
+    };
+    const spun = await idleCpuMs(250), slept = await idleCpuMs(0);
+    expect(spun).toBeGreaterThan(60);
+    expect(slept).toBeLessThan(60);
+  });
+
+  test('a bad idleSpinMs is refused', async () => {
+    for (const idleSpinMs of [-1, NaN, 5000]) {
+      const e = await InferenceSession.create(tinyArtifact(8), { idleSpinMs }).then(() => undefined, (err: TensorcRuntimeError) => err);
+      expect(e?.code).toBe('INVALID_INPUT');
+      expect(e?.message).toMatch(/idleSpinMs must be a number of milliseconds from 0 to 1000, got/);
+    }
+  });
+
   test('a bad numThreads is refused', async () => {
     const e = await InferenceSession.create(tinyArtifact(8), { numThreads: -1 }).then(() => undefined, (err: TensorcRuntimeError) => err);
     expect(e?.message).toMatch(/numThreads must be a non-negative integer, got -1/);
