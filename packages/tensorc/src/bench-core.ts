@@ -36,6 +36,11 @@ export interface BenchFlavour {
   readonly relaxedSimd?: boolean;
   /** Compile with the fusion passes (default true); false measures the simplified but unfused graph. */
   readonly fuse?: boolean;
+  /**
+   * Threads for this flavour's session (default BenchOptions.threads). A one-thread flavour in a threaded run
+   * measures thread scaling interleaved, so drift of a shared machine hits both thread counts alike.
+   */
+  readonly threads?: number;
 }
 
 export interface FlavourResult {
@@ -118,7 +123,7 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
   try {
     for (const f of flavours) {
       const art = f.fuse === false ? unfused! : fused!;
-      const options = { numThreads: o.threads, relaxedSimd: f.relaxedSimd ?? true, ...(o.onWarning ? { onWarning: o.onWarning } : {}) };
+      const options = { numThreads: f.threads ?? o.threads, relaxedSimd: f.relaxedSimd ?? true, ...(o.onWarning ? { onWarning: o.onWarning } : {}) };
       // session creation: the median of three create/release cycles (the first also pays for warming up)
       const creates: number[] = [];
       for (let r = 0; r < 3; r++) {
@@ -148,7 +153,7 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
     // ~30 ms, measured), which would slow whichever run comes next on a 2-core machine. So threaded runs are
     // timed in blocks: a pause for the other pool to go idle, one untimed run to wake this one's, then
     // back-to-back timed runs (the steady state of an application that runs a model repeatedly).
-    const block = o.threads > 1 ? BLOCK_RUNS : 1;
+    const block = o.threads > 1 || flavours.some((f) => (f.threads ?? 1) > 1) ? BLOCK_RUNS : 1;
     const timeBlock = async (run: () => Promise<unknown>, times: number[]): Promise<void> => {
       if (block > 1) { await new Promise((r) => setTimeout(r, SETTLE_MS)); await run(); }
       for (let i = 0; i < block; i++) { const t = performance.now(); await run(); times.push(performance.now() - t); }

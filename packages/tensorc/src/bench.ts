@@ -27,12 +27,17 @@ const QUANTIZED: readonly ModelEntry[] = [
   { name: 'qdq_cnn (static QDQ)', file: 'examples/qdq/cnn.onnx', inputs: [{ name: 'image', dims: [8, 3, 32, 32] }], flops: 8 * 2 * (16 * 3 * 9 * 1024 + 32 * 16 * 9 * 256 + 64 * 32 * 9 * 64 + 64 * 5) },
 ];
 
-/** Measured in every process; `unfused` only on one thread (fusion's effect does not depend on threads). */
+/**
+ * Measured in every process; `unfused` only on one thread (fusion's effect does not depend on threads). A
+ * threaded process also times tensorc on one thread, interleaved with the threaded runs: thread scaling from
+ * two processes minutes apart mostly measured how busy the shared machine was in each.
+ */
 function flavoursFor(threads: number): BenchFlavour[] {
   return [
     { label: 'baseline', relaxedSimd: false },
     { label: 'relaxed', relaxedSimd: true },
     ...(threads === 1 ? [{ label: 'unfused', relaxedSimd: false, fuse: false }] : []),
+    ...(threads > 1 ? [{ label: 'baseline_1t', relaxedSimd: false, threads: 1 }, { label: 'relaxed_1t', relaxedSimd: true, threads: 1 }] : []),
   ];
 }
 
@@ -106,19 +111,34 @@ export function renderBenchmarks(byThreads: ReadonlyMap<number, readonly Row[]>,
   }
   const one = byThreads.get(1);
   const two = byThreads.get(2);
-  if (one && two) {
-    out.push('### Thread scaling (tensorc, 1 thread time / 2 threads time)', '', '| model | baseline | relaxed | onnxruntime-web |', '| --- | ---: | ---: | ---: |');
-    for (const r1 of one) {
-      const r2 = two.find((r) => r.name === r1.name);
-      if (!r1.flavours || !r2?.flavours) continue;
-      const s = (l: string) => (r1.flavours![l] && r2.flavours![l] ? (r1.flavours![l]!.ms / r2.flavours![l]!.ms).toFixed(2) : '-');
-      out.push(`| ${r1.name} | ${s('baseline')} | ${s('relaxed')} | ${(r1.ort! / r2.ort!).toFixed(2)} |`);
-    }
-    out.push('');
-  }
+  if (two) out.push(...renderScaling(two, one));
   if (quantized.length > 0) out.push(...renderQuantized(quantized));
   out.push(`Produced by \`${command}\`.`, '');
   return out.join('\n');
+}
+
+/**
+ * Thread scaling (1-thread time / 2-thread time): first from one-thread runs interleaved with the threaded
+ * ones in the 2-thread process, then across the two processes (the only way for onnxruntime-web, which fixes
+ * its thread count per process).
+ */
+function renderScaling(two: readonly Row[], one: readonly Row[] | undefined): string[] {
+  const out = ['### Thread scaling (1 thread time / 2 threads time)', '',
+    'Interleaved: tensorc on 1 and on 2 threads timed in turn in the 2-thread process. Separate processes: the 1-thread table over the 2-thread table, measured minutes apart.', '',
+    '| model | baseline, interleaved (1 thread ms / 2 threads ms) | relaxed, interleaved | baseline, separate processes | relaxed, separate processes | onnxruntime-web, separate processes |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r2 of two) {
+    const f2 = r2.flavours;
+    if (!f2) continue;
+    const r1 = one?.find((r) => r.name === r2.name);
+    const f1 = r1?.flavours;
+    const within = (l: string) => (f2[`${l}_1t`] && f2[l] ? `**${(f2[`${l}_1t`]!.ms / f2[l]!.ms).toFixed(2)}** (${f2[`${l}_1t`]!.ms.toFixed(2)} / ${f2[l]!.ms.toFixed(2)})` : '-');
+    const across = (l: string) => (f1?.[l] && f2[l] ? (f1[l]!.ms / f2[l]!.ms).toFixed(2) : '-');
+    const ort = r1?.ort !== undefined && r2.ort !== undefined ? (r1.ort / r2.ort).toFixed(2) : '-';
+    out.push(`| ${r2.name} | ${within('baseline')} | ${within('relaxed')} | ${across('baseline')} | ${across('relaxed')} | ${ort} |`);
+  }
+  out.push('');
+  return out;
 }
 
 /** A child measures one thread count and prints its rows as JSON on stdout. */
