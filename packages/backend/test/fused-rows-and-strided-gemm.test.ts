@@ -55,6 +55,38 @@ describe('LayerNorm row kernel', () => {
     });
   }
 
+  it('splits its rows over two threads, bit for bit', async () => {
+    const shape: [number, number, number] = [2, 9, 12];
+    const b = new GraphBuilder();
+    const x = b.input('x', f32(...shape));
+    b.output('y', layerNorm(b, x, shape, b.input('gamma', f32(12)), b.input('beta', f32(12)), 1e-5).y);
+    const g = b.build();
+    const a = compileGraph(g, { parallelMinMacs: 0 });
+    expect(a.manifest.parallel!.steps).toEqual([{ iterations: 18, kernel: 'k0_layernorm' }]);
+    // run_range(step 0, rows [3, 5)) writes rows 3 and 4 and nothing else
+    const pages = a.manifest.memory.pages;
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const { instance } = await WebAssembly.instantiate(a.wasmVariants['model.mt.wasm']!, { env: { memory } });
+    for (const slot of a.manifest.inputs) new Float32Array(memory.buffer, slot.offset, slot.byteLength / 4).fill(1.5);
+    (instance.exports['run_range'] as (step: number, begin: number, end: number, worker: number) => void)(0, 3, 5, 0);
+    const y = a.manifest.outputs[0]!;
+    const written = Array.from(new Float32Array(memory.buffer, y.offset, y.byteLength / 4), (v, i) => (v !== 0 ? Math.floor(i / 12) : -1)).filter((r) => r >= 0);
+    expect([...new Set(written)]).toEqual([3, 4]);
+    const s = await InferenceSession.create({ manifest: a.manifest, wasm: a.wasm, weights: a.weights, wasmVariants: a.wasmVariants }, { numThreads: 2, idleSpinMs: 0 });
+    try {
+      expect(s.variant).toMatch(/\.mt\.wasm$/);
+      await s.threadsReady();
+      const feeds = { x: fill(shape, 3), gamma: fill([12], 4), beta: fill([12], 5) };
+      const want = Array.from((interpret(g, feeds)['y'] as HostTensor).data as Float64Array);
+      for (let r = 0; r < 3; r++) {
+        const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new Tensor('float32', Float32Array.from(v.data as Float64Array), v.shape)])));
+        expect(Array.from(out['y']!.data as Float32Array)).toEqual(want);
+      }
+    } finally {
+      await s.release();
+    }
+  });
+
   it('stays three nests when the mean is also a graph output', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', f32(1, 4, 8));

@@ -1,5 +1,5 @@
 // Code generation for the LayerNorm row kernel: per contiguous row, a mean pass, a variance pass and a
-// normalize-scale-shift pass. Like the contractions it replaces, sums accumulate in float64 and round to
+// normalize-scale-shift pass. Rows are its work units, `(begin, end, worker)`: a threaded variant splits them. Like the contractions it replaces, sums accumulate in float64 and round to
 // float32 once; every other step is float32, so results are bit for bit those of the reference interpreter.
 
 import binaryen from 'binaryen';
@@ -7,8 +7,10 @@ import type { LayerNormKernel } from './kernel-plan.js';
 
 type E = binaryen.ExpressionRef;
 
+/** Adds function `k.name(begin: i32, end: i32, worker: i32)` normalizing rows [begin, end). */
 export function emitLayerNorm(m: binaryen.Module, k: LayerNormKernel, address: (id: number) => number): void {
-  const [row, j, base, sum, mean, rstd, d] = [0, 1, 2, 3, 4, 5, 6];
+  const [begin, end] = [0, 1];
+  const [row, j, base, sum, mean, rstd, d] = [3, 4, 5, 6, 7, 8, 9];
   const vars = [binaryen.i32, binaryen.i32, binaryen.i32, binaryen.f64, binaryen.f32, binaryen.f32, binaryen.f32];
   const I = (x: number) => m.local.get(x, binaryen.i32);
   const F = (x: number) => m.local.get(x, binaryen.f32);
@@ -33,8 +35,9 @@ export function emitLayerNorm(m: binaryen.Module, k: LayerNormKernel, address: (
       m.f32.add(m.f32.mul(m.f32.mul(m.f32.sub(x(), F(mean)), F(rstd)), vec(k.gamma)), vec(k.beta)))]),
   ];
   const body = m.block('rows_exit', [
-    m.local.set(row, c(0)),
-    m.loop('rows', m.block(null, [...perRow, m.local.set(row, m.i32.add(I(row), c(1))), m.br_if('rows', m.i32.lt_s(I(row), c(k.rows)))])),
+    m.local.set(row, I(begin)),
+    m.br_if('rows_exit', m.i32.ge_s(I(row), I(end))),
+    m.loop('rows', m.block(null, [...perRow, m.local.set(row, m.i32.add(I(row), c(1))), m.br_if('rows', m.i32.lt_s(I(row), I(end)))])),
   ]);
-  m.addFunction(k.name, binaryen.none, binaryen.none, vars, body);
+  m.addFunction(k.name, binaryen.createType([binaryen.i32, binaryen.i32, binaryen.i32]), binaryen.none, vars, body);
 }
