@@ -12,6 +12,7 @@ import {
 import { argreduceKernel, gatherElementsKernel, gatherKernel, softmaxKernel, topkKernel } from './lower-axis-kernels.js';
 import { findConvPools } from './conv-pools.js';
 import { lowerIntGemm } from './lower-igemm.js';
+import { splitFullReduce } from './lower-full-reduce.js';
 import { lowerConv } from './lower-conv.js';
 import { lowerConvNhwc } from './lower-conv-nhwc.js';
 import { lowerDepthwiseNhwc } from './lower-depthwise-nhwc.js';
@@ -68,7 +69,13 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
     for (const [id, ty] of l.newTypes) types.set(id, ty);
     for (const { kernel, suffix } of l.kernels) emit(kernel, suffix);
   };
-  const nest = (n: Node, k: UnnamedNest) => emit(k, n.op.kind);
+  const nest = (n: Node, k: UnnamedNest) => {
+    const split = splitFullReduce(k, fresh);
+    if (!split) { emit(k, n.op.kind); return; }
+    types.set(...split.partial);
+    emit(split.kernels[0], `${n.op.kind}_lanes`);
+    emit(split.kernels[1], n.op.kind);
+  };
   const control: ControlContext = {
     types, consts, derived, aliases, dtypes: SUPPORTED_DTYPES, fresh, name: (suffix) => `k${count++}_${suffix}`,
     lowerRegion: (nodes) => { const outer = kernels; kernels = []; try { nodes.forEach(lowerNode); return kernels; } finally { kernels = outer; } },

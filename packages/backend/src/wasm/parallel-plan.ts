@@ -5,6 +5,7 @@
 // kernels share one serial step, so a run of small kernels costs one barrier, not many.
 
 import { type Kernel, type LoopNestKernel, subNest } from './kernel-plan.js';
+import { canVectorizeNest } from './emit-nest-simd.js';
 import { kernelMacs, kernelUnits } from './unit-kernels.js';
 
 /** Slices of a parallel loop nest: enough for the workers to balance, few enough to keep the code small. */
@@ -35,7 +36,10 @@ export function sliceNest(k: LoopNestKernel, n: number, minPoints: number): Loop
   const l = k.extents.slice(0, k.numOutLoops).findIndex((e) => e >= 2);
   if (l < 0 || k.extents.reduce((p, e) => p * e, 1) < minPoints) return undefined;
   const ext = k.extents[l]!;
-  const size = Math.ceil(ext / Math.min(n, ext));
+  // vector code runs along the last output loop: slices of it keep 4 points or more, else they run as scalar code
+  const most = l === k.numOutLoops - 1 && canVectorizeNest(k) ? Math.floor(ext / 4) : ext;
+  if (Math.min(n, most) < 2) return undefined;
+  const size = Math.ceil(ext / Math.min(n, most));
   const slices: LoopNestKernel[] = [];
   for (let start = 0; start < ext; start += size) {
     const len = Math.min(size, ext - start);
