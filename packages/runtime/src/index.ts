@@ -12,4 +12,6 @@ export type { TensorType, TensorDataTypeMap, TensorData, NumericTensorType, Type
 export * from './manifest.js';
 export { parseManifest } from './validate-manifest.js';
 export { detectHostFeatures, SIMD_PROBE, RELAXED_SIMD_PROBE } from './features.js';
+// for tools that instantiate a variant themselves (tensorc profile)
+export { hostMathImports } from './host-math.js';
 export type { HostFeatures } from './features.js';

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The tensorc command line: compile, run, inspect, bench. User errors print one line on stderr and exit 1;
+// The tensorc command line: compile, run, inspect, bench, profile. User errors print one line on stderr and exit 1;
 // internal errors exit 2 (stack trace with --verbose). Progress goes to stderr when it is a terminal.
 // Commands load their modules when they run, so --help and usage errors answer without loading the compiler.
 
 import { Command } from 'commander';
 import { registerBench } from './cli-bench.js';
+import { registerProfile } from './cli-profile.js';
 import { errorReport, exitCodeFor } from './cli-errors.js';
 
 const program = new Command();
@@ -45,6 +46,7 @@ program.command('inspect').argument('<model>', 'ONNX model file (.onnx)')
   .action(async (model: string) => (await import('./cli-inspect.js')).inspectCommand(model, program.opts()));
 
 registerBench(program);
+registerProfile(program);
 
 // A closed pipe (`tensorc inspect m.onnx | head`) ends output quietly instead of crashing with a stack.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });

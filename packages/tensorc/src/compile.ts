@@ -35,6 +35,8 @@ export interface CompileOptions {
   readonly relaxedSimd?: boolean;
   /** Called once per stage with its duration, and with IR text when printAfter asks for it. */
   readonly onStage?: (stage: string, ms: number, detail?: string) => void;
+  /** Also export every kernel by name as a function of no arguments (what `tensorc profile` times). */
+  readonly exportKernels?: boolean;
 }
 
 export interface CompileResult extends Artifact {
@@ -77,6 +79,7 @@ export async function compile(model: string | Uint8Array, opts: CompileOptions =
   const maxThreads = threadCap(opts.threads, opts.maxThreads);
   const artifact = compileGraph(graph, {
     simplify: false, threads: (opts.threads ?? 2) > 1, relaxedSimd: opts.relaxedSimd ?? true, ...(maxThreads !== undefined ? { maxThreads } : {}),
+    ...(opts.exportKernels ? { exportKernels: true } : {}),
   });
   report('codegen', performance.now() - t0, `${artifact.manifest.kernels.length} kernels, ${artifact.wasm.length} bytes of wasm`);
   return { ...artifact, graph, passes: reports };

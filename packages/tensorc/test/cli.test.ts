@@ -72,16 +72,19 @@ describe('tensorc CLI errors', () => {
     expectOneLineFailure(tensorc('compile', path.join(mlp, 'model.onnx'), '-o', tmp, '--input-shape', 'x=a,b'), /--input-shape "x=a,b" must look like/);
     expectOneLineFailure(tensorc('bench', path.join(mlp, 'model.onnx'), '--threads', 'two'), /--threads must be a positive integer/);
     expectOneLineFailure(tensorc('run', tmp, '--random'), /is not an artifact folder/);
+    expectOneLineFailure(tensorc('profile', path.join(mlp, 'model.onnx'), '--runs', '0'), /--runs must be a positive integer, got "0"/);
+    expectOneLineFailure(tensorc('profile', path.join(mlp, 'model.onnx')), /input "x" needs a static tensor shape; pin it/);
   });
 
   it('--help of every command lists its flags and the exit codes', () => {
     const top = tensorc('--help');
     expect(top.code).toBe(0);
-    for (const cmd of ['compile', 'run', 'inspect', 'bench']) expect(top.stdout).toContain(cmd);
+    for (const cmd of ['compile', 'run', 'inspect', 'bench', 'profile']) expect(top.stdout).toContain(cmd);
     expect(top.stdout).toMatch(/Exit codes: 0 success; 1 user error.*2 internal error/);
     expect(tensorc('bench', '--help').stdout).toMatch(/--input-shape[\s\S]*--threads[\s\S]*--min-ms[\s\S]*--no-ort[\s\S]*--json/);
     expect(tensorc('run', '--help').stdout).toMatch(/--input [\s\S]*--random[\s\S]*--output-dir[\s\S]*--runs/);
     expect(tensorc('compile', '--help').stdout).toMatch(/--output[\s\S]*--input-shape[\s\S]*--verify-each/);
+    expect(tensorc('profile', '--help').stdout).toMatch(/--input-shape[\s\S]*--runs[\s\S]*--no-relaxed-simd[\s\S]*--json/);
   });
 });
 
@@ -100,6 +103,25 @@ describe('tensorc CLI happy path', () => {
     const want = readNpy(new Uint8Array(fs.readFileSync(path.join(mlp, 'expected.npy')))).data as Float32Array;
     expect(got.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-4);
+  });
+
+  it('profile times every kernel of a run, in order, named after its model node', () => {
+    const model = path.join(root, 'examples/qdq/dynamic.onnx');
+    const text = tensorc('profile', model, '--input-shape', 'x=8,256', '--runs', '3');
+    expect(text.code, text.stderr).toBe(0);
+    const [head, totals, columns, ...rows] = text.stdout.trimEnd().split('\n');
+    const count = Number(/: (\d+) kernels, model(\.relaxed)?\.wasm, 1 thread, median of 3 runs$/.exec(head!)?.[1]);
+    expect(totals).toMatch(/^ {2}run [\d.]+ ms; kernels timed one by one [\d.]+ ms$/);
+    expect(columns).toMatch(/kernel\s+ms\s+share\s+nodes/);
+    expect(rows).toHaveLength(count);
+    for (const row of rows) expect(row).toMatch(/^ {2}k\d+_\w+\s+\d+\.\d{3}\s+\d+\.\d%  \S+$/);
+    expect(rows.some((r) => /_igemm .*MatMulInteger_1$/.test(r))).toBe(true);
+    const json = tensorc('profile', model, '--input-shape', 'x=8,256', '--runs', '2', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const j = JSON.parse(json.stdout) as { runs: number; runMs: number; kernels: { name: string; ms: number; nodes: string[] }[] };
+    expect(j.runs).toBe(2);
+    expect(j.kernels.map((k) => k.name)).toEqual(rows.map((r) => r.trim().split(/\s+/)[0]));
+    expect(j.kernels.every((k) => k.ms >= 0 && k.nodes.length === 1)).toBe(true);
   });
 
   it('bench --json reports both runtimes agreeing, or tensorc alone with --no-ort', () => {

@@ -40,7 +40,7 @@ export interface BackendOptions {
   readonly exactMath?: boolean;
   /** The smallest GEMM (multiply-adds) or loop nest (points) split across threads (defaults: parallel-plan.ts); tests pass 0. */
   readonly parallelMinMacs?: number;
-  /** Also export every kernel function by name, to time kernels one by one (profiling tools). */
+  /** Also export every kernel by name as a function of no arguments, to time kernels one by one (profiling tools). */
   readonly exportKernels?: boolean;
 }
 
@@ -79,6 +79,10 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
     pages = emitted.pages;
   }
   const wasm = wasmVariants['model.wasm']!;
+  const kernelInfo = (k: { readonly name: string }) => {
+    const node = plan.kernelNodes.get(k.name);
+    return { name: k.name, ...(node !== undefined ? { nodes: [node] } : {}) };
+  };
   const steps = planSteps(layout.kernels, opts.parallelMinMacs);
   const manifest: ArtifactManifest = {
     format: 'tensorc-wasm',
@@ -90,8 +94,8 @@ export function compileGraph(graph: Graph, opts: BackendOptions = {}): Artifact 
     memory: { pages, arena: layout.arena, peakBytes: layout.peakBytes, ...(layout.expandedBytes > 0 ? { expandedBytes: layout.expandedBytes } : {}) },
     weights: { byteLength: layout.weights.length, offset: layout.weightsOffset, alignment: 16, tensors: layout.weightEntries },
     variants: specs.map((v) => ({ file: v.file, requires: ['simd128', ...(v.relaxed ? ['relaxed-simd' as const] : []), ...(v.threaded ? ['threads' as const] : [])] })),
-    kernels: layout.kernels.map((k) => ({ name: k.name })),
-    ...(layout.initKernels.length > 0 ? { initKernels: layout.initKernels.map((k) => ({ name: k.name })) } : {}),
+    kernels: layout.kernels.map(kernelInfo),
+    ...(layout.initKernels.length > 0 ? { initKernels: layout.initKernels.map(kernelInfo) } : {}),
     ...(specs.some((v) => v.threaded) ? {
       parallel: {
         steps: steps.map((s) => ({ iterations: s.iterations, kernel: s.kernels.map((i) => layout.kernels[i]!.name).join('+') })),

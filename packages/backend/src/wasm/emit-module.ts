@@ -44,7 +44,7 @@ export interface EmitOptions {
   readonly threaded?: boolean;
   /** The smallest GEMM (multiply-adds) given a parallel step (default PARALLEL_MIN_MACS). */
   readonly parallelMinMacs?: number;
-  /** Also export every kernel function by name (for profiling tools). */
+  /** Also export every kernel by name as a function of no arguments (for profiling tools). */
   readonly exportKernels?: boolean;
 }
 
@@ -109,7 +109,15 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     if (threaded) addRunRange(m, planSteps(layout.kernels, opts.parallelMinMacs), layout, callWhole, emitNestKernel);
     // Exporting the memory keeps its import alive through optimization even when no kernel touches memory.
     m.addMemoryExport('0', 'memory');
-    if (opts.exportKernels) for (const k of layout.kernels) m.addFunctionExport(k.name, k.name);
+    // every kernel as a function of no arguments (a unit-range kernel over all its units), so a tool can time
+    // each in turn: calling them in order is what `run` does
+    if (opts.exportKernels) {
+      for (const k of layout.kernels) {
+        const internal = kernelUnits(k) === undefined ? k.name : `${k.name}$all`;
+        if (internal !== k.name) m.addFunction(internal, binaryen.none, binaryen.none, [], callKernel(k));
+        m.addFunctionExport(internal, k.name);
+      }
+    }
     if (!m.validate()) throw new CompileError('INTERNAL', 'backend: generated module does not validate');
     binaryen.setOptimizeLevel(2);
     binaryen.setShrinkLevel(1);

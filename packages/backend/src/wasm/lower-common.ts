@@ -14,6 +14,8 @@ export interface LowerResult extends KernelPlan {
   /** Constants made at compile time (re-laid-out weights), by a fresh value id. */
   readonly derived: ReadonlyMap<ValueId, HostTensor>;
   readonly types: ReadonlyMap<ValueId, TensorType>;
+  /** The model node (ONNX node name) each kernel was lowered from, by kernel name, where the IR recorded it. */
+  readonly kernelNodes: ReadonlyMap<string, string>;
 }
 
 export type StaticType = TensorType & { shape: readonly number[] };

@@ -64,7 +64,15 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
   const nhwcPools = findConvPools(g, uses, 'nhwc');
   const fusedPools = new Set<ValueId>();
   let count = 0;
-  const emit = (kernel: Omit<Kernel, 'name'>, suffix: string) => { kernels.push({ ...kernel, name: `k${count++}_${suffix}` } as Kernel); };
+  // the model node of the IR node being lowered, for every kernel it makes (profiling reports name them)
+  const kernelNodes = new Map<string, string>();
+  let origin: string | undefined;
+  const named = (suffix: string): string => {
+    const name = `k${count++}_${suffix}`;
+    if (origin !== undefined) kernelNodes.set(name, origin);
+    return name;
+  };
+  const emit = (kernel: Omit<Kernel, 'name'>, suffix: string) => { kernels.push({ ...kernel, name: named(suffix) } as Kernel); };
   const emitAll = (l: Lowered) => {
     for (const [id, ty] of l.newTypes) types.set(id, ty);
     for (const { kernel, suffix } of l.kernels) emit(kernel, suffix);
@@ -77,10 +85,19 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
     emit(split.kernels[1], n.op.kind);
   };
   const control: ControlContext = {
-    types, consts, derived, aliases, dtypes: SUPPORTED_DTYPES, fresh, name: (suffix) => `k${count++}_${suffix}`,
+    types, consts, derived, aliases, dtypes: SUPPORTED_DTYPES, fresh, name: named,
     lowerRegion: (nodes) => { const outer = kernels; kernels = []; try { nodes.forEach(lowerNode); return kernels; } finally { kernels = outer; } },
   };
   const lowerNode = (n: Node): void => {
+    const outer = origin;
+    origin = n.origin?.node ?? outer; // a region's nodes without one of their own belong to the If/Loop node
+    try {
+      lowerOne(n);
+    } finally {
+      origin = outer;
+    }
+  };
+  const lowerOne = (n: Node): void => {
     const op = n.op;
     if (op.kind === 'constant') {
       types.set(n.outputs[0]!.id, n.outputs[0]!.type as TensorType);
@@ -118,13 +135,13 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
         const ig = lowerIntGemm(n, t, tt, consts, fresh);
         if (ig) {
           for (const [id, value] of ig.derived) derived.set(id, value);
-          for (const k of ig.init) initKernels.push({ ...k, name: `k${count++}_expand_weights` });
+          for (const k of ig.init) initKernels.push({ ...k, name: named('expand_weights') });
           emitAll(ig);
           break;
         }
         const gemm = lowerGemm(n, t, tt, consts, derived, fresh);
         if (gemm) {
-          for (const k of gemm.init) initKernels.push({ ...k, name: `k${count++}_expand_weights` });
+          for (const k of gemm.init) initKernels.push({ ...k, name: named('expand_weights') });
           emitAll(gemm);
           break;
         }
@@ -170,7 +187,7 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
         break;
       }
       case 'attention': {
-        const at = lowerAttention(n, t, tt, consts, fresh, `k${count++}_attention`, slots);
+        const at = lowerAttention(n, t, tt, consts, fresh, named('attention'), slots);
         for (const [id, ty] of at.newTypes) types.set(id, ty);
         kernels.push(at.kernel);
         break;
@@ -180,5 +197,5 @@ export function lowerGraph(g: Graph, opts: LowerOptions = {}): LowerResult {
     }
   };
   g.nodes.forEach(lowerNode);
-  return { kernels, initKernels, aliases, derived, types: new Map([...types, ...[...derived].map(([id, v]) => [id, { kind: 'tensor', dtype: v.dtype, shape: v.shape }] as const)]) };
+  return { kernels, initKernels, aliases, derived, kernelNodes, types: new Map([...types, ...[...derived].map(([id, v]) => [id, { kind: 'tensor', dtype: v.dtype, shape: v.shape }] as const)]) };
 }
