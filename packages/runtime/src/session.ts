@@ -86,7 +86,7 @@ export class InferenceSession {
       }
     }
     const idleSpinMs = options.idleSpinMs ?? DEFAULT_IDLE_SPIN_MS;
-    if (!(idleSpinMs >= 0 && idleSpinMs <= MAX_IDLE_SPIN_MS)) throw new TensorcRuntimeError('INVALID_INPUT', `idleSpinMs must be a number of milliseconds from 0 to ${MAX_IDLE_SPIN_MS}, got ${options.idleSpinMs}`);
+    if (typeof idleSpinMs !== 'number' || !(idleSpinMs >= 0 && idleSpinMs <= MAX_IDLE_SPIN_MS)) throw new TensorcRuntimeError('INVALID_INPUT', `idleSpinMs must be a number of milliseconds from 0 to ${MAX_IDLE_SPIN_MS}, got ${options.idleSpinMs}`);
     const host = detectHostFeatures();
     const requested = requestedThreads(options.numThreads, manifest, options.numThreads === 0 ? await hardwareThreads() : 1);
     if (options.numThreads !== undefined && options.numThreads > requested && requested > 1) {

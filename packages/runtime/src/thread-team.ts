@@ -17,9 +17,9 @@ export const CONTROL_BYTES = 1024;
  * How long a worker keeps spinning after a run before it sleeps, by default. A thread woken from sleep tends to
  * be placed on its waker's core (on a virtual machine the kernel often passes over a vCPU that went idle), and
  * then two threads share one core for some milliseconds until the scheduler moves one. A worker that spins
- * keeps its core. Measured on the project's 2-vCPU machine, matmul_256 on 2 threads,
- * 4 runs after a 50 ms pause (then one untimed run): with a 2 ms spin 2.0-3.5, 1.5, 1.2, 1.1 ms; with 30 ms
- * 1.1, 1.05, 1.0, 1.0 ms. onnxruntime-web's workers spin for about as long. Sessions may choose (idleSpinMs).
+ * keeps its core. Measured on the project's 2-vCPU machine, matmul_256 on 2 threads, 4 runs after a 50 ms
+ * pause and one untimed run: with a 2 ms spin 2.0-3.5, 1.5, 1.2, 1.1 ms; with 30 ms 1.1, 1.05, 1.0, 1.0 ms.
+ * onnxruntime-web's workers spin for about as long. Sessions may choose (idleSpinMs).
  */
 export const DEFAULT_IDLE_SPIN_MS = 30;
 

@@ -101,7 +101,7 @@ describe('threads', () => {
   });
 
   test('a bad idleSpinMs is refused', async () => {
-    for (const idleSpinMs of [-1, NaN, 5000]) {
+    for (const idleSpinMs of [-1, NaN, 5000, '5' as unknown as number]) {
       const e = await InferenceSession.create(tinyArtifact(8), { idleSpinMs }).then(() => undefined, (err: TensorcRuntimeError) => err);
       expect(e?.code).toBe('INVALID_INPUT');
       expect(e?.message).toMatch(/idleSpinMs must be a number of milliseconds from 0 to 1000, got/);

@@ -1,6 +1,7 @@
 // Code generation for the LayerNorm row kernel: per contiguous row, a mean pass, a variance pass and a
-// normalize-scale-shift pass. Rows are its work units, `(begin, end, worker)`: a threaded variant splits them. Like the contractions it replaces, sums accumulate in float64 and round to
-// float32 once; every other step is float32, so results are bit for bit those of the reference interpreter.
+// normalize-scale-shift pass. Rows are its work units, `(begin, end, worker)`: a threaded variant splits them.
+// Like the contractions it replaces, sums accumulate in float64 and round to float32 once; every other step is
+// float32, so results are bit for bit those of the reference interpreter.
 
 import binaryen from 'binaryen';
 import type { LayerNormKernel } from './kernel-plan.js';
