@@ -153,7 +153,7 @@ export async function benchModel(file: string, o: BenchOptions): Promise<BenchRe
     // ~30 ms, measured), which would slow whichever run comes next on a 2-core machine. So threaded runs are
     // timed in blocks: a pause for the other pool to go idle, one untimed run to wake this one's, then
     // back-to-back timed runs (the steady state of an application that runs a model repeatedly).
-    const block = o.threads > 1 || flavours.some((f) => (f.threads ?? 1) > 1) ? BLOCK_RUNS : 1;
+    const block = flavours.some((f) => (f.threads ?? o.threads) > 1) || o.threads > 1 ? BLOCK_RUNS : 1;
     const timeBlock = async (run: () => Promise<unknown>, times: number[]): Promise<void> => {
       if (block > 1) { await new Promise((r) => setTimeout(r, SETTLE_MS)); await run(); }
       for (let i = 0; i < block; i++) { const t = performance.now(); await run(); times.push(performance.now() - t); }

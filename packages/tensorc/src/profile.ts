@@ -3,6 +3,7 @@
 // exactly what the module's own `run` does, so every kernel meets the caches a real run leaves it.
 
 import { RELAXED_SIMD_PROBE, TensorcRuntimeError, type TensorType, hostMathImports } from '@tensorc/runtime';
+import { median } from './bench-core.js';
 import { randomTensor } from './cli-run.js';
 import { type CompileOptions, type CompileResult, compile } from './compile.js';
 
@@ -30,8 +31,6 @@ export interface ProfileOptions {
   readonly runs: number;
   readonly onStage?: CompileOptions['onStage'];
 }
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function profileModel(file: string, o: ProfileOptions): Promise<ProfileResult> {
   const art = await compile(file, {
