@@ -11,7 +11,7 @@
 import binaryen from 'binaryen';
 import type { ScalarExpr } from '@tensorc/ir';
 import type { MathImports } from './emit-scalar.js';
-import { emitNest } from './emit-nest.js';
+import { emitLoad, emitNest } from './emit-nest.js';
 import { emitVectorEpilogue, vectorizableScalar } from './emit-vector-epilogue.js';
 import { type LoopNestKernel, subNest } from './kernel-plan.js';
 import { elementBytes } from './memory-plan.js';
@@ -92,10 +92,7 @@ export function emitNestSimd(m: binaryen.Module, math: MathImports, k: LoopNestK
   };
   // float32 of an integer splat operand: one load, converted, in all four lanes
   const castArg = (j: number): E => {
-    const dt = k.operands[j]!.dtype;
-    const p = g(ptr[j]!);
-    const x = dt === 'int8' ? m.i32.load8_s(0, 1, p) : dt === 'uint8' ? m.i32.load8_u(0, 1, p) : dt === 'int16' ? m.i32.load16_s(0, 2, p) : dt === 'uint16' ? m.i32.load16_u(0, 2, p) : m.i32.load(0, 4, p);
-    return m.f32x4.splat(m.f32.convert_s.i32(x));
+    return m.f32x4.splat(m.f32.convert_s.i32(emitLoad(m, k.operands[j]!.dtype, g(ptr[j]!))));
   };
   const value = (e: typeof k.combiner, accE?: () => E): E => emitVectorEpilogue(m, e, { acc: accE ?? (() => m.unreachable()), arg: load, castArg });
   const codes = codesStored(k);
