@@ -1,19 +1,21 @@
 // The f32x4 exp, erf and sigmoid compiled into modules for SIMD kernels agree with float64 references to
-// float32 resolution over the whole input range, including infinities, NaN, tiny and huge arguments.
+// float32 resolution over the whole input range, including infinities, NaN, tiny and huge arguments, in both
+// SIMD flavours (the relaxed one evaluates its polynomials with relaxed_madd).
 
 import binaryen from 'binaryen';
 import { describe, expect, it } from 'vitest';
 import { erf } from '../../ir/src/numeric/index.js';
 import { VECTOR_MATH, addVectorMath } from '../src/wasm/wasm-vector-math.js';
+import { relaxedAvailable } from './variants-harness.js';
 
 type Fn = 'exp' | 'erf' | 'sigmoid';
 
 /** A module whose export `apply_<fn>(n)` maps memory[0, 4n) in place through the vector function. */
-function build(): Record<Fn, (xs: Float32Array) => Float32Array> {
+function build(relaxed: boolean): Record<Fn, (xs: Float32Array) => Float32Array> {
   const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt);
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.NontrappingFPToInt | (relaxed ? binaryen.Features.RelaxedSIMD : 0));
   m.setMemory(4, 4, 'memory');
-  addVectorMath(m);
+  addVectorMath(m, relaxed);
   for (const fn of Object.keys(VECTOR_MATH) as Fn[]) {
     const i = () => m.local.get(1, binaryen.i32);
     m.addFunction(`apply_${fn}`, binaryen.i32, binaryen.none, [binaryen.i32], m.block(null, [
@@ -44,8 +46,8 @@ function build(): Record<Fn, (xs: Float32Array) => Float32Array> {
 
 const REF: Record<Fn, (x: number) => number> = { exp: Math.exp, erf, sigmoid: (x) => 1 / (1 + Math.exp(-x)) };
 
-describe('f32x4 transcendental functions', () => {
-  const fns = build();
+describe.each(relaxedAvailable ? [false, true] : [false])('f32x4 transcendental functions (relaxed SIMD: %s)', (relaxed) => {
+  const fns = build(relaxed);
   const inputs = Float32Array.from([
     0, -0, 1e-30, -1e-30, 1e-7, -1e-7, 0.1, -0.1, 0.49999, 0.5, 0.50001, -0.5, 1, -1, 2.5, -3.7, 5.9, 6.1, -9,
     20, -20, 87, -87, 88.5, -88, 89, -90, 1e10, -1e10, Infinity, -Infinity, NaN,

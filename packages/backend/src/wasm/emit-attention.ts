@@ -12,7 +12,7 @@ import binaryen from 'binaryen';
 import { type ScalarExpr, bin, lit } from '@tensorc/ir';
 import { attentionUnitStart } from './attention-unit.js';
 import { forLoop } from './emit-kernels.js';
-import { madd } from './gemm-code.js';
+import { madd } from './simd-madd.js';
 import { ROUND_MAGIC, ROUND_MAGIC_BITS } from './wasm-vector-math.js';
 import { emitLoad } from './emit-nest.js';
 import { type MathImports, emitScalar } from './emit-scalar.js';

@@ -11,7 +11,8 @@ import type { MathImports } from './emit-scalar.js';
 import { forLoop } from './emit-kernels.js';
 import type { DepthwiseConvKernel } from './kernel-plan.js';
 import { EpilogueAt, type OutputSite } from './epilogue-at.js';
-import { type GemmCodeOptions, madd } from './gemm-code.js';
+import type { GemmCodeOptions } from './gemm-code.js';
+import { madd } from './simd-madd.js';
 
 type E = binaryen.ExpressionRef;
 

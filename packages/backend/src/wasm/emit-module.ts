@@ -60,7 +60,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     m.addMemoryImport('0', 'env', 'memory');
     const math = new MathImports(m);
     addWasmMath(m);
-    addVectorMath(m);
+    addVectorMath(m, relaxed);
     addScalarHelpers(m, math);
     const address = (id: number) => {
       const a = layout.address.get(id);

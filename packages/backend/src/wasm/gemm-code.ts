@@ -11,17 +11,9 @@ import type { GemmKernel } from './kernel-plan.js';
 import { EpilogueAt } from './epilogue-at.js';
 import { emitVectorEpilogue } from './emit-vector-epilogue.js';
 import { narrowInto } from './narrow-codes.js';
+import { madd } from './simd-madd.js';
 
 export type E = binaryen.ExpressionRef;
-
-// binaryen.js exposes relaxed SIMD only through its C API (no typed builder yet).
-const simdTernary = (binaryen as unknown as { _BinaryenSIMDTernary(module: number, op: number, a: E, b: E, c: E): E })._BinaryenSIMDTernary;
-const RELAXED_MADD_F32X4 = (binaryen as unknown as { RelaxedMaddVecF32x4: number }).RelaxedMaddVecF32x4;
-
-/** acc + a * b on f32x4: one relaxed fused multiply-add (one rounding on FMA hardware), or mul then add. */
-export function madd(m: binaryen.Module, relaxed: boolean, acc: E, a: E, b: E): E {
-  return relaxed ? simdTernary(m.ptr, RELAXED_MADD_F32X4, a, b, acc) : m.f32x4.add(acc, m.f32x4.mul(a, b));
-}
 
 export interface GemmCodeOptions {
   /** Use f32x4.relaxed_madd (one rounding on FMA hardware) instead of mul + add. */

@@ -5,6 +5,7 @@
 // not bit for bit; kernels that must match the interpreter exactly keep the scalar code.
 
 import binaryen from 'binaryen';
+import { madd } from './simd-madd.js';
 
 type E = binaryen.ExpressionRef;
 
@@ -14,7 +15,8 @@ export const VECTOR_MATH = { exp: 'vexp_f32x4', erf: 'verf_f32x4', sigmoid: 'vsi
 export const ROUND_MAGIC = 12582912;
 export const ROUND_MAGIC_BITS = 0x4b400000;
 
-export function addVectorMath(m: binaryen.Module): void {
+/** Adds the functions of VECTOR_MATH; `relaxed`: polynomial steps as relaxed_madd (module.relaxed.wasm). */
+export function addVectorMath(m: binaryen.Module, relaxed = false): void {
   const v128 = binaryen.v128;
   const L = (i: number) => m.local.get(i, v128);
   const s = (v: number) => m.f32x4.splat(m.f32.const(v));
@@ -22,9 +24,9 @@ export function addVectorMath(m: binaryen.Module): void {
   // (fewer sequential roundings than Horner's rule, and independent terms): powers[j] holds t^(2^j)
   const estrin = (coeffs: readonly number[], powers: readonly number[]): E => {
     let terms = coeffs.map((_, i) => i).filter((i) => i % 2 === 0)
-      .map((i) => (i + 1 < coeffs.length ? m.f32x4.add(s(coeffs[i]!), m.f32x4.mul(s(coeffs[i + 1]!), L(powers[0]!))) : s(coeffs[i]!)));
+      .map((i) => (i + 1 < coeffs.length ? madd(m, relaxed, s(coeffs[i]!), s(coeffs[i + 1]!), L(powers[0]!)) : s(coeffs[i]!)));
     for (let pw = 1; terms.length > 1; pw++) {
-      terms = terms.map((t, i) => (i % 2 === 0 ? (i + 1 < terms.length ? m.f32x4.add(t, m.f32x4.mul(terms[i + 1]!, L(powers[pw]!))) : t) : null)).filter((t): t is E => t !== null);
+      terms = terms.map((t, i) => (i % 2 === 0 ? (i + 1 < terms.length ? madd(m, relaxed, t, terms[i + 1]!, L(powers[pw]!)) : t) : null)).filter((t): t is E => t !== null);
     }
     return terms[0]!;
   };
