@@ -105,11 +105,13 @@ export class InferenceSession {
       warn(`numThreads=${requested} was requested, but ${threadsBlocked ?? 'no threaded variant could be used'}; running single-threaded`);
     }
 
-    const module = await compileVariant(await artifact.read(variant.file), variant.file, threaded);
+    // weights.bin is read straight into the model's memory while the module compiles
     const memory = createMemory(manifest, threaded);
+    const [module] = await Promise.all([
+      artifact.read(variant.file).then((bytes) => compileVariant(bytes, variant.file, threaded)),
+      artifact.readWeightsInto(new Uint8Array(memory.buffer, manifest.weights.offset, manifest.weights.byteLength)),
+    ]);
     const model = await instantiate(module, memory, variant.file);
-    const weights = await artifact.readWeights();
-    new Uint8Array(memory.buffer, manifest.weights.offset, weights.byteLength).set(weights);
     if (model.exports.init) callModel('init()', model.exports.init);
 
     let pool: ThreadPool | undefined;

@@ -1,7 +1,7 @@
 // InferenceSession over the hand-written tiny artifact: results, directory vs in-memory loading, feed and
 // fetch validation, output ownership, traps, release, and artifact errors that name what is wrong.
 import { Tensor as OrtTensor } from 'onnxruntime-common';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -144,6 +144,46 @@ describe('loading from a directory', () => {
       const e = await rejection(InferenceSession.create(`${base}/nothing-here/`));
       expect(e.code).toBe('IO_ERROR');
       expect(e.message).toMatch(/cannot fetch http:.*\/nothing-here\/manifest.json: HTTP 404/);
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  test('weights.bin goes straight into memory: in pieces over HTTP; a wrong size from a file or a URL is refused', async () => {
+    const a = tinyArtifact(N);
+    const dir = await writeArtifactDir(a);
+    // /model/ serves the artifact, /short/ and /long/ the same with weights.bin cut or padded; weights.bin in three writes
+    const server = createServer((req, res) => {
+      const [, kind, file] = req.url!.split('/');
+      readFile(join(dir, file!)).then(async (bytes) => {
+        if (file !== 'weights.bin') return res.end(bytes);
+        const body = kind === 'short' ? bytes.subarray(0, 20) : kind === 'long' ? Buffer.concat([bytes, Buffer.alloc(8)]) : bytes;
+        for (let i = 0; i < 3; i++) {
+          res.write(body.subarray(Math.floor((i * body.length) / 3), Math.floor(((i + 1) * body.length) / 3)));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        res.end();
+      }, () => res.writeHead(404, 'Not Found').end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const s = await InferenceSession.create(`${base}/model/`);
+      expect((await s.run(feeds())).y!.data).toEqual(expectedY(xs()));
+      await s.release();
+      const short = await rejection(InferenceSession.create(`${base}/short/`));
+      expect(short.code).toBe('INVALID_ARTIFACT');
+      expect(short.message).toMatch(/weights.bin has 20 bytes, but manifest.weights.byteLength is 32/);
+      const long = await rejection(InferenceSession.create(`${base}/long/`));
+      expect(long.code).toBe('INVALID_ARTIFACT');
+      expect(long.message).toMatch(/weights.bin has (at least )?\d+ bytes, but manifest.weights.byteLength is 32/);
+      for (const [size, bytes] of [[3, new Uint8Array(3)], [40, new Uint8Array(40)]] as const) {
+        await writeFile(join(dir, 'weights.bin'), bytes);
+        const e = await rejection(InferenceSession.create(dir));
+        expect(e.code).toBe('INVALID_ARTIFACT');
+        expect(e.message).toMatch(new RegExp(`weights.bin has ${size} bytes, but manifest.weights.byteLength is 32`));
+      }
     } finally {
       server.close();
       await rm(dir, { recursive: true });
