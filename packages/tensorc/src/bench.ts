@@ -11,12 +11,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchFlavour, type FlavourResult, benchModel, tryLoadOrt } from './bench-core.js';
+import { type ColdRow, measureColdStarts, renderColdStarts } from './bench-cold.js';
 
 interface ModelEntry { name: string; file: string; inputs: { name: string; dims: number[] }[]; flops: number }
 interface Row { name: string; flops: number; ort?: number; flavours?: Record<string, FlavourResult>; error?: string }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+const benchModelDir = (): string => process.env['BENCH_MODELS'] ?? path.resolve(root, '../shared/bench-models');
 const THREAD_COUNTS = [1, 2];
 
 /** The quantized example models (examples/qdq), with the shapes and multiply-add FLOPs they are measured at. */
@@ -89,7 +91,7 @@ function renderQuantized(rows: readonly Row[]): string[] {
   return out;
 }
 
-export function renderBenchmarks(byThreads: ReadonlyMap<number, readonly Row[]>, command: string, quantized: readonly Row[] = []): string {
+export function renderBenchmarks(byThreads: ReadonlyMap<number, readonly Row[]>, command: string, quantized: readonly Row[] = [], cold: readonly ColdRow[] = []): string {
   const out: string[] = [];
   for (const [threads, rows] of byThreads) {
     const ok = rows.filter((r) => r.flavours && r.ort !== undefined);
@@ -113,6 +115,7 @@ export function renderBenchmarks(byThreads: ReadonlyMap<number, readonly Row[]>,
   const two = byThreads.get(2);
   if (two) out.push(...renderScaling(two, one));
   if (quantized.length > 0) out.push(...renderQuantized(quantized));
+  if (cold.length > 0) out.push(...renderColdStarts(cold));
   out.push(`Produced by \`${command}\`.`, '');
   return out.join('\n');
 }
@@ -145,7 +148,7 @@ function renderScaling(two: readonly Row[], one: readonly Row[] | undefined): st
 async function child(args: readonly string[]): Promise<void> {
   const threads = Number(args[args.indexOf('--threads') + 1]);
   const models = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--threads');
-  const dir = process.env['BENCH_MODELS'] ?? path.resolve(root, '../shared/bench-models');
+  const dir = benchModelDir();
   const minMs = Number(process.env['BENCH_MIN_MS'] ?? 1500);
   const rows = await benchModels(dir, models, threads, minMs);
   // the quantized examples: on one thread, in a full run
@@ -153,7 +156,7 @@ async function child(args: readonly string[]): Promise<void> {
   process.stdout.write(JSON.stringify({ rows, quantized }));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const self = fileURLToPath(import.meta.url);
   const flagWorks = spawnSync(process.execPath, [RELAXED_FLAG, '-e', '0']).status === 0;
@@ -168,9 +171,14 @@ function main(): void {
     byThreads.set(threads, measured.rows);
     if (measured.quantized.length > 0) quantized = measured.quantized;
   }
-  const text = renderBenchmarks(byThreads, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`, quantized);
+  // cold starts in a full run (or with BENCH_COLD=1), on the same models
+  const full = args.length === 0 && only.length === 0;
+  const dir = benchModelDir();
+  const coldModels = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ModelEntry[]).filter((m) => args.length === 0 || args.includes(m.name));
+  const cold = full || process.env['BENCH_COLD'] === '1' ? await measureColdStarts(coldModels, dir, flagWorks ? [RELAXED_FLAG] : []) : [];
+  const text = renderBenchmarks(byThreads, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`, quantized, cold);
   process.stdout.write(text);
-  if (args.length === 0 && only.length === 0) {
+  if (full) {
     fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), `# Benchmarks\n\ntensorc vs onnxruntime-web 1.30.0 (wasm EP, graphOptimizationLevel 'all', same thread count) in Node ${process.version}, one process per thread count, interleaved runs (with 2 threads, interleaved blocks of 4 timed back-to-back runs, each block after a 50 ms pause and one untimed run, so neither runtime pays for the other's spinning idle workers), median times; models and FLOP counts from ../shared/bench-models. Relaxed SIMD ${flagWorks ? `enabled with ${RELAXED_FLAG}` : 'as this engine ships it'}. Measured on ${new Date().toISOString().slice(0, 10)}.\n\n${text}`);
   }
 }
@@ -178,6 +186,6 @@ function main(): void {
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   if (process.argv.includes('--child')) child(process.argv.slice(2)).catch((e: unknown) => { console.error(e); process.exit(1); });
   else {
-    try { main(); } catch (e) { console.error(e instanceof Error ? e.message : e); process.exit(1); }
+    main().catch((e: unknown) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
   }
 }
