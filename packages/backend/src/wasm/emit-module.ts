@@ -5,7 +5,7 @@
 
 import binaryen from 'binaryen';
 import { CompileError } from '@tensorc/ir';
-import { emitGather, emitSoftmax } from './emit-kernels.js';
+import { emitGather, emitSoftmax, forLoop } from './emit-kernels.js';
 import { emitIntGemm } from './emit-igemm.js';
 import { emitGemm } from './emit-gemm.js';
 import { emitDepthwise } from './emit-depthwise.js';
@@ -47,6 +47,9 @@ export interface EmitOptions {
   /** Also export every kernel by name as a function of no arguments (for profiling tools). */
   readonly exportKernels?: boolean;
 }
+
+/** Calls `run` makes to a kernel of units (see there): few enough to cost nothing, enough to leave baseline code early. */
+const RUN_SLICES = 16;
 
 export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm: Uint8Array; pages: number; mathImports: string[] } {
   const m = new binaryen.Module();
@@ -97,7 +100,21 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     const callKernel = (k: Kernel) => m.call(k.name, kernelUnits(k) !== undefined ? [m.i32.const(0), m.i32.const(kernelUnits(k)!), m.i32.const(0)] : [], binaryen.none);
     const callWhole = (i: number) => callKernel(layout.kernels[i]!);
     for (const k of layout.kernels) emitKernel(k);
-    m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, layout.kernels.map((_, i) => callWhole(i))));
+    // run: a kernel of units is called over RUN_SLICES slices of them, not once. Engines start a module on
+    // baseline code and use optimized code from the next call on (V8 has no on-stack replacement for wasm): a
+    // kernel called once would run a session's whole first run on baseline code, 3-5x slower (cnn_224's first
+    // run in a fresh process: 160-175 ms, 53-66 ms in slices; later runs the same).
+    const b = 0;
+    const inSlices = (k: Kernel): binaryen.ExpressionRef => {
+      const n = kernelUnits(k);
+      if (n === undefined || n < 2) return callKernel(k);
+      const size = Math.ceil(n / Math.min(n, RUN_SLICES));
+      const end = () => m.i32.add(m.local.get(b, binaryen.i32), m.i32.const(size));
+      return forLoop(m, `${k.name}_slices`, b, m.i32.const(0), () => m.i32.const(n), size, [
+        m.call(k.name, [m.local.get(b, binaryen.i32), m.select(m.i32.lt_s(end(), m.i32.const(n)), end(), m.i32.const(n)), m.i32.const(0)], binaryen.none),
+      ]);
+    };
+    m.addFunction('run', binaryen.none, binaryen.none, [binaryen.i32], m.block(null, layout.kernels.map(inSlices)));
     m.addFunctionExport('run', 'run');
     // init: run once by the runtime when a session is created, before any run (and before worker threads start)
     if (layout.initKernels.length > 0) {
@@ -121,7 +138,14 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     if (!m.validate()) throw new CompileError('INTERNAL', 'backend: generated module does not validate');
     binaryen.setOptimizeLevel(2);
     binaryen.setShrinkLevel(1);
-    m.optimize();
+    // kernels stay functions of their own (binaryen would inline one called once into `run`): see RUN_SLICES
+    const oneCaller = binaryen.getOneCallerInlineMaxSize();
+    binaryen.setOneCallerInlineMaxSize(binaryen.getFlexibleInlineMaxSize());
+    try {
+      m.optimize();
+    } finally {
+      binaryen.setOneCallerInlineMaxSize(oneCaller);
+    }
     return { wasm: m.emitBinary(), pages, mathImports: [...math.used].sort() };
   } finally {
     m.dispose();
