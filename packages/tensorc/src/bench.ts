@@ -3,8 +3,9 @@
 // fixes its thread count once per process, so each thread count runs in a child process of its own; inside
 // it tensorc's baseline SIMD128, relaxed SIMD and unfused builds run interleaved with ort, outputs checked.
 // Writes BENCHMARKS.md when run over all models, with a section on the quantized models of examples/qdq (one
-// thread). Node 20 needs --experimental-wasm-relaxed-simd for relaxed SIMD: the children get it when this node
-// accepts the flag. The measuring lives in bench-core.ts.
+// thread), and ends with cold starts in fresh processes (bench-cold.ts; also with BENCH_COLD=1). Node 20 needs
+// --experimental-wasm-relaxed-simd for relaxed SIMD: the children get it when this node accepts the flag. The
+// measuring lives in bench-core.ts.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
