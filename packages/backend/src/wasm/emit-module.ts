@@ -104,14 +104,14 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     // baseline code and use optimized code from the next call on (V8 has no on-stack replacement for wasm): a
     // kernel called once would run a session's whole first run on baseline code, 3-5x slower (cnn_224's first
     // run in a fresh process: 160-175 ms, 53-66 ms in slices; later runs the same).
-    const b = 0;
+    const sliceStart = 0; // run's local: the first unit of the slice being called
     const inSlices = (k: Kernel): binaryen.ExpressionRef => {
       const n = kernelUnits(k);
       if (n === undefined || n < 2) return callKernel(k);
       const size = Math.ceil(n / Math.min(n, RUN_SLICES));
-      const end = () => m.i32.add(m.local.get(b, binaryen.i32), m.i32.const(size));
-      return forLoop(m, `${k.name}_slices`, b, m.i32.const(0), () => m.i32.const(n), size, [
-        m.call(k.name, [m.local.get(b, binaryen.i32), m.select(m.i32.lt_s(end(), m.i32.const(n)), end(), m.i32.const(n)), m.i32.const(0)], binaryen.none),
+      const end = () => m.i32.add(m.local.get(sliceStart, binaryen.i32), m.i32.const(size));
+      return forLoop(m, `${k.name}_slices`, sliceStart, m.i32.const(0), () => m.i32.const(n), size, [
+        m.call(k.name, [m.local.get(sliceStart, binaryen.i32), m.select(m.i32.lt_s(end(), m.i32.const(n)), end(), m.i32.const(n)), m.i32.const(0)], binaryen.none),
       ]);
     };
     m.addFunction('run', binaryen.none, binaryen.none, [binaryen.i32], m.block(null, layout.kernels.map(inSlices)));
