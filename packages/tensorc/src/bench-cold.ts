@@ -18,8 +18,6 @@ export interface ColdRow { readonly name: string; readonly tensorc?: ColdTimes; 
 /** Fresh processes per runtime and model; the median of each figure is reported. */
 const PROCESSES = 3;
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 /** Deterministic float32 inputs (the bench models take float32 only); no compiler code is imported for them. */
 function inputData(dims: readonly number[]): Float32Array {
   return Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37) * 0.5);
@@ -61,7 +59,8 @@ export async function coldChild(args: readonly string[]): Promise<void> {
 
 /** Compiles and saves each model, then times cold starts of both runtimes in fresh processes. */
 export async function measureColdStarts(models: readonly ColdModel[], modelDir: string, nodeFlags: readonly string[]): Promise<ColdRow[]> {
-  const { compile } = await import('./compile.js');
+  // loaded here, not at the top: the cold-start child must not load the compiler
+  const [{ compile }, { median }] = await Promise.all([import('./compile.js'), import('./bench-core.js')]);
   const self = fileURLToPath(import.meta.url);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tensorc-cold-'));
   const rows: ColdRow[] = [];
