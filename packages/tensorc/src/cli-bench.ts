@@ -3,6 +3,7 @@
 // outputs agree and prints medians and the ratio. Without onnxruntime-web it times tensorc alone.
 
 import type { Command } from 'commander';
+import { inputShapeOption } from './cli-options.js';
 import { CompileError } from '@tensorc/ir';
 import type { BenchResult } from './bench-core.js';
 import { progress } from './progress.js';
@@ -76,10 +77,9 @@ export async function benchCommand(model: string, f: BenchFlags): Promise<void> 
 
 /** Adds `bench` to the CLI; the action merges the global --quiet/--verbose flags. */
 export function registerBench(program: Command): void {
-  const collect = (v: string, prev: string[]) => [...prev, v];
   program.command('bench').argument('<model>', 'ONNX model file (.onnx)')
     .description('compile a model and time it against onnxruntime-web (wasm EP) on random inputs, interleaved; check the outputs agree')
-    .option('--input-shape <name=dims>', 'pin an input shape, e.g. x=1,3,224,224 (repeatable)', collect, [])
+    .addOption(inputShapeOption())
     .option('--threads <n>', 'threads for both runtimes', '1')
     .option('--min-ms <n>', 'measure for at least this many milliseconds (at least 10, at most 200 runs each)', '1500')
     .option('--no-ort', 'time tensorc alone, without onnxruntime-web')

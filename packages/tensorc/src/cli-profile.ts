@@ -2,6 +2,7 @@
 // order, with its share of the run: where the time goes, and which kernels fusion left.
 
 import type { Command } from 'commander';
+import { inputShapeOption } from './cli-options.js';
 import { CompileError } from '@tensorc/ir';
 import type { ProfileResult } from './profile.js';
 import { progress } from './progress.js';
@@ -45,10 +46,9 @@ export async function profileCommand(model: string, f: ProfileFlags): Promise<vo
 
 /** Adds `profile` to the CLI; the action merges the global --quiet/--verbose flags. */
 export function registerProfile(program: Command): void {
-  const collect = (v: string, prev: string[]) => [...prev, v];
   program.command('profile').argument('<model>', 'ONNX model file (.onnx)')
     .description('compile a model and time each of its kernels in a single-threaded run on random inputs')
-    .option('--input-shape <name=dims>', 'pin an input shape, e.g. x=1,3,224,224 (repeatable)', collect, [])
+    .addOption(inputShapeOption())
     .option('--runs <n>', 'runs to take the median of', '20')
     .option('--no-relaxed-simd', 'time the baseline SIMD128 code even where the engine has relaxed SIMD')
     .option('--json', 'print a JSON summary instead of text')

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerBench } from './cli-bench.js';
 import { registerProfile } from './cli-profile.js';
 import { errorReport, exitCodeFor } from './cli-errors.js';
+import { collect, inputShapeOption } from './cli-options.js';
 
 const program = new Command();
 program.name('tensorc').description('Ahead-of-time compiler from ONNX models to WebAssembly SIMD').version('0.1.0')
@@ -15,12 +16,10 @@ program.name('tensorc').description('Ahead-of-time compiler from ONNX models to 
   // Usage errors found by commander (unknown option, missing argument) read like our own: one line, exit 1.
   .configureOutput({ outputError: (text, write) => write(`tensorc: ${text.replace(/^error: /, '')}`) });
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
 program.command('compile').argument('<model>', 'ONNX model file (.onnx)')
   .description('compile a model into an artifact folder (model.wasm, manifest.json, weights.bin)')
   .requiredOption('-o, --output <dir>', 'output folder')
-  .option('--input-shape <name=dims>', 'pin an input shape, e.g. x=1,3,224,224 (repeatable)', collect, [])
+  .addOption(inputShapeOption())
   .option('--no-optimize', 'skip the graph optimization passes')
   .option('--no-fuse', 'optimize without the fusion passes (elementwise, reduction, epilogue, softmax, affine folding)')
   .option('--stats', 'print per-pass statistics (nodes before -> after, what each pass did, time) and kernel kinds')
