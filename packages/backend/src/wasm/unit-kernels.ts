@@ -1,7 +1,8 @@
 // Kernels whose function takes a range of independent work units and a worker, `(begin, end, worker)`:
 // the GEMM (row strips or column panels), the depthwise convolution (output planes), attention (blocks of
-// query rows, lower-attention.ts), the bordered copy (output rows) and LayerNorm (rows). `run` calls them with
-// every unit; a threaded variant gives each a parallel step of its own when the work is large enough.
+// query rows, lower-attention.ts), the bordered copy (output rows) and LayerNorm (rows). `run` calls them over
+// slices of their units (emit-module.ts RUN_SLICES); a threaded variant gives each a parallel step of its own
+// when the work is large enough.
 
 import { borderedCopyUnits } from './emit-bordered-copy.js';
 import { depthwiseUnits } from './emit-depthwise.js';
