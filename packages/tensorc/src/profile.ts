@@ -1,6 +1,7 @@
 // Per-kernel times of a compiled model. The single-threaded variant is instantiated here with every kernel
 // exported (compile's exportKernels); each run calls the kernels one by one in order, timing each. That is
-// exactly what the module's own `run` does, so every kernel meets the caches a real run leaves it.
+// the work of the module's own `run` in its order (which calls large kernels in slices), so every kernel meets
+// the caches a real run leaves it.
 
 import { RELAXED_SIMD_PROBE, TensorcRuntimeError, type TensorType, hostMathImports } from '@tensorc/runtime';
 import { median } from './bench-core.js';

@@ -127,7 +127,7 @@ export function emitModule(layout: MemoryLayout, opts: EmitOptions = {}): { wasm
     // Exporting the memory keeps its import alive through optimization even when no kernel touches memory.
     m.addMemoryExport('0', 'memory');
     // every kernel as a function of no arguments (a unit-range kernel over all its units), so a tool can time
-    // each in turn: calling them in order is what `run` does
+    // each in turn: calling them in order does the work of `run`
     if (opts.exportKernels) {
       for (const k of layout.kernels) {
         const internal = kernelUnits(k) === undefined ? k.name : `${k.name}$all`;
