@@ -174,9 +174,12 @@ async function main(): Promise<void> {
   }
   // cold starts in a full run (or with BENCH_COLD=1), on the same models
   const full = args.length === 0 && only.length === 0;
-  const dir = benchModelDir();
-  const coldModels = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ModelEntry[]).filter((m) => args.length === 0 || args.includes(m.name));
-  const cold = full || process.env['BENCH_COLD'] === '1' ? await measureColdStarts(coldModels, dir, flagWorks ? [RELAXED_FLAG] : []) : [];
+  let cold: ColdRow[] = [];
+  if (full || process.env['BENCH_COLD'] === '1') {
+    const dir = benchModelDir();
+    const models = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ModelEntry[]).filter((m) => args.length === 0 || args.includes(m.name));
+    cold = await measureColdStarts(models, dir, flagWorks ? [RELAXED_FLAG] : []);
+  }
   const text = renderBenchmarks(byThreads, `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`, quantized, cold);
   process.stdout.write(text);
   if (full) {
